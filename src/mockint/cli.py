@@ -108,18 +108,27 @@ def index_cmd(home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt
 
 @app.command("search")
 def search_cmd(
-    text: str = typer.Argument(..., help="What to look for, in your own words."),
+    text: str = typer.Argument("", help="What to look for, in your own words (omit to type queries one per line)."),
     k: int = typer.Option(5, "--k", min=1, max=50, help="How many questions."),
     topic: list[str] = typer.Option([], "--topic", help="Only these topics (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt, chroma_url: Optional[str] = ChromaOpt,
 ) -> None:
     """Print the corpus questions closest to TEXT, with ids and similarity."""
-    if not text.strip():
-        raise MockintError("empty search text", fix="pass some words to look for")
     rt = _runtime(home, corpus, chroma_url)
     if rt.index.count() == 0:
         rt.ensure_index()
+    if not text.strip():
+        err.print("Type what you want to practise (empty line or Ctrl-D to quit).")
+        for line in sys.stdin:
+            if not line.strip():
+                break
+            _print_hits(rt, line.strip(), k, topic, as_json)
+        return
+    _print_hits(rt, text, k, topic, as_json)
+
+
+def _print_hits(rt, text: str, k: int, topic: list[str], as_json: bool) -> None:
     hits = rt.index.search(text, k=k, topics=topic)
     rows = [{"id": h.qid, "similarity": h.similarity, "matched": h.matched,
              "question": rt.by_id[h.qid].question if h.qid in rt.by_id else ""} for h in hits]
@@ -130,6 +139,90 @@ def search_cmd(
     for r in rows:
         table.add_row(f"{r['similarity']:.3f}", r["id"], r["question"])
     out.print(table)
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    dataset: Path = typer.Option(..., "--dataset", help="Human-graded answers to fit on."),
+    fmt: str = typer.Option("mohler", "--format", help="mockint | mohler | semeval"),
+    output: Path = typer.Option(None, "-o", "--output", help="Parameter file (default: the shipped offline-v1.json)."),
+    folds: int = typer.Option(10, "--folds", min=2, help="Grouped folds for the cross-validated numbers stored with it."),
+    home: Optional[Path] = HomeOpt,
+) -> None:
+    """Fit the offline grader's score calibration on human grades and save it with how it was fitted."""
+    from . import metrics
+    from .calibration import DEFAULT_PARAMS
+    from .datasets import load_dataset
+    from .evaluation import fit_calibration, offline_cross_validated
+
+    rt = _runtime(home)
+    items = load_dataset(dataset, fmt, rt.by_id)
+    grader = rt.offline_grader()
+    grades = offline_cross_validated(grader, items, folds, seed=0)
+    pred, human = [g.score for g in grades], [it.human for it in items]
+    cv = {"folds": folds, "grouped_by": "question", "pearson": round(metrics.pearson(pred, human), 4),
+          "rmse_0_10": round(metrics.rmse(pred, human), 4)}
+    cal = fit_calibration(grader, items, dataset=dataset.name, cv=cv)
+    cal.save(output or DEFAULT_PARAMS)
+    out.print(f"fitted on {cal.fitted_on['answers']} answers / {cal.fitted_on['questions']} questions; "
+              f"grouped {folds}-fold CV: Pearson {cv['pearson']:.3f}, RMSE {cv['rmse_0_10']:.3f} (0-10) "
+              f"-> {output or DEFAULT_PARAMS}")
+
+
+@app.command("eval")
+def eval_cmd(
+    dataset: Path = typer.Option(..., "--dataset", help="Human-graded answers (file, or folder for SemEval)."),
+    fmt: str = typer.Option("mockint", "--format", help="mockint | mohler | semeval"),
+    grader: str = typer.Option("offline", "--grader", help="offline (the LLM judge is not shipped yet)."),
+    folds: int = typer.Option(0, "--folds", min=0, help="Grouped k-fold by question (refits the calibration); 0 = shipped calibration."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Grade a seeded random sample of N answers (0 = all)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for sampling, folds and bootstrap."),
+    probes: bool = typer.Option(True, "--probes/--no-probes", help="Run injection / stuffing / echo / padding probes."),
+    out_dir: Path = typer.Option(Path("eval/reports"), "--out", help="Report folder."),
+    name: str = typer.Option("", "--name", help="Dataset name in the report (default: file name)."),
+    home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """Measure a grader against human grades; writes Markdown, JSON and PNG plots."""
+    import random
+
+    from .datasets import load_dataset
+    from .evaluation import EvalRun, offline_cross_validated, run_probes, score_metrics, task_for
+    from .reports import write_report
+
+    rt = _runtime(home, corpus)
+    items = load_dataset(dataset, fmt, rt.by_id)
+    if limit and limit < len(items):
+        items = random.Random(seed).sample(items, limit)
+    g = rt.make_grader(grader)
+    grade_fn = g.grade_many
+    if folds and grader == "offline":
+        grades = offline_cross_validated(g, items, folds, seed)
+        protocol = (f"Grouped {folds}-fold cross-validation by question: the calibration is refitted on the "
+                    "other folds, so every score is for a question unseen in fitting (out-of-fold numbers).")
+    else:
+        grades = []
+        bar, update = progress_bar("grading")
+        with bar:
+            for i in range(0, len(items), 32):
+                grades += grade_fn([task_for(it) for it in items[i:i + 32]])
+                update(min(i + 32, len(items)), len(items))
+        fitted = g.calibration.fitted_on.get("dataset", "?") if hasattr(g, "calibration") else ""
+        protocol = (f"Shipped calibration (fitted on {fitted}, never on this set)." if fitted
+                    else "No fitting involved.")
+    label = name or (dataset.stem if dataset.is_file() else dataset.name)
+    run = EvalRun(grader=g.name, dataset=label, protocol=protocol, items=items, grades=grades)
+    score_metrics(run, seed=seed)
+    if probes:
+        run.probes = run_probes(grade_fn, items, seed=seed, stability_runs=5 if grader != "offline" else 2)
+    path = write_report(run, out_dir, anchors_key=fmt)
+    m = run.metrics
+    out.print(f"{label} / {g.name}: n={m['n']} Pearson {m['pearson']['value']:.3f} "
+              f"[{m['pearson']['ci_low']:.3f}, {m['pearson']['ci_high']:.3f}] RMSE {m['rmse']['value']:.3f} "
+              f"QWK {m['qwk']['value']:.3f} -> {path}")
+    if run.probes:
+        p = run.probes
+        out.print(f"probes: injection success {p['injection_success_overall']:.1%}, stuffing mean "
+                  f"{p['keyword_stuffing']['mean']}, echo mean {p['question_echo']['mean']}")
 
 
 @app.command("config")

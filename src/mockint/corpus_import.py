@@ -50,6 +50,8 @@ def auto_key_points(answer: str, limit: int = 6) -> list[KeyPoint]:
     if len(units) < 3:  # a short answer: fall back to its individual sentences
         units = list(dict.fromkeys(s.strip() for s in re.split(r"(?<=[.!?])\s+", plain_text(answer))
                                    if len(s.strip()) >= 12))
+    if not units:  # a one-phrase reference: it is its own key point
+        units = [plain_text(answer)] if len(plain_text(answer)) >= 3 else []
     picked = sorted(units, key=len, reverse=True)[:limit]
     ordered = [u for u in units if u in picked]
     return [KeyPoint(id=f"kp{i}", text=t, weight="essential" if i <= 2 else "supporting",

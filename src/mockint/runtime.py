@@ -40,3 +40,26 @@ class Runtime:
     def ensure_index(self, progress: Callable[[int, int], None] | None = None) -> BuildReport:
         """Bring the index up to date with the corpus (cheap when nothing changed)."""
         return self.index.build(self.questions, progress=progress)
+
+    def offline_grader(self):
+        from .offline import OfflineGrader
+
+        index = None
+        try:
+            if self.index.count() > 0:
+                index = self.index
+        except Exception:  # an unreadable index only costs speed here
+            index = None
+        return OfflineGrader(self.embedder, index=index)
+
+    def make_grader(self, kind: str):
+        """The grader named by ``kind``. Only the offline grader exists so far; the LLM judge
+        is the next step of the grader work and is refused with a clear message until then."""
+        from .errors import ConfigError
+
+        if kind in ("offline", "auto"):
+            return self.offline_grader()
+        if kind in ("llm", "hybrid"):
+            raise ConfigError(f"the {kind} grader is not available in this version",
+                              fix="use --grader offline (the LLM judge is not shipped yet)")
+        raise ConfigError(f"unknown grader {kind!r}", fix="use offline")

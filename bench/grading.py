@@ -1,0 +1,77 @@
+"""Offline grading speed: single-answer latency (five-sentence answers) and batch throughput,
+beside the raw MiniLM encoding throughput of the same sentences in the same run.
+Writes bench/grading.{json,md}."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import peak_rss_mb, percentile, write  # noqa: E402
+
+from mockint.config import Config  # noqa: E402
+from mockint.features import sentences  # noqa: E402
+from mockint.grading import GradingTask  # noqa: E402
+from mockint.runtime import Runtime  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "interview-graded.jsonl"
+
+
+def main() -> None:
+    rows = [json.loads(l) for l in DATA.read_text().splitlines() if l.strip()]
+    with tempfile.TemporaryDirectory() as home:
+        rt = Runtime(Config.load(home=home))
+        rt.ensure_index()
+        grader = rt.offline_grader()
+        tasks = [GradingTask(rt.by_id[r["question_id"]].question, r["answer"], rt.by_id[r["question_id"]]) for r in rows]
+        grader.grade_many(tasks[:4])  # load model + reference vectors once
+        for t in tasks:
+            grader.reference(t.question, t.question_text)
+        five = [t for t in tasks if 4 <= len(sentences(t.answer)) <= 6][:60]
+        lat = []
+        for i, t in enumerate(five):
+            t = GradingTask(t.question_text, t.answer + f" (run {i})", t.question)  # defeat the text cache
+            t0 = time.perf_counter()
+            grader.grade(t)
+            lat.append((time.perf_counter() - t0) * 1000)
+        fresh = [GradingTask(t.question_text, t.answer + " (batch)", t.question) for t in tasks]
+        t0 = time.perf_counter()
+        grader.grade_many(fresh)
+        batch_s = time.perf_counter() - t0
+        texts = []
+        for t in fresh:
+            texts += [t.answer + " [raw]", *[s + " [raw]" for s in sentences(t.answer)]]
+        emb = rt.embedder._load()
+        t0 = time.perf_counter()
+        emb.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        raw_s = time.perf_counter() - t0
+        units = sum(1 + len(sentences(t.answer)) for t in fresh)
+    res = {"answers": len(fresh), "five_sentence_answers": len(five),
+           "grade_p50_ms": round(percentile(lat, 0.5), 1), "grade_p95_ms": round(percentile(lat, 0.95), 1),
+           "batch_answers_per_s": round(len(fresh) / batch_s, 1), "batch_units_per_s": round(units / batch_s, 1),
+           "raw_encode_units_per_s": round(len(texts) / raw_s, 1),
+           "ratio_to_encoder_ceiling": round((units / batch_s) / (len(texts) / raw_s), 3),
+           "peak_rss_mb": round(peak_rss_mb())}
+    md = f"""# Offline grading benchmark
+
+{len(five)} single five-sentence answers graded one at a time, then all {len(fresh)} answers of
+`eval/datasets/interview-graded.jsonl` as one batch. The raw MiniLM encoding of the same texts
+(each answer and its sentences) is timed in the same run: the encoder is the ceiling.
+
+| metric | value | target |
+|---|---|---|
+| single grade p50 / p95 (five sentences) | {res['grade_p50_ms']} / {res['grade_p95_ms']} ms | p50 <= 50 ms |
+| batch throughput | {res['batch_answers_per_s']} answers/s ({res['batch_units_per_s']} texts/s) | |
+| raw MiniLM encoding, same texts | {res['raw_encode_units_per_s']} texts/s | |
+| grader / encoder ceiling | {res['ratio_to_encoder_ceiling']:.0%} | >= 70% |
+| peak RSS | {res['peak_rss_mb']} MB | |
+"""
+    write("grading", res, md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Loaders for human-graded answer sets: our JSONL, Mohler (UNT) JSONL, SemEval-2013 XML.
+
+Each returns ``EvalItem``s with the human score on a 0-10 scale and a ``Question`` to grade
+against (a corpus record, or one built from the dataset's reference answer with an
+auto-extracted rubric). Nothing here grades or computes metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import Question
+from .corpus_import import make_question
+from .errors import InputFileError
+from .textio import read_text
+
+SEMEVAL_SCORE = {"correct": 10.0, "partially_correct_incomplete": 5.0, "contradictory": 0.0,
+                 "incorrect": 0.0, "irrelevant": 0.0, "non_domain": 0.0}
+
+
+@dataclass
+class EvalItem:
+    id: str
+    question_id: str
+    question_text: str
+    answer: str
+    human: float  # 0-10
+    question: Question | None
+    human2: float | None = None
+    topic: str = ""
+    level: str = ""
+    label: str = ""
+
+
+def _dataset_question(qid: str, question: str, reference: str, cache: dict[str, Question],
+                      where: str = "") -> Question:
+    if qid not in cache:
+        cache[qid] = make_question(question, reference, section="Dataset", qid=qid, where=where)
+    return cache[qid]
+
+
+def load_mohler(path: Path) -> list[EvalItem]:
+    cache: dict[str, Question] = {}
+    items = []
+    for n, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            qid = f"mohler-{r['question_id']}"
+            items.append(EvalItem(
+                id=f"{qid}-{r['answer_index']}", question_id=qid, question_text=r["question"], answer=r["answer"],
+                human=2.0 * float(r["score_avg"]), human2=None,
+                question=_dataset_question(qid, r["question"], r["reference_answer"], cache, f"{path}:{n}"),
+                topic=str(r["question_id"]).split(".")[0]))
+            items[-1].label = json.dumps([2.0 * float(r["score_grader1"]), 2.0 * float(r["score_grader2"])])
+        except (KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise InputFileError(f"not a Mohler record ({exc})", where=f"{path}:{n}",
+                                 fix="each line needs question_id, question, reference_answer, answer, score_avg") from exc
+    return items
+
+
+def load_mockint(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
+    """Our format: question_id (a corpus id) or question + reference, answer, score (0-10)."""
+    cache: dict[str, Question] = {}
+    items = []
+    for n, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            qid = r.get("question_id") or ""
+            if qid in corpus:
+                q = corpus[qid]
+            elif r.get("reference"):
+                qid = qid or f"q{n}"
+                q = _dataset_question(qid, r["question"], r["reference"], cache)
+            else:
+                raise InputFileError(f"unknown question_id {qid!r} and no reference", where=f"{path}:{n}",
+                                     fix="use a corpus id or add a 'reference' field")
+            items.append(EvalItem(id=str(r.get("id") or f"row{n}"), question_id=qid,
+                                  question_text=r.get("question") or q.question, answer=str(r.get("answer", "")),
+                                  human=float(r["score"]), question=q,
+                                  human2=float(r["score2"]) if r.get("score2") is not None else None,
+                                  topic=q.topics[0] if q.topics else "", level=str(r.get("level", ""))))
+        except (KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise InputFileError(f"bad record ({exc})", where=f"{path}:{n}",
+                                 fix="each line needs question_id, answer and score (0-10)") from exc
+    return items
+
+
+def load_semeval(path: Path) -> list[EvalItem]:
+    """SemEval-2013 Task 7 XML (a file or a folder of files); labels kept in ``label``."""
+    files = sorted(path.glob("*.xml")) if path.is_dir() else [path]
+    cache: dict[str, Question] = {}
+    items = []
+    for f in files:
+        try:
+            root = ET.fromstring(read_text(f))
+        except ET.ParseError as exc:
+            raise InputFileError(f"invalid XML ({exc})", where=str(f), fix="point at SemEval-2013 Task 7 XML") from exc
+        questions = [root] if root.tag == "question" else root.iter("question")
+        for qel in questions:
+            qid = f"semeval-{qel.get('id')}"
+            text = (qel.findtext("questionText") or "").strip()
+            refs = [r for r in qel.iter("referenceAnswer")]
+            best = next((r for r in refs if r.get("category") == "BEST"), refs[0] if refs else None)
+            if best is None or not text:
+                raise InputFileError(f"question {qid} lacks questionText or referenceAnswer", where=str(f),
+                                     fix="point at SemEval-2013 Task 7 XML")
+            q = _dataset_question(qid, text, (best.text or "").strip(), cache)
+            for sa in qel.iter("studentAnswer"):
+                label = (sa.get("accuracy") or "").strip()
+                if label not in SEMEVAL_SCORE:
+                    raise InputFileError(f"unknown label {label!r}", where=f"{f}:{sa.get('id')}",
+                                         fix=f"labels must be one of {sorted(SEMEVAL_SCORE)}")
+                items.append(EvalItem(id=str(sa.get("id")), question_id=qid, question_text=text,
+                                      answer=(sa.text or "").strip(), human=SEMEVAL_SCORE[label], question=q,
+                                      topic=qel.get("module", ""), label=label))
+    return items
+
+
+def load_dataset(path: Path, fmt: str, corpus: dict[str, Question]) -> list[EvalItem]:
+    if fmt == "mohler":
+        return load_mohler(path)
+    if fmt == "semeval":
+        return load_semeval(path)
+    if fmt == "mockint":
+        return load_mockint(path, corpus)
+    raise InputFileError(f"unknown dataset format {fmt!r}", fix="use mockint, mohler or semeval")

@@ -1,0 +1,148 @@
+"""Offline evidence about an answer: text statistics and embedding similarities.
+
+Pure functions over strings and already-computed unit vectors. ``evidence_features``
+returns the named vector the calibration maps to a score; the detectors
+(``looks_stuffed``, ``echo_ratio``, ``english_ratio``) feed the grader's flags and caps.
+No model is loaded here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURES = ["cos_summary", "cos_ref_max", "kp_coverage", "precision", "lex_recall", "lex_precision",
+            "lex_recall_all", "log_len", "len_ratio", "cos_question", "cos_demoted"]
+
+STOP = frozenset("""a an the of to in on for and or is are be been being was were it its this that these those
+with as by at from which what how why when where who whom do does did can could would should will shall not no
+nor if then than there their they them we you your i he she his her our us so such into about over under between
+also may might must only more most other some any each all both very just via per has have had having am
+own same too s t don doesn isn aren wasn weren won wouldn shouldn couldn
+""".split())
+# Words that are frequent in any English sentence: a keyword list has almost none of them.
+FUNCTION = frozenset("""a an the of to in on for and or is are be was were it this that with as by at from
+which it's its so if then than when because but not can will would should do does we you they i he she there
+their""".split())
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper, enough to match 'layers' with 'layer'.
+
+    >>> stem("normalization"), stem("layers")
+    ('normalizat', 'layer')
+    """
+    for suf in ("ing", "ed", "es", "s", "ly", "er", "ion", "al"):
+        if len(word) > 4 and word.endswith(suf):
+            return word[: -len(suf)]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOP]
+
+
+def sentences(text: str, max_sentences: int = 40) -> list[str]:
+    """Sentence-ish units of an answer, each a verbatim substring of it.
+
+    >>> sentences("First one. Second one!\\n- third")
+    ['First one.', 'Second one!', '- third']
+    """
+    units = [u.strip() for u in re.split(r"(?<=[.!?;])\s+|\n+", text)]
+    units = [u for u in units if len(re.sub(r"\W", "", u)) >= 3]
+    return units[:max_sentences] or ([text.strip()] if text.strip() else [])
+
+
+def demote(text: str, question: str) -> str:
+    """``text`` without the question's content words (so echoing the question earns nothing)."""
+    qw = {stem(w) for w in words(question) if w not in STOP}
+    kept = [t for t in text.split() if stem(re.sub(r"[^a-z0-9]", "", t.lower())) not in qw]
+    return " ".join(kept)
+
+
+def english_ratio(text: str) -> float:
+    """Share of words that are common English stop words (≈0.3-0.5 in English prose)."""
+    ws = words(text)
+    return sum(w in STOP for w in ws) / len(ws) if ws else 0.0
+
+
+def looks_stuffed(text: str) -> bool:
+    """A bare run of terms with no sentence structure and no punctuation, or the same terms repeated.
+
+    Lists written as lists ("push, pop, peek") are not stuffing: they are punctuated.
+
+    >>> looks_stuffed("gradient descent learning rate momentum adam convergence loss minimum saddle point plateau")
+    True
+    >>> looks_stuffed("Gradient descent moves the weights against the gradient of the loss.")
+    False
+    """
+    ws = words(text)
+    if len(ws) < 10:
+        return False
+    function_share = sum(w in FUNCTION for w in ws) / len(ws)
+    distinct = len(set(ws)) / len(ws)
+    separators = len(re.findall(r"[,;.:!?()\n-]", text))
+    return (function_share < 0.05 and separators < len(ws) / 6 and len(ws) >= 12) or (distinct < 0.25 and len(ws) >= 40)
+
+
+def echo_ratio(answer: str, question: str) -> float:
+    """Share of the answer's content words that only repeat the question."""
+    aw = content_words(answer)
+    if not aw:
+        return 1.0
+    qw = set(content_words(question))
+    return sum(w in qw for w in aw) / len(aw)
+
+
+@dataclass
+class Evidence:
+    """Everything the grader needs about one answer, with the named feature vector."""
+
+    features: dict[str, float]
+    kp_similarity: list[float]  # per key point: best similarity to an answer unit
+    kp_evidence: list[str]  # per key point: the best answer unit (verbatim)
+    ref_chunk: list[int]  # per key point: (unused by scoring) best reference chunk index
+
+
+def evidence_features(*, answer: str, question: str, summary: str, answer_units: list[str],
+                      v_answer: np.ndarray, v_units: np.ndarray, v_demoted: np.ndarray,
+                      v_summary: np.ndarray, v_summary_demoted: np.ndarray, v_question: np.ndarray,
+                      v_kps: np.ndarray, kp_weights: list[float], v_chunks: np.ndarray) -> Evidence:
+    """Compute the feature vector; every ``v_*`` is L2-normalised (rows for matrices)."""
+    cand = np.vstack([v_units, v_answer[None, :]]) if len(v_units) else v_answer[None, :]
+    kp_sims = v_kps @ cand.T if len(v_kps) else np.zeros((0, len(cand)))
+    best = kp_sims.max(axis=1) if len(v_kps) else np.zeros(0)
+    arg = kp_sims.argmax(axis=1) if len(v_kps) else np.zeros(0, int)
+    w = np.asarray(kp_weights, dtype=np.float64)
+    coverage = float((best * w).sum() / w.sum()) if len(w) else 0.0
+    targets = np.vstack([v_kps, v_chunks]) if len(v_chunks) else v_kps
+    precision = float((v_units @ targets.T).max(axis=1).mean()) if len(v_units) and len(targets) else 0.0
+    cos_ref = float((v_chunks @ v_answer).max()) if len(v_chunks) else float(v_summary @ v_answer)
+    qw = set(content_words(question))
+    aw, rw = set(content_words(answer)), set(content_words(summary))
+    aw_d, rw_d = aw - qw, rw - qw
+    n_words = len(words(answer))
+    feats = {
+        "cos_summary": float(v_summary @ v_answer),
+        "cos_ref_max": cos_ref,
+        "kp_coverage": coverage,
+        "precision": precision,
+        "lex_recall": len(aw_d & rw_d) / max(1, len(rw_d)),
+        "lex_precision": len(aw_d & rw_d) / max(1, len(aw_d)),
+        "lex_recall_all": len(aw & rw) / max(1, len(rw)),
+        "log_len": math.log1p(n_words),
+        "len_ratio": math.log1p(n_words) - math.log1p(len(words(summary))),
+        "cos_question": float(v_question @ v_answer),
+        "cos_demoted": float(v_summary_demoted @ v_demoted),
+    }
+    units = answer_units + [answer]
+    return Evidence(feats, [float(x) for x in best], [units[int(i)] for i in arg], [])

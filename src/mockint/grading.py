@@ -1,0 +1,133 @@
+"""The ``Grade`` schema, the ``Grader`` protocol and how a question finds its references.
+
+A grade is explained by per-key-point results with verbatim quotes from the answer and
+the reference they rest on. The offline grader lives in ``offline.py``, the LLM judge in
+``llm_grader.py``; both return this same schema. Nothing here embeds or calls a model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field, field_validator
+
+from .corpus import Question
+from .rubric import Status, Verdict
+
+Flag = Literal["injection_suspected", "off_topic", "other_language", "too_short", "truncated",
+               "reference_not_found", "llm_failed_fallback", "keyword_stuffing", "question_echo",
+               "hint_capped"]
+
+
+class KeyPointResult(BaseModel):
+    id: str
+    text: str
+    weight: str
+    status: Status
+    evidence: str = ""  # verbatim substring of the answer ("" when missing)
+    reference: str = ""  # "<question id>#<chunk or key point id>"
+    similarity: float | None = None
+
+
+class Grade(BaseModel):
+    score: float = Field(ge=0, le=10)
+    verdict: Verdict
+    key_points: list[KeyPointResult] = []
+    incorrect_claims: list[str] = []
+    feedback_good: str = ""
+    feedback_add: str = ""
+    flags: list[Flag] = []
+    question_id: str | None = None
+    match_similarity: float | None = None
+    grader: str
+    model: str = ""
+    prompt: str = ""
+    prompt_hash: str = ""
+    latency_ms: float = 0.0
+
+    @field_validator("score")
+    @classmethod
+    def _one_decimal(cls, v: float) -> float:
+        return round(float(v), 1)
+
+    @property
+    def feedback(self) -> str:
+        return " ".join(x for x in (self.feedback_good, self.feedback_add) if x)
+
+
+@dataclass
+class GradingTask:
+    """What to grade: the question (corpus record or free text) and the answer."""
+
+    question_text: str
+    answer: str
+    question: Question | None = None  # None: no reference found
+    match_similarity: float | None = None
+    hints_used: int = 0
+    only_key_points: tuple[str, ...] = ()  # follow-up: grade against these points only
+
+
+class Grader(Protocol):
+    name: str
+
+    def grade(self, task: GradingTask) -> Grade: ...
+
+    def grade_many(self, tasks: list[GradingTask]) -> list[Grade]: ...
+
+
+# ----------------------------------------------------------------- answer hygiene
+
+_INJECTION = re.compile(
+    r"(ignore (all |any |the |your |previous |prior |above )*(instructions|rubric|rules|reference|grading)"
+    r"|disregard (the |all |previous )*(instructions|rubric|rules)"
+    r"|(give|award|assign|grade|score|rate) (me|this|this answer|the answer)?\s*(a |an )?(full|perfect|maximum|10|ten|100)"
+    r"|\b(10|ten)\s*/\s*10\b|\bfull marks\b|\bperfect score\b"
+    r"|\"?score\"?\s*[:=]\s*\"?\d"
+    r"|^\s*(system|assistant|developer)\s*:"
+    r"|<\s*/?\s*(system|instructions?)\s*>"
+    r"|you are (now )?(a|an|the) (grader|judge|assistant|evaluator)"
+    r"|as the (grader|judge|evaluator)"
+    r"|the reference (answer )?(agrees|says i am|confirms)"
+    r"|new instructions?"
+    r"|<!--.*?-->)",
+    re.I | re.M | re.S,
+)
+_IDK = re.compile(r"^\s*(i\s*(really\s*)?(don'?t|do not|dont) know|no idea|idk|not sure|pass|skip|no answer|\?+|-+|n/?a)\W*$", re.I)
+
+
+def instruction_spans(answer: str) -> list[str]:
+    """Sentences/lines of an answer that read as instructions to the grader."""
+    spans = []
+    for m in _INJECTION.finditer(answer):
+        spans.append(m.group(0))
+    return spans
+
+
+def strip_instructions(answer: str) -> str:
+    """The answer without lines or sentences that carry grader instructions or comments."""
+    answer = re.sub(r"<!--.*?-->", " ", answer, flags=re.S)
+    kept = []
+    for line in answer.splitlines():
+        parts = re.split(r"(?<=[.!?])\s+", line)
+        parts = [p for p in parts if not _INJECTION.search(p)]
+        kept.append(" ".join(parts))
+    return "\n".join(kept).strip()
+
+
+def is_non_answer(answer: str) -> bool:
+    return not answer.strip() or bool(_IDK.match(answer.strip()))
+
+
+def exact_quote(answer: str, candidate: str, limit: int = 200) -> str:
+    """``candidate`` trimmed to a verbatim substring of ``answer`` ("" if it is not one)."""
+    candidate = candidate.strip()
+    if not candidate:
+        return ""
+    if candidate in answer:
+        return candidate[:limit]
+    squashed = " ".join(candidate.split())
+    if squashed and squashed in answer:
+        return squashed[:limit]
+    return ""

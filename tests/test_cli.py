@@ -1,0 +1,84 @@
+"""The `mockint` command as a user runs it (typer's runner, in-process)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mockint.cli import app
+from mockint.config import settings_table
+
+from conftest import FIXTURES, REPO
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands():
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    for cmd in ("corpus", "index", "search", "eval", "calibrate", "config"):
+        assert cmd in res.output
+
+
+def test_config_masks_key_and_table_is_in_readme(home, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-123")
+    res = runner.invoke(app, ["config"])
+    assert res.exit_code == 0 and "sk-secret-123" not in res.output and "(set)" in res.output
+    assert settings_table() in (REPO / "README.md").read_text()
+
+
+def test_corpus_import_cli(tmp_path, home):
+    f = tmp_path / "mine.csv"
+    f.write_text("question,answer\nWhat is a heap?,A heap is a tree where each parent is ordered before its "
+                 "children. It gives O(log n) insert and pop. It backs priority queues.\n")
+    res = runner.invoke(app, ["corpus", "import", str(f), "-o", str(tmp_path / "out.jsonl")])
+    assert res.exit_code == 0, res.output
+    rec = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    assert rec["rubric"] == "auto" and len(rec["key_points"]) >= 3
+
+
+def test_errors_are_one_clear_line(tmp_path, home):
+    from mockint.cli import main
+    import subprocess, sys
+
+    res = subprocess.run([sys.executable, "-m", "mockint.cli", "corpus", "import", str(tmp_path / "nope.csv")],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "file not found" in res.stderr and "nope.csv" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.slow
+def test_index_and_search_json(home):
+    res = runner.invoke(app, ["index"])
+    assert res.exit_code == 0 and "added" in res.output
+    res = runner.invoke(app, ["index"])
+    assert "0 added, 0 re-embedded" in res.output
+    res = runner.invoke(app, ["search", "memory needed to load a seven billion parameter model", "--k", "3", "--json"])
+    assert res.exit_code == 0
+    rows = json.loads(res.output)
+    assert rows[0]["id"] == "how-much-vram-is-required-to-load-a-7b-llm" and 0 < rows[0]["similarity"] <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt,name,folds", [("mohler", "mohler-mini.jsonl", 3), ("mockint", "mockint-mini.jsonl", 0),
+                                           ("semeval", "semeval-mini.xml", 0)])
+def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
+    out = tmp_path / "reports"
+    res = runner.invoke(app, ["eval", "--dataset", str(FIXTURES / name), "--format", fmt, "--folds", str(folds),
+                              "--out", str(out), "--no-probes" if fmt == "semeval" else "--probes"])
+    assert res.exit_code == 0, res.output
+    stem = name.rsplit(".", 1)[0] + "--offline"
+    data = json.loads((out / f"{stem}.json").read_text())
+    assert data["metrics"]["n"] >= 4
+    for png in ("scatter", "calibration", "confusion"):
+        assert (out / f"{stem}-{png}.png").stat().st_size > 1000
+    assert (out / f"{stem}-worst.md").exists()
+    if fmt == "mohler":
+        assert "human_vs_human" in data["metrics"] and "unseen" in data["protocol"]
+    if fmt == "mockint":
+        assert data["probes"]["injection"]["fake_json"]["n"] >= 1
+
+
+def test_unknown_grader_is_refused(home):
+    res = runner.invoke(app, ["eval", "--dataset", str(FIXTURES / "mockint-mini.jsonl"), "--grader", "llm"])
+    assert res.exit_code != 0
