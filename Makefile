@@ -37,6 +37,7 @@ test-fast: setup
 bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/grading.py
+	$(BIN)/python bench/render_readme.py
 
 eval: setup
 	$(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --grader offline --folds 10 --out eval/reports

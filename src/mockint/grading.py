@@ -91,6 +91,8 @@ _INJECTION = re.compile(
     r"|as the (grader|judge|evaluator)"
     r"|the reference (answer )?(agrees|says i am|confirms)"
     r"|new instructions?"
+    r"|(note|message|instructions?) (to|for) (the )?(grader|judge|evaluator|model)"
+    r"|(award|give|assign) (it |me |this )?(the )?(maximum|max|highest|top) (score|marks?|grade)"
     r"|<!--.*?-->)",
     re.I | re.M | re.S,
 )

@@ -203,6 +203,9 @@ class CorpusIndex:
     def _reset_local(self) -> None:
         """Move an unreadable local store aside so it can be rebuilt."""
         self._client = self._collection = None
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # chroma caches one client per path
         if self.chroma_url or not self.chroma_dir.exists():
             return
         backup = self.chroma_dir.with_name(f"chroma.corrupt-{int(time.time())}")

@@ -7,9 +7,6 @@ tidied. Fenced code blocks are kept byte for byte.
 
 What it does not do: render Markdown, or judge whether the text is right (that is the
 curation files' job).
-
->>> clean_markdown(r"Cost is \\\\(O(T^2 d)\\\\), see X = \\[1,2\\]")
-'Cost is $O(T^2 d)$, see X = [1,2]'
 """
 
 from __future__ import annotations

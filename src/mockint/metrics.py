@@ -73,8 +73,10 @@ def accuracy(pred_labels, true_labels) -> float:
 
 
 def macro_f1(pred_labels, true_labels) -> float:
-    """>>> macro_f1([1, 0, 1, 1], [1, 0, 0, 1])
-    0.7333333333333334
+    """Mean F1 over the classes.
+
+    >>> round(macro_f1([1, 0, 1, 1], [1, 0, 0, 1]), 4)
+    0.7333
     """
     p, t = np.asarray(pred_labels), np.asarray(true_labels)
     scores = []
