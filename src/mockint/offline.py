@@ -22,11 +22,12 @@ from .features import (FEATURES, Evidence, demote, echo_ratio, english_ratio, ev
                        sentences, words)
 from .grading import Grade, GradingTask, KeyPointResult, exact_quote, is_non_answer, instruction_spans, strip_instructions
 from .index import chunk_reference
-from .rubric import WEIGHT, hint_cap, verdict_for
+from .rubric import WEIGHT, hint_cap, score_from_statuses, verdict_for
 
 COVERED, PARTIAL = 0.62, 0.47
 RED_FLAG_SIM = 0.72
 ECHO_CAP, STUFFED_CAP = 1.0, 2.0
+BLEND = 0.5  # weight of the calibrated prediction in the final score
 
 
 @dataclass
@@ -164,7 +165,11 @@ class OfflineGrader:
             return Grade(score=0, verdict="no_answer", flags=flags,
                          feedback_add="No answer given. Study the model answer and try again.",
                          key_points=self._kp_results(task, None, clean), **base)
-        score = float(predicted)
+        kp_results = self._kp_results(task, ev, clean)
+        # Half the calibrated evidence, half the rubric arithmetic over the key-point verdicts:
+        # the calibration alone (fitted on short classroom answers) over-rates vague answers.
+        rubric = score_from_statuses([(k.status, k.weight) for k in kp_results]) if kp_results else predicted
+        score = BLEND * float(predicted) + (1 - BLEND) * rubric
         f = ev.features
         n_words = len(words(clean))
         if n_words < 4:
@@ -179,7 +184,6 @@ class OfflineGrader:
             flags.append("off_topic")  # flag only: the calibration already scores these low
         if n_words >= 8 and english_ratio(clean) < 0.1:
             flags.append("other_language")
-        kp_results = self._kp_results(task, ev, clean)
         claims = self._red_flags(task, clean)
         score -= 1.5 * min(2, len(claims))
         cap = hint_cap(task.hints_used)
