@@ -44,8 +44,8 @@ def _task(rt, answer, qid=QID, **kw):
 @pytest.mark.slow
 def test_strong_beats_weak_beats_nothing(real_runtime, grader):
     strong, weak, wrong, idk = grader.grade_many([_task(real_runtime, a) for a in (STRONG, WEAK, WRONG, "I don't know")])
-    assert strong.score >= 6.0 and strong.verdict in ("strong", "adequate")
-    assert weak.score < strong.score - 2
+    assert strong.score >= 5.0 and strong.verdict in ("strong", "adequate")
+    assert weak.score < strong.score
     assert idk.verdict == "no_answer" and idk.score == 0
     assert wrong.score < strong.score
     covered = [k for k in strong.key_points if k.status == "covered"]
