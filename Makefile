@@ -40,8 +40,9 @@ bench: setup
 	$(BIN)/python bench/render_readme.py
 
 eval: setup
-	$(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --grader offline --folds 10 --out eval/reports
-	$(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --grader offline --out eval/reports
+	$(BIN)/mockint calibrate --dataset ../shared/data/asag/mohler.jsonl:mohler --dataset eval/datasets/interview-graded.jsonl:mockint
+	$(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --folds 10 --also-fit eval/datasets/interview-graded.jsonl:mockint --name mohler --out eval/reports
+	$(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --folds 10 --also-fit ../shared/data/asag/mohler.jsonl:mohler --name interview-graded --out eval/reports
 
 lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^mockint' | sed 's/+cpu//' > requirements.lock

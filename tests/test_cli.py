@@ -22,8 +22,10 @@ def test_help_lists_the_commands():
 
 def test_config_resolves_and_table_is_in_readme(home, monkeypatch, tmp_path):
     monkeypatch.setenv("MOCKINT_CHROMA_URL", "http://127.0.0.1:9999")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-123")
     res = runner.invoke(app, ["config", "--home", str(home)])
     assert res.exit_code == 0 and "127.0.0.1:9999" in res.output and str(home) in res.output
+    assert "sk-secret-123" not in res.output and "api_key = (set)" in res.output
     assert settings_table() in (REPO / "README.md").read_text()
 
 

@@ -18,8 +18,8 @@ from .errors import ConfigError
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
 DEFAULT_PARAMS = PARAMS_DIR / "offline-v1.json"
-HYPER = {"n_estimators": 200, "max_depth": 2, "learning_rate": 0.05, "subsample": 0.8,
-         "min_samples_leaf": 10, "random_state": 0}
+HYPER = {"n_estimators": 400, "max_depth": 2, "learning_rate": 0.03, "subsample": 0.8,
+         "min_samples_leaf": 20, "random_state": 0}
 
 
 @dataclass

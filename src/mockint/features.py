@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 FEATURES = ["cos_summary", "cos_ref_max", "kp_coverage", "precision", "lex_recall", "lex_precision",
-            "lex_recall_all", "log_len", "len_ratio", "cos_question", "cos_demoted"]
+            "lex_recall_all", "log_len", "len_ratio", "cos_question", "cos_demoted",
+            "kp_min", "kp_max", "kp_share_high", "kp_share_mid", "kp_lex_coverage", "log_key_points",
+            "echo_ratio"]
+HIGH_SIM, MID_SIM = 0.62, 0.47
 
 STOP = frozenset("""a an the of to in on for and or is are be been being was were it its this that these those
 with as by at from which what how why when where who whom do does did can could would should will shall not no
@@ -103,6 +106,16 @@ def echo_ratio(answer: str, question: str) -> float:
     return sum(w in qw for w in aw) / len(aw)
 
 
+def _kp_lexical(kp_texts: list[str], answer_words: set[str], question_words: set[str]) -> float:
+    """Mean over key points of the share of their (non-question) content words the answer uses."""
+    shares = []
+    for t in kp_texts:
+        kw = set(content_words(t)) - question_words
+        if kw:
+            shares.append(len(kw & answer_words) / len(kw))
+    return float(np.mean(shares)) if shares else 0.0
+
+
 @dataclass
 class Evidence:
     """Everything the grader needs about one answer, with the named feature vector."""
@@ -116,7 +129,8 @@ class Evidence:
 def evidence_features(*, answer: str, question: str, summary: str, answer_units: list[str],
                       v_answer: np.ndarray, v_units: np.ndarray, v_demoted: np.ndarray,
                       v_summary: np.ndarray, v_summary_demoted: np.ndarray, v_question: np.ndarray,
-                      v_kps: np.ndarray, kp_weights: list[float], v_chunks: np.ndarray) -> Evidence:
+                      v_kps: np.ndarray, kp_weights: list[float], v_chunks: np.ndarray,
+                      kp_texts: list[str] | None = None) -> Evidence:
     """Compute the feature vector; every ``v_*`` is L2-normalised (rows for matrices)."""
     cand = np.vstack([v_units, v_answer[None, :]]) if len(v_units) else v_answer[None, :]
     kp_sims = v_kps @ cand.T if len(v_kps) else np.zeros((0, len(cand)))
@@ -143,6 +157,13 @@ def evidence_features(*, answer: str, question: str, summary: str, answer_units:
         "len_ratio": math.log1p(n_words) - math.log1p(len(words(summary))),
         "cos_question": float(v_question @ v_answer),
         "cos_demoted": float(v_summary_demoted @ v_demoted),
+        "kp_min": float(best.min()) if len(best) else 0.0,
+        "kp_max": float(best.max()) if len(best) else 0.0,
+        "kp_share_high": float((w * (best >= HIGH_SIM)).sum() / w.sum()) if len(w) else 0.0,
+        "kp_share_mid": float((w * (best >= MID_SIM)).sum() / w.sum()) if len(w) else 0.0,
+        "kp_lex_coverage": _kp_lexical(kp_texts or [summary], aw, qw),
+        "log_key_points": math.log1p(len(best)),
+        "echo_ratio": echo_ratio(answer, question),
     }
     units = answer_units + [answer]
     return Evidence(feats, [float(x) for x in best], [units[int(i)] for i in arg], [])

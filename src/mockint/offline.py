@@ -18,16 +18,15 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder
-from .features import (FEATURES, Evidence, demote, echo_ratio, english_ratio, evidence_features, looks_stuffed,
+from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, demote, echo_ratio, english_ratio, evidence_features, looks_stuffed,
                        sentences, words)
 from .grading import Grade, GradingTask, KeyPointResult, exact_quote, is_non_answer, instruction_spans, strip_instructions
 from .index import chunk_reference
-from .rubric import WEIGHT, hint_cap, score_from_statuses, verdict_for
+from .rubric import WEIGHT, hint_cap, verdict_for
 
-COVERED, PARTIAL = 0.62, 0.47
+COVERED, PARTIAL = HIGH_SIM, MID_SIM
 RED_FLAG_SIM = 0.72
 ECHO_CAP, STUFFED_CAP = 1.0, 2.0
-BLEND = 0.5  # weight of the calibrated prediction in the final score
 
 
 @dataclass
@@ -129,7 +128,8 @@ class OfflineGrader:
                 answer=clean, question=t.question_text, summary=ref.summary, answer_units=units,
                 v_answer=vec[clean], v_units=np.stack([vec[u] for u in units]), v_demoted=vec[dem],
                 v_summary=ref.v_summary, v_summary_demoted=ref.v_summary_demoted, v_question=vec[t.question_text],
-                v_kps=ref.v_kps, kp_weights=[WEIGHT[w] for w in ref.kp_weights], v_chunks=ref.v_chunks))
+                v_kps=ref.v_kps, kp_weights=[WEIGHT[w] for w in ref.kp_weights], v_chunks=ref.v_chunks,
+                kp_texts=ref.kp_texts))
         return out
 
     # ----------------------------------------------------------------- grading
@@ -166,10 +166,7 @@ class OfflineGrader:
                          feedback_add="No answer given. Study the model answer and try again.",
                          key_points=self._kp_results(task, None, clean), **base)
         kp_results = self._kp_results(task, ev, clean)
-        # Half the calibrated evidence, half the rubric arithmetic over the key-point verdicts:
-        # the calibration alone (fitted on short classroom answers) over-rates vague answers.
-        rubric = score_from_statuses([(k.status, k.weight) for k in kp_results]) if kp_results else predicted
-        score = BLEND * float(predicted) + (1 - BLEND) * rubric
+        score = float(predicted)
         f = ev.features
         n_words = len(words(clean))
         if n_words < 4:

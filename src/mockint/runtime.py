@@ -52,14 +52,37 @@ class Runtime:
             index = None
         return OfflineGrader(self.embedder, index=index)
 
-    def make_grader(self, kind: str):
-        """The grader named by ``kind``. Only the offline grader exists so far; the LLM judge
-        is the next step of the grader work and is refused with a clear message until then."""
+    def make_grader(self, kind: str, *, concurrency: int = 4):
+        """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline)."""
         from .errors import ConfigError
+        from .llm import resolve_backend
 
-        if kind in ("offline", "auto"):
+        if kind not in ("offline", "llm", "hybrid", "auto"):
+            raise ConfigError(f"unknown grader {kind!r}", fix="use offline, llm, hybrid or auto")
+        if kind == "offline":
             return self.offline_grader()
-        if kind in ("llm", "hybrid"):
-            raise ConfigError(f"the {kind} grader is not available in this version",
-                              fix="use --grader offline (the LLM judge is not shipped yet)")
-        raise ConfigError(f"unknown grader {kind!r}", fix="use offline")
+        model = resolve_backend(self.config)
+        if model is None:
+            if kind == "auto":
+                return self.offline_grader()
+            raise ConfigError(f"--grader {kind} needs an LLM, and none is configured",
+                              fix="set OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint), or use --grader offline")
+        from .llm_grader import LLMGrader
+
+        return LLMGrader(model, self.offline_grader(), cache_dir=self.config.cache_dir, hybrid=kind != "llm",
+                         retries=self.config.llm_retries, concurrency=concurrency)
+
+    def resolve_question(self, text: str) -> tuple[Question | None, float | None]:
+        """A corpus id, or free text matched through the index (None below the threshold)."""
+        text = (text or "").strip()
+        if text in self.by_id:
+            return self.by_id[text], None
+        if not text:
+            return None, None
+        if self.index.count() == 0:
+            self.ensure_index()
+        hits = self.index.search(text, k=1)
+        if not hits:
+            return None, None
+        best = hits[0]
+        return (self.by_id.get(best.qid) if best.similarity >= self.config.match_threshold else None), best.similarity

@@ -1,0 +1,203 @@
+"""The LLM judge: per-key-point verdicts with quotes from any ``ChatModel``; Python does the score.
+
+The reply must validate (JSON object, every key point judged once, statuses from the fixed
+set, quotes verbatim in the answer); otherwise the judge is re-asked with the error, at most
+``retries`` times, then the offline grade is returned flagged ``llm_failed_fallback`` — never
+a default score. The offline grade is always computed too: it anchors the result (``hybrid``
+averages the two; with instruction-like text in the answer an LLM score far above the
+evidence is replaced by the evidence and flagged). Replies are cached on disk by
+(model, prompt hash, messages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import LLMError
+from .grading import Grade, GradingTask, KeyPointResult, exact_quote, instruction_spans, is_non_answer
+from .llm import ChatModel, Completion
+from .prompts import load_prompt
+from .rubric import hint_cap, score_from_statuses, verdict_for
+
+INJECTION_MARGIN = 3.0
+
+
+class JudgedPoint(BaseModel):
+    id: str
+    status: Literal["covered", "partial", "missing", "contradicted"]
+    quote: str = ""
+
+
+class JudgeReply(BaseModel):
+    key_points: list[JudgedPoint]
+    incorrect_claims: list[str] = []
+    feedback_good: str = ""
+    feedback_add: str = ""
+
+
+def parse_reply(text: str, answer: str, kp_ids: list[str]) -> JudgeReply:
+    """Validate a judge reply; raises ValueError with a message fit to send back to the judge."""
+    body = text.strip()
+    fence = re.search(r"```(?:json)?\s*(.*?)```", body, re.S)
+    if fence:
+        body = fence.group(1).strip()
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("the reply is not a JSON object")
+    try:
+        reply = JudgeReply.model_validate(json.loads(body[start:end + 1]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValueError(f"field {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    got = [k.id for k in reply.key_points]
+    missing = [i for i in kp_ids if i not in got]
+    extra = [i for i in got if i not in kp_ids]
+    if missing or extra or len(got) != len(set(got)):
+        raise ValueError(f"judge each key point exactly once: missing {missing}, unknown {extra}")
+    for k in reply.key_points:
+        if k.status != "missing" and k.quote and not exact_quote(answer, k.quote):
+            raise ValueError(f"the quote for {k.id} is not an exact substring of the answer: {k.quote[:80]!r}")
+    return reply
+
+
+class DiskCache:
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def key(self, *parts: object) -> str:
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        if self.folder is None:
+            return None
+        path = self.folder / f"{key}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))["text"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, key: str, text: str) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{key}.tmp"
+        tmp.write_text(json.dumps({"text": text}), encoding="utf-8")
+        tmp.replace(self.folder / f"{key}.json")
+
+
+class LLMGrader:
+    def __init__(self, model: ChatModel, offline, *, cache_dir: Path | None = None, hybrid: bool = True,
+                 retries: int = 2, concurrency: int = 4):
+        self.model = model
+        self.offline = offline
+        self.hybrid = hybrid
+        self.retries = retries
+        self.concurrency = concurrency
+        self.prompt = load_prompt("grade")
+        self.cache = DiskCache(cache_dir / "llm" if cache_dir else None)
+        self.name = "hybrid" if hybrid else "llm"
+
+    @property
+    def embedder(self):
+        return self.offline.embedder
+
+    def _messages(self, task: GradingTask) -> tuple[list[tuple[str, str]], list[str]]:
+        q = task.question
+        kps = [k for k in (q.key_points if q else []) if not task.only_key_points or k.id in task.only_key_points]
+        kp_ids = [k.id for k in kps] or ["kp1"]
+        user = self.prompt.render(
+            "user", question=task.question_text, key_points=[k.model_dump() for k in kps],
+            red_flags=list(q.red_flags) if q else [], reference=q.reference_text[:3000] if q else "",
+            answer=task.answer, key_point_ids=", ".join(kp_ids))
+        return [("system", self.prompt.render("system")), ("user", user)], kp_ids
+
+    def _complete(self, messages: list[tuple[str, str]]) -> Completion:
+        key = self.cache.key(self.model.name, self.prompt.hash, messages)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return Completion(cached, self.model.name, "stop", 0.0)
+        done = self.model.complete(messages, response_format={"type": "json_object"})
+        if done.finish_reason != "length":
+            self.cache.put(key, done.text)
+        return done
+
+    def judge(self, task: GradingTask) -> tuple[JudgeReply | None, list[str], str]:
+        """(validated reply or None, flags, last error)."""
+        messages, kp_ids = self._messages(task)
+        error, flags = "", []
+        for _ in range(self.retries + 1):
+            try:
+                done = self._complete(messages)
+            except LLMError as exc:
+                return None, flags, exc.render()
+            if done.finish_reason == "length":
+                flags.append("truncated")
+                error = "the reply was cut off before the JSON object ended; keep it shorter"
+            else:
+                try:
+                    return parse_reply(done.text, task.answer, kp_ids), flags, ""
+                except ValueError as exc:
+                    error = str(exc)
+            messages = messages + [("assistant", done.text),
+                                   ("user", self.prompt.render("repair", error=error, key_point_ids=", ".join(kp_ids)))]
+        return None, sorted(set(flags)), error
+
+    def grade(self, task: GradingTask) -> Grade:
+        t0 = time.perf_counter()
+        offline = self.offline.grade(task)
+        meta = dict(grader=self.name, model=self.model.name, prompt=self.prompt.name, prompt_hash=self.prompt.hash,
+                    question_id=offline.question_id, match_similarity=task.match_similarity)
+        if is_non_answer(task.answer):
+            return offline.model_copy(update={**meta, "latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
+        reply, flags, error = self.judge(task)
+        if reply is None:
+            fallback = offline.model_copy(update={
+                "flags": sorted(set(offline.flags) | set(flags) | {"llm_failed_fallback"}),
+                "feedback_add": (offline.feedback_add + f" (LLM judge failed: {error[:160]})").strip(),
+                "latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
+            return fallback
+        q = task.question
+        texts = {k.id: k for k in (q.key_points if q else [])}
+        results = []
+        for jp in reply.key_points:
+            kp = texts.get(jp.id)
+            quote = exact_quote(task.answer, jp.quote) if jp.status != "missing" else ""
+            results.append(KeyPointResult(
+                id=jp.id, text=kp.text if kp else "a correct and complete answer", weight=kp.weight if kp else "essential",
+                status=jp.status, evidence=quote, reference=f"{q.id}#{jp.id}" if q else ""))
+        claims = [c for c in (exact_quote(task.answer, c) for c in reply.incorrect_claims) if c]
+        llm_score = score_from_statuses([(r.status, r.weight) for r in results], incorrect_claims=min(2, len(claims)))
+        flags = set(flags) | set(offline.flags)
+        score = round((llm_score + offline.score) / 2, 1) if self.hybrid and q is not None else llm_score
+        if instruction_spans(task.answer) and llm_score > offline.score + INJECTION_MARGIN:
+            flags.add("injection_suspected")
+            score = offline.score  # trust the evidence over a judge that may have been talked into it
+        for capped in ("keyword_stuffing", "question_echo"):
+            if capped in offline.flags:
+                score = min(score, offline.score)
+        cap = hint_cap(task.hints_used)
+        if score > cap:
+            flags.add("hint_capped")
+            score = cap
+        if q is None:
+            flags.add("reference_not_found")
+        return Grade(score=score, verdict=verdict_for(score), key_points=results, incorrect_claims=claims,
+                     feedback_good=reply.feedback_good, feedback_add=reply.feedback_add, flags=sorted(flags),
+                     latency_ms=round((time.perf_counter() - t0) * 1000, 1), **meta)
+
+    def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
+        self.offline.grade_many(tasks)  # warm the encoder cache for all answers in one batch
+        if self.concurrency <= 1 or len(tasks) <= 1:
+            return [self.grade(t) for t in tasks]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(self.grade, tasks))
