@@ -89,12 +89,25 @@ def looks_stuffed(text: str) -> bool:
     False
     """
     ws = words(text)
-    if len(ws) < 10:
+    if len(ws) < 5:
         return False
-    function_share = sum(w in FUNCTION for w in ws) / len(ws)
+    function_share = sum(w in STOP for w in ws) / len(ws)
     distinct = len(set(ws)) / len(ws)
     separators = len(re.findall(r"[,;.:!?()\n-]", text))
-    return (function_share < 0.05 and separators < len(ws) / 6 and len(ws) >= 12) or (distinct < 0.25 and len(ws) >= 40)
+    return (function_share < 0.05 and separators < len(ws) / 6) or (distinct < 0.25 and len(ws) >= 40)
+
+
+def question_repeats(answer: str, question: str) -> float:
+    """How many times, on average, the answer repeats each of the question's content words.
+
+    >>> question_repeats("What is a stack? A stack is what a stack is.", "What is a stack?")
+    3.0
+    """
+    qw = set(content_words(question))
+    if not qw:
+        return 0.0
+    aw = content_words(answer)
+    return sum(w in qw for w in aw) / len(qw)
 
 
 def echo_ratio(answer: str, question: str) -> float:

@@ -108,8 +108,10 @@ def instruction_spans(answer: str) -> list[str]:
 
 
 def strip_instructions(answer: str) -> str:
-    """The answer without lines or sentences that carry grader instructions or comments."""
+    """The answer without lines or sentences that carry grader instructions or comments
+    (a code block or HTML comment that carries one is dropped whole)."""
     answer = re.sub(r"<!--.*?-->", " ", answer, flags=re.S)
+    answer = re.sub(r"```.*?(```|$)", lambda m: "" if _INJECTION.search(m.group(0)) else m.group(0), answer, flags=re.S)
     kept = []
     for line in answer.splitlines():
         parts = re.split(r"(?<=[.!?])\s+", line)

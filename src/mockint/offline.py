@@ -18,7 +18,7 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder
-from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, demote, echo_ratio, english_ratio, evidence_features, looks_stuffed,
+from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, demote, echo_ratio, question_repeats, english_ratio, evidence_features, looks_stuffed,
                        sentences, words)
 from .grading import Grade, GradingTask, KeyPointResult, exact_quote, is_non_answer, instruction_spans, strip_instructions
 from .index import chunk_reference
@@ -27,6 +27,7 @@ from .rubric import WEIGHT, hint_cap, verdict_for
 COVERED, PARTIAL = HIGH_SIM, MID_SIM
 RED_FLAG_SIM = 0.72
 ECHO_CAP, STUFFED_CAP = 1.0, 2.0
+INJECTION_PENALTY = 1.0
 
 
 @dataclass
@@ -171,7 +172,8 @@ class OfflineGrader:
         n_words = len(words(clean))
         if n_words < 4:
             flags.append("too_short")  # flag only: short correct answers exist ("push and pop")
-        if echo_ratio(clean, task.question_text) >= 0.9 and f["cos_question"] >= 0.7:
+        if f["cos_question"] >= 0.6 and echo_ratio(clean, task.question_text) >= 0.7 \
+                and question_repeats(clean, task.question_text) >= 2.0:
             flags.append("question_echo")
             score = min(score, ECHO_CAP)
         if looks_stuffed(clean):
@@ -183,6 +185,8 @@ class OfflineGrader:
             flags.append("other_language")
         claims = self._red_flags(task, clean)
         score -= 1.5 * min(2, len(claims))
+        if "injection_suspected" in flags:
+            score -= INJECTION_PENALTY  # what survives the stripping must not gain; trying costs
         cap = hint_cap(task.hints_used)
         if score > cap:
             flags.append("hint_capped")
