@@ -40,7 +40,6 @@ def test_corpus_import_cli(tmp_path, home):
 
 
 def test_errors_are_one_clear_line(tmp_path, home):
-    from mockint.cli import main
     import subprocess, sys
 
     res = subprocess.run([sys.executable, "-m", "mockint.cli", "corpus", "import", str(tmp_path / "nope.csv")],

@@ -1,8 +1,6 @@
-import shutil
 
 import pytest
 
-from mockint.config import Config
 from mockint.corpus import load_questions
 from mockint.index import CorpusIndex, chunk_reference
 from mockint.embedding import HashEmbedder

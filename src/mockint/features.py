@@ -26,11 +26,6 @@ nor if then than there their they them we you your i he she his her our us so su
 also may might must only more most other some any each all both very just via per has have had having am
 own same too s t don doesn isn aren wasn weren won wouldn shouldn couldn
 """.split())
-# Words that are frequent in any English sentence: a keyword list has almost none of them.
-FUNCTION = frozenset("""a an the of to in on for and or is are be was were it this that with as by at from
-which it's its so if then than when because but not can will would should do does we you they i he she there
-their""".split())
-
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 
 
@@ -136,7 +131,6 @@ class Evidence:
     features: dict[str, float]
     kp_similarity: list[float]  # per key point: best similarity to an answer unit
     kp_evidence: list[str]  # per key point: the best answer unit (verbatim)
-    ref_chunk: list[int]  # per key point: (unused by scoring) best reference chunk index
 
 
 def evidence_features(*, answer: str, question: str, summary: str, answer_units: list[str],
@@ -179,4 +173,4 @@ def evidence_features(*, answer: str, question: str, summary: str, answer_units:
         "echo_ratio": echo_ratio(answer, question),
     }
     units = answer_units + [answer]
-    return Evidence(feats, [float(x) for x in best], [units[int(i)] for i in arg], [])
+    return Evidence(feats, [float(x) for x in best], [units[int(i)] for i in arg])
