@@ -147,7 +147,7 @@ def summary_page(result: BatchResult, runtime, out: Path) -> Path:
     for r, s in zip(scored, scores):
         q = runtime.by_id.get(r.get("question_id") or "")
         topics.setdefault(q.topics[0] if q else "(no corpus match)", []).append(s)
-    lines = [f"# Batch grading summary", "", f"{len(result.rows)} rows: {len(scores)} graded "
+    lines = ["# Batch grading summary", "", f"{len(result.rows)} rows: {len(scores)} graded "
              f"({result.skipped} reused from a previous run), {result.errors} errors.", ""]
     if scores:
         lines += [f"Mean score {sum(scores) / len(scores):.2f}.", "", f"![histogram]({png.name})", "",
