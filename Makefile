@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/mockint index
-	$(BIN)/mockint search
+	$(BIN)/mockint interview
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -298,6 +298,11 @@ def config_cmd(markdown: bool = typer.Option(False, "--markdown", help="Print th
         out.print(f"{s.name} = {value}", markup=False, highlight=False, soft_wrap=True)
 
 
+from .cli_interview import register as _register_interview  # noqa: E402
+
+_register_interview(app)
+
+
 def main() -> None:
     try:
         app()

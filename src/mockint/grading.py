@@ -87,7 +87,7 @@ _INJECTION = re.compile(
     r"|\"?score\"?\s*[:=]\s*\"?\d"
     r"|^\s*(system|assistant|developer)\s*:"
     r"|<\s*/?\s*(system|instructions?)\s*>"
-    r"|you are (now )?(a|an|the) (grader|judge|assistant|evaluator)"
+    r"|you are (now )?(a|an|the) (\w+ )?(grader|judge|assistant|evaluator|examiner)"
     r"|as the (grader|judge|evaluator)"
     r"|the reference (answer )?(agrees|says i am|confirms)"
     r"|new instructions?"
