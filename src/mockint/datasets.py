@@ -29,7 +29,8 @@ class EvalItem:
     answer: str
     human: float  # 0-10
     question: Question | None
-    human2: float | None = None
+    grader_a: float | None = None  # two independent human grades, where the set has them
+    grader_b: float | None = None
     topic: str = ""
     level: str = ""
     label: str = ""
@@ -42,21 +43,26 @@ def _dataset_question(qid: str, question: str, reference: str, cache: dict[str, 
     return cache[qid]
 
 
+def _json_lines(path: Path):
+    for n, line in enumerate(read_text(path).splitlines(), start=1):
+        if line.strip():
+            yield n, line
+
+
 def load_mohler(path: Path) -> list[EvalItem]:
+    """Target: the official average; ``grader1``/``grader2`` give the human-vs-human baseline."""
     cache: dict[str, Question] = {}
     items = []
-    for n, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
+    for n, line in _json_lines(path):
         try:
             r = json.loads(line)
             qid = f"mohler-{r['question_id']}"
             items.append(EvalItem(
                 id=f"{qid}-{r['answer_index']}", question_id=qid, question_text=r["question"], answer=r["answer"],
-                human=2.0 * float(r["score_avg"]), human2=None,
+                human=2.0 * float(r["score_avg"]), grader_a=2.0 * float(r["score_grader1"]),
+                grader_b=2.0 * float(r["score_grader2"]),
                 question=_dataset_question(qid, r["question"], r["reference_answer"], cache, f"{path}:{n}"),
                 topic=str(r["question_id"]).split(".")[0]))
-            items[-1].label = json.dumps([2.0 * float(r["score_grader1"]), 2.0 * float(r["score_grader2"])])
         except (KeyError, ValueError, json.JSONDecodeError) as exc:
             raise InputFileError(f"not a Mohler record ({exc})", where=f"{path}:{n}",
                                  fix="each line needs question_id, question, reference_answer, answer, score_avg") from exc
@@ -67,9 +73,7 @@ def load_mockint(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
     """Our format: question_id (a corpus id) or question + reference, answer, score (0-10)."""
     cache: dict[str, Question] = {}
     items = []
-    for n, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
+    for n, line in _json_lines(path):
         try:
             r = json.loads(line)
             qid = r.get("question_id") or ""
@@ -84,7 +88,8 @@ def load_mockint(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
             items.append(EvalItem(id=str(r.get("id") or f"row{n}"), question_id=qid,
                                   question_text=r.get("question") or q.question, answer=str(r.get("answer", "")),
                                   human=float(r["score"]), question=q,
-                                  human2=float(r["score2"]) if r.get("score2") is not None else None,
+                                  grader_a=float(r["score"]) if r.get("score2") is not None else None,
+                                  grader_b=float(r["score2"]) if r.get("score2") is not None else None,
                                   topic=q.topics[0] if q.topics else "", level=str(r.get("level", ""))))
         except (KeyError, ValueError, json.JSONDecodeError) as exc:
             raise InputFileError(f"bad record ({exc})", where=f"{path}:{n}",

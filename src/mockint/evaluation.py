@@ -139,14 +139,7 @@ def score_metrics(run: EvalRun, *, seed: int = 0) -> None:
 
 
 def _two_graders(it: EvalItem) -> tuple[float | None, float | None]:
-    if it.human2 is not None:
-        return it.human, it.human2
-    if it.label.startswith("["):
-        import json
-
-        a, b = json.loads(it.label)
-        return float(a), float(b)
-    return None, None
+    return it.grader_a, it.grader_b
 
 
 def keyword_stuffing(item: EvalItem) -> str:
