@@ -5,6 +5,7 @@ Writes bench/grading.{json,md}."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -23,8 +24,8 @@ DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "interview-gr
 
 def main() -> None:
     rows = [json.loads(l) for l in DATA.read_text().splitlines() if l.strip()]
-    with tempfile.TemporaryDirectory() as home:
-        rt = Runtime(Config.load(home=home))
+    with tempfile.TemporaryDirectory() as tmp:
+        rt = Runtime(Config.load(home=os.environ.get("MOCKINT_HOME") or tmp))  # reuse an index when there is one
         rt.ensure_index()
         grader = rt.offline_grader()
         tasks = [GradingTask(rt.by_id[r["question_id"]].question, r["answer"], rt.by_id[r["question_id"]]) for r in rows]
