@@ -131,6 +131,8 @@ class Evidence:
     features: dict[str, float]
     kp_similarity: list[float]  # per key point: best similarity to an answer unit
     kp_evidence: list[str]  # per key point: the best answer unit (verbatim)
+    filler_share: float = 0.0  # share of the answer's sentences set aside as filler
+    body: str = ""  # the answer as graded (instructions stripped, filler set aside)
 
 
 def evidence_features(*, answer: str, question: str, summary: str, answer_units: list[str],

@@ -18,7 +18,7 @@ from .rubric import Status, Verdict
 
 Flag = Literal["injection_suspected", "off_topic", "other_language", "too_short", "truncated",
                "reference_not_found", "llm_failed_fallback", "keyword_stuffing", "question_echo",
-               "hint_capped"]
+               "hint_capped", "filler"]
 
 
 class KeyPointResult(BaseModel):

@@ -18,7 +18,7 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder
-from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, demote, echo_ratio, question_repeats, english_ratio, evidence_features, looks_stuffed,
+from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, demote, echo_ratio, question_repeats, english_ratio, evidence_features, looks_stuffed,
                        sentences, words)
 from .grading import Grade, GradingTask, KeyPointResult, exact_quote, is_non_answer, instruction_spans, strip_instructions
 from .index import chunk_reference
@@ -28,6 +28,8 @@ COVERED, PARTIAL = HIGH_SIM, MID_SIM
 RED_FLAG_SIM = 0.72
 ECHO_CAP, STUFFED_CAP = 1.0, 2.0
 INJECTION_PENALTY = 1.0
+FILLER_SIM = 0.2  # a sentence less similar than this to every key point / chunk, sharing no topical word, is filler
+FILLER_PENALTY = 0.5
 
 
 @dataclass
@@ -104,34 +106,67 @@ class OfflineGrader:
 
     # ----------------------------------------------------------------- evidence
     def evidence_many(self, tasks: list[GradingTask]) -> list[Evidence | None]:
-        """Feature evidence for each task (None where there is nothing to compare)."""
-        prepared = []
-        texts: list[str] = []
+        """Feature evidence for each task (None where there is nothing to compare).
+
+        Two encoder calls for the whole batch: first the answers' sentences (to find filler:
+        sentences unrelated to every key point and reference chunk), then each answer without
+        its filler, whole and question-demoted.
+        """
+        staged = []
+        first: list[str] = []
         for t in tasks:
             clean = strip_instructions(t.answer)
             if t.question is None or is_non_answer(clean):
-                prepared.append(None)
+                staged.append(None)
                 continue
             units = sentences(clean)
-            dem = demote(clean, t.question_text) or clean
-            prepared.append((clean, units, dem))
-            texts += [clean, dem, t.question_text, *units]
-        uniq = list(dict.fromkeys(texts))
+            staged.append((clean, units))
+            first += [t.question_text, *units]
+        uniq = list(dict.fromkeys(first))
         vec = dict(zip(uniq, self.embedder.encode(uniq))) if uniq else {}
+        prepared: list = []
+        second: list[str] = []
+        for t, st in zip(tasks, staged):
+            if st is None:
+                prepared.append(None)
+                continue
+            clean, units = st
+            ref = self.reference(t.question, t.question_text)
+            kept = self._without_filler(units, vec, ref, t.question_text)
+            body = clean if len(kept) == len(units) else " ".join(kept)
+            dem = demote(body, t.question_text) or body
+            prepared.append((body, kept, dem, 1 - len(kept) / len(units), ref))
+            second += [body, dem]
+        todo = [x for x in dict.fromkeys(second) if x not in vec]
+        vec.update(zip(todo, self.embedder.encode(todo)) if todo else [])
         out: list[Evidence | None] = []
         for t, p in zip(tasks, prepared):
             if p is None:
                 out.append(None)
                 continue
-            clean, units, dem = p
-            ref = self.reference(t.question, t.question_text)
-            out.append(evidence_features(
-                answer=clean, question=t.question_text, summary=ref.summary, answer_units=units,
-                v_answer=vec[clean], v_units=np.stack([vec[u] for u in units]), v_demoted=vec[dem],
+            body, kept, dem, filler_share, ref = p
+            ev = evidence_features(
+                answer=body, question=t.question_text, summary=ref.summary, answer_units=kept,
+                v_answer=vec[body], v_units=np.stack([vec[u] for u in kept]), v_demoted=vec[dem],
                 v_summary=ref.v_summary, v_summary_demoted=ref.v_summary_demoted, v_question=vec[t.question_text],
                 v_kps=ref.v_kps, kp_weights=[WEIGHT[w] for w in ref.kp_weights], v_chunks=ref.v_chunks,
-                kp_texts=ref.kp_texts))
+                kp_texts=ref.kp_texts)
+            ev.filler_share, ev.body = filler_share, body
+            out.append(ev)
         return out
+
+    @staticmethod
+    def _without_filler(units: list[str], vec: dict, ref: _Ref, question: str) -> list[str]:
+        """Sentences related to the rubric or reference (by similarity, or by a fifth of their words); all if none are."""
+        targets = np.vstack([ref.v_kps, ref.v_chunks]) if len(ref.v_chunks) else ref.v_kps
+        topical = set(content_words(ref.summary + " " + question))
+        def on_topic(u: str) -> bool:
+            words_u = content_words(u)
+            overlap = sum(w in topical for w in words_u) / len(words_u) if words_u else 0.0
+            return float((targets @ vec[u]).max()) >= FILLER_SIM or overlap >= 0.2
+
+        kept = [u for u in units if on_topic(u)]
+        return kept or units
 
     # ----------------------------------------------------------------- grading
     def grade(self, task: GradingTask) -> Grade:
@@ -169,22 +204,26 @@ class OfflineGrader:
         kp_results = self._kp_results(task, ev, clean)
         score = float(predicted)
         f = ev.features
-        n_words = len(words(clean))
+        body = ev.body or clean
+        n_words = len(words(body))
         if n_words < 4:
             flags.append("too_short")  # flag only: short correct answers exist ("push and pop")
-        if f["cos_question"] >= 0.6 and echo_ratio(clean, task.question_text) >= 0.7 \
-                and question_repeats(clean, task.question_text) >= 2.0:
+        if f["cos_question"] >= 0.6 and echo_ratio(body, task.question_text) >= 0.7 \
+                and question_repeats(body, task.question_text) >= 2.0:
             flags.append("question_echo")
             score = min(score, ECHO_CAP)
-        if looks_stuffed(clean):
+        if looks_stuffed(body):
             flags.append("keyword_stuffing")
             score = min(score, STUFFED_CAP)
         if f["cos_ref_max"] < 0.1 and f["lex_recall_all"] == 0:
             flags.append("off_topic")  # flag only: the calibration already scores these low
-        if n_words >= 8 and english_ratio(clean) < 0.1:
+        if n_words >= 8 and english_ratio(body) < 0.1:
             flags.append("other_language")
         claims = self._red_flags(task, clean)
         score -= 1.5 * min(2, len(claims))
+        if ev.filler_share >= 0.5:
+            flags.append("filler")
+            score -= FILLER_PENALTY  # mostly padding: a little off, the rest is graded on its merits
         if "injection_suspected" in flags:
             score -= INJECTION_PENALTY  # what survives the stripping must not gain; trying costs
         cap = hint_cap(task.hints_used)
