@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/mockint index
-	$(BIN)/mockint interview
+	$(BIN)/mockint ui --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -37,6 +37,7 @@ test-fast: setup
 bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/grading.py
+	$(BIN)/python bench/ui_load.py
 	$(BIN)/python bench/render_readme.py
 
 eval: setup

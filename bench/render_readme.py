@@ -30,7 +30,7 @@ def results_table() -> str:
 
 def bench_table() -> str:
     out = []
-    for name in ("search", "grading"):
+    for name in ("search", "grading", "ui_load"):
         p = ROOT / "bench" / f"{name}.md"
         if p.exists():
             body = p.read_text().split("\n", 1)[1]

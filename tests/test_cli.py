@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_help_lists_the_commands():
     res = runner.invoke(app, ["--help"])
     assert res.exit_code == 0
-    for cmd in ("corpus", "index", "search", "grade", "eval", "calibrate", "config", "interview", "history"):
+    for cmd in ("corpus", "index", "search", "grade", "eval", "calibrate", "config", "interview", "history", "ui"):
         assert cmd in res.output
 
 

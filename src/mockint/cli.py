@@ -302,6 +302,10 @@ from .cli_interview import register as _register_interview  # noqa: E402
 
 _register_interview(app)
 
+from .cli_ui import register as _register_ui  # noqa: E402
+
+_register_ui(app)
+
 
 def main() -> None:
     try:

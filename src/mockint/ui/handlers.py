@@ -1,0 +1,403 @@
+"""The web UI's logic as plain functions: what each button does, without Gradio.
+
+The Blocks callbacks in ``app.py`` call these and map the results onto components; tests
+call them directly. A ``UIContext`` holds the parts shared by every browser session (the
+``Runtime``, the grader, the optional LLM interviewer, the history ``Store`` and a folder
+for downloads); it holds nothing per session. Per-session state is a small dict kept in
+Gradio's ``gr.State`` (``{"sid": session id or None, "chat": transcript}``): handlers never
+mutate it, they return a new one. The interview itself is rebuilt from the store on every
+turn (``Interview`` derives its state from SQLite), so two browser sessions share nothing
+but the database rows of their own session ids.
+
+Interview turns go through ``mockint.interviewer`` exactly as the terminal does: the
+buttons send the same words ("hint", "skip", "I don't know", "end") to
+``Interview.respond``, which classifies them. Not here: rendering (``render.py``),
+layout (``app.py``), grading, question choice and scheduling (the library).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from mockint import llm
+from mockint.errors import InputFileError, SessionError
+from mockint.interviewer import Interview, Prompt, Reply, Setup
+from mockint.session_report import build_report, export, safe_name
+from mockint.store import Store
+from mockint.ui import render
+
+MOVES = {"hint": "hint", "skip": "skip", "idk": "I don't know", "end": "end"}
+CODE_TYPES = {"coding": "python", "sql": "sql"}
+MAX_ANSWER_CHARS = 20_000
+
+
+def new_state() -> dict:
+    return {"sid": None, "chat": []}
+
+
+class UIContext:
+    """What every browser session shares. Build one per app; nothing in it is per session."""
+
+    def __init__(self, runtime, *, grader: str = "auto", chat=None, store: Store | None = None,
+                 files_dir: Path | None = None):
+        self.runtime = runtime
+        self.grader_kind = grader
+        self.chat = chat
+        self.store = store or Store(runtime.config.db_path)
+        self.files = Path(files_dir) if files_dir else Path(tempfile.mkdtemp(prefix="mockint-ui-"))
+        self._graders: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def grader_for(self, kind: str | None = None):
+        kind = kind or self.grader_kind
+        with self._lock:
+            if kind not in self._graders:
+                self._graders[kind] = self.runtime.make_grader(kind)
+            return self._graders[kind]
+
+    @property
+    def grader(self):
+        return self.grader_for()
+
+    def backend_line(self) -> str:
+        """Which grader and LLM are active, or that grading is offline (plain text)."""
+        g = self.grader
+        voice = f"LLM {self.chat.name}" if self.chat is not None else "rubric probes (no LLM)"
+        line = llm.describe_backend(self.runtime.config)
+        if g.name == "offline":
+            line = "LLM: none (offline grading)" if self.chat is None else f"{line}; grading offline"
+        return f"Grader: {g.name} · {line} · interviewer: {voice}"
+
+    def folder(self, *parts: str) -> Path:
+        """A fresh folder under the download area (for one report or one batch)."""
+        path = self.files.joinpath(*[safe_name(p) for p in parts])
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+# ------------------------------------------------------------------ interview
+
+
+@dataclass
+class TurnView:
+    state: dict
+    status: str  # Markdown built from escaped parts
+    feedback_html: str = ""
+    model_answer: str = ""  # corpus Markdown of the last finished question
+    editor: str = "text"  # text | python | sql
+    finished: bool = False
+    keep_input: bool = False  # the Hint button: leave what was typed so far
+
+    @property
+    def chat(self) -> list[dict]:
+        return self.state["chat"]
+
+
+def _say(role: str, content: str) -> dict:
+    return {"role": role, "content": content}
+
+
+def prompt_md(p: Prompt, q=None) -> str:
+    if p.kind == "followup":
+        return f"**Follow-up:** {render.text_md(p.text)}"
+    about = ", ".join(p.topics) + (f" · {q.type}" if q is not None else "")
+    limit = f" · {p.seconds_limit} s" if p.seconds_limit else ""
+    return f"**Question {p.position}/{p.total}** ({render.text_md(about)}{limit})\n\n{render.text_md(p.text)}"
+
+
+def editor_for(ctx: UIContext, p: Prompt | None) -> str:
+    """A code editor for the main turn of a coding or SQL question, the text box otherwise."""
+    if p is None or p.kind != "question":
+        return "text"
+    q = ctx.runtime.by_id.get(p.question_id)
+    return CODE_TYPES.get(q.type, "text") if q is not None else "text"
+
+
+def _open(ctx: UIContext, state: dict) -> Interview:
+    sid = state.get("sid")
+    if not sid:
+        raise SessionError("no interview is running in this tab", fix="set it up and press Start, or resume one")
+    return Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat)
+
+
+def _status(ctx: UIContext, iv: Interview) -> str:
+    p = iv.prompt
+    where = "finished — see the Report tab" if iv.finished else (
+        f"question {p.position} of {p.total}" + (" (follow-up)" if p.kind == "followup" else "") if p else "waiting")
+    return (f"**Session** {render.ident_md(iv.session_id)} · {iv.setup.mode} · {where}  \n"
+            f"<small>{render.text_md(ctx.backend_line())}</small>")
+
+
+def _view(ctx: UIContext, iv: Interview, chat: list[dict], reply: Reply | None = None, *,
+          keep_input: bool = False) -> TurnView:
+    feedback, model = "", ""
+    if reply is not None and reply.feedback:
+        last = reply.feedback[-1]
+        feedback, model = render.feedback_html(last), last.model_answer
+    if iv.finished:
+        feedback += render.notice_html("The interview is finished. The Report tab has your scores and study list.")
+    return TurnView(state={"sid": iv.session_id, "chat": chat}, status=_status(ctx, iv), feedback_html=feedback,
+                    model_answer=model, editor=editor_for(ctx, iv.prompt), finished=iv.finished,
+                    keep_input=keep_input and not iv.finished)
+
+
+def _intro(iv: Interview) -> list[dict]:
+    how = ("feedback after each question" if iv.setup.mode == "practice" else "feedback at the end (exam)")
+    return [_say("assistant", f"Session {render.ident_md(iv.session_id)}: {iv.setup.questions} question(s), {how}. "
+                              "Answer in the box; the buttons ask for a hint, skip, say you don't know, or end.")]
+
+
+def pause(ctx: UIContext, state: dict | None) -> None:
+    """Leave this tab's unfinished session resumable (a tab closed, or another session started)."""
+    sid = (state or {}).get("sid")
+    if not sid:
+        return
+    try:
+        iv = Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat)
+        iv.pause()
+    except SessionError:
+        pass  # the session is gone or unreadable: nothing to leave resumable
+
+
+def parse_difficulty(value) -> int | None:
+    """'any' / '' / None -> None; '2' -> 2.
+
+    >>> parse_difficulty("any"), parse_difficulty("3"), parse_difficulty(1)
+    (None, 3, 1)
+    """
+    if value in (None, "", "any", "Any"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SessionError(f"difficulty {value!r} is not 1, 2 or 3", fix="pick any, 1, 2 or 3") from None
+
+
+def start(ctx: UIContext, state: dict | None, *, topics=(), types=(), difficulty=None, questions: int = 3,
+          focus: str = "", mode: str = "practice", followups: int = 1, review: bool = False) -> TurnView:
+    """Start a new session from the setup panel (an unfinished one in this tab is paused first)."""
+    setup = Setup(topics=list(topics or []), types=list(types or []), difficulty=parse_difficulty(difficulty),
+                  questions=int(questions), focus=(focus or "").strip()[:2000], mode=mode or "practice",
+                  max_followups=int(followups), review=bool(review))
+    if ctx.runtime.index.count() == 0:
+        ctx.runtime.ensure_index()
+    iv = Interview.start(ctx.runtime, setup, grader=ctx.grader, chat=ctx.chat, store=ctx.store)
+    if (state or {}).get("sid"):
+        pause(ctx, state)
+    chat = _intro(iv)
+    if iv.prompt is not None:
+        chat.append(_say("assistant", prompt_md(iv.prompt, ctx.runtime.by_id.get(iv.prompt.question_id))))
+    return _view(ctx, iv, chat)
+
+
+def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> TurnView:
+    """Send what the candidate typed (the code editor's text for coding / SQL questions)."""
+    iv = _open(ctx, state)
+    if iv.finished:
+        raise SessionError(f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one")
+    editor = editor_for(ctx, iv.prompt)
+    use_code = editor != "text" and (code or "").strip()
+    answer = (code if use_code else text) or ""
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise SessionError(f"the answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
+                           fix="shorten it")
+    reply = iv.respond(answer)
+    chat = list(state.get("chat") or [])
+    if answer.strip():
+        chat.append(_say("user", render.code_md(answer, editor) if use_code else render.text_md(answer)))
+    return _after(ctx, iv, chat, reply)
+
+
+def move(ctx: UIContext, state: dict, which: str) -> TurnView:
+    """A button: hint | skip | idk | end (the same words the terminal understands)."""
+    if which not in MOVES:
+        raise SessionError(f"unknown move {which!r}", fix=f"use one of {', '.join(MOVES)}")
+    iv = _open(ctx, state)
+    if iv.finished:
+        raise SessionError(f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one")
+    reply = iv.respond(MOVES[which])
+    chat = list(state.get("chat") or []) + [_say("user", f"*{render.text_md(MOVES[which])}*")]
+    return _after(ctx, iv, chat, reply, keep_input=which == "hint")
+
+
+def _after(ctx: UIContext, iv: Interview, chat: list[dict], reply: Reply, *, keep_input: bool = False) -> TurnView:
+    chat += [_say("assistant", render.text_md(m)) for m in reply.messages]
+    for s in reply.feedback:
+        score = "not graded" if s.score is None else f"{s.score:.1f}/10 ({s.verdict})"
+        chat.append(_say("assistant", f"Feedback on question {s.position}: **{render.text_md(score)}** "
+                                      "(details below the answer box)"))
+    if reply.prompt is not None and reply.intent not in ("hint", "repeat", "clarify"):
+        chat.append(_say("assistant", prompt_md(reply.prompt, ctx.runtime.by_id.get(reply.prompt.question_id))))
+    if reply.finished:
+        chat.append(_say("assistant", "The interview is finished. Open the **Report** tab for your report."))
+    return _view(ctx, iv, chat, reply, keep_input=keep_input)
+
+
+def transcript(ctx: UIContext, iv: Interview) -> list[dict]:
+    """The conversation so far, rebuilt from the store (for a resumed session)."""
+    chat = _intro(iv)
+    said = {"skipped": "skip", "idk": "I don't know", "ended": "end"}
+    for t in iv.record.turns:
+        p = Prompt(t.id, t.kind, t.position, iv.setup.questions, t.prompt, t.question_id, t.topics,
+                   iv.setup.seconds_per_answer)
+        chat.append(_say("assistant", prompt_md(p, ctx.runtime.by_id.get(t.question_id))))
+        if t.outcome == "answered" and t.answer:
+            chat.append(_say("user", render.text_md(t.answer)))
+        elif t.outcome in said:
+            chat.append(_say("user", f"*{said[t.outcome]}*"))
+    return chat
+
+
+def resume(ctx: UIContext, state: dict | None, session_id: str) -> TurnView:
+    """Continue an unfinished session in this tab (the tab's own unfinished one is paused)."""
+    session_id = (session_id or "").strip()
+    if not session_id:
+        raise SessionError("no session chosen", fix="pick an unfinished session in the History tab")
+    if (state or {}).get("sid") and state["sid"] != session_id:
+        pause(ctx, state)
+    iv = Interview.resume(session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store)
+    chat = transcript(ctx, iv) + [_say("assistant", "(resumed)")]
+    return _view(ctx, iv, chat)
+
+
+# ------------------------------------------------------------------ report
+
+
+@dataclass
+class ReportView:
+    html: str
+    chart: Path | None = None
+    files: list[Path] = field(default_factory=list)  # Markdown, JSON, HTML page
+
+
+def report(ctx: UIContext, state: dict | None, session_id: str | None = None) -> ReportView:
+    """The report of ``session_id`` (default: this tab's session), its chart and three downloads."""
+    sid = (session_id or "").strip() or (state or {}).get("sid")
+    if not sid:
+        return ReportView(render.notice_html("No session yet: start an interview, or pick a past session."))
+    rep = build_report(ctx.store.load(sid), ctx.runtime.by_id, ctx.store.history(exclude_session=sid))
+    folder = ctx.folder("reports", sid, secrets.token_hex(4))  # a new folder per request: no stale files
+    md, js = export(rep, folder)
+    png = render.report_chart(rep)
+    chart = None
+    if png:
+        chart = folder / f"interview-{safe_name(sid)}.png"
+        chart.write_bytes(png)
+    page = folder / f"interview-{safe_name(sid)}.html"
+    page.write_text(render.report_page(rep, png), encoding="utf-8")
+    return ReportView(render.report_html(rep), chart, [md, js, page])
+
+
+# ------------------------------------------------------------------ history
+
+
+def history(ctx: UIContext) -> dict:
+    """Sessions (newest first), per-topic mastery, and the ids that can be resumed."""
+    from mockint.choice import mastery_from_history, topic_scores
+
+    past = ctx.store.history()
+    rows = []
+    for s in reversed(ctx.store.sessions()):
+        mine = [p for p in past if p.session_id == s.id and p.outcome in ("answered", "idk")]
+        mean = round(sum(p.score for p in mine) / len(mine), 2) if mine else None
+        rows.append([s.id, s.created_at.isoformat(timespec="seconds"), s.mode, len(mine), mean, s.status])
+    now = datetime.now(timezone.utc)
+    mastery = mastery_from_history(past)
+    topics_of = {p.question_id: p.topics for p in past}
+    topics = []
+    for t, (mean, n) in sorted(topic_scores(past).items()):
+        due = sum(1 for m in mastery.values() if t in topics_of.get(m.question_id, ()) and m.is_due(now))
+        topics.append([t, n, mean, due])
+    return {"sessions": rows, "topics": topics, "resumable": [r[0] for r in rows if r[5] != "finished"],
+            "all": [r[0] for r in rows]}
+
+
+def review(ctx: UIContext, state: dict | None, questions: int = 5, mode: str = "practice") -> TurnView:
+    """A weak-spots review: due and weakest questions from the history first."""
+    return start(ctx, state, questions=questions, mode=mode, review=True)
+
+
+# ------------------------------------------------------------------ batch and corpus
+
+
+@dataclass
+class BatchView:
+    summary: str  # Markdown written by mockint.batch.summary_page
+    histogram: Path | None
+    files: list[Path]
+    graded: int
+    errors: int
+
+
+def batch(ctx: UIContext, upload: str | Path, grader: str = "auto",
+          progress: Callable[[int, int], None] | None = None) -> BatchView:
+    """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page."""
+    from mockint.batch import default_output, grade_file, summary_page
+
+    if not upload:
+        raise InputFileError("no file uploaded", fix="upload a .csv or .jsonl file with question and answer columns")
+    src = Path(upload)
+    folder = ctx.folder("batch", secrets.token_hex(6))
+    local = folder / safe_name(src.name)
+    shutil.copyfile(src, local)
+    out = default_output(local)
+    g = ctx.grader_for(grader)
+    if ctx.runtime.index.count() == 0:
+        ctx.runtime.ensure_index()
+    result = grade_file(local, out, ctx.runtime, g, progress=progress)
+    summary = summary_page(result, ctx.runtime, out)
+    hist = out.with_suffix(".hist.png")
+    text = "\n".join(line for line in summary.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("![histogram]"))  # the image is shown beside it
+    return BatchView(text, hist if hist.exists() else None, [out, summary],
+                     result.graded, result.errors)
+
+
+def search(ctx: UIContext, text: str, k: int = 5, topics=()) -> list[list]:
+    """[[similarity, id, question]] for the corpus questions closest to ``text``."""
+    if not (text or "").strip():
+        return []
+    if ctx.runtime.index.count() == 0:
+        ctx.runtime.ensure_index()
+    hits = ctx.runtime.index.search(text.strip()[:2000], k=int(k), topics=list(topics or []))
+    return [[h.similarity, h.qid, ctx.runtime.by_id[h.qid].question if h.qid in ctx.runtime.by_id else ""]
+            for h in hits]
+
+
+def question(ctx: UIContext, qid: str) -> str:
+    """HTML of a corpus question: reference answers and rubric."""
+    q = ctx.runtime.by_id.get((qid or "").strip())
+    if q is None:
+        return render.notice_html(f"No question {qid!r} in the corpus; search first and pick one of the results.")
+    return render.question_html(q)
+
+
+def import_corpus(ctx: UIContext, upload: str | Path, section: str = "Imported") -> tuple[str, Path]:
+    """Import a Q&A file into ``<home>/corpus/<name>.jsonl``; returns (message, path)."""
+    from mockint.corpus import write_jsonl
+    from mockint.corpus_import import import_file
+
+    if not upload:
+        raise InputFileError("no file uploaded", fix="upload Markdown, CSV or JSONL with question and answer")
+    src = Path(upload)
+    folder = ctx.folder("imports", secrets.token_hex(6))
+    local = folder / safe_name(src.name)
+    shutil.copyfile(src, local)
+    questions, warnings = import_file(local, section=(section or "Imported").strip()[:80])
+    out = ctx.folder("imports", "out", secrets.token_hex(6)) / f"{safe_name(src.stem)}.jsonl"
+    write_jsonl(questions, out)
+    keep = ctx.runtime.config.home / "corpus" / out.name
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out, keep)
+    auto = sum(q.rubric == "auto" for q in questions)
+    lines = [f"Imported {len(questions)} questions ({auto} with auto-extracted rubrics) to {keep}.",
+             f"Use it with: mockint ui --corpus {keep} (or MOCKINT_CORPUS={keep})."]
+    lines += [f"warning: {w}" for w in warnings[:20]]
+    return "\n".join(lines), out

@@ -1,0 +1,142 @@
+"""The web app in a real browser (Debian's /usr/bin/chromium through Playwright): a two-question
+interview with an XSS attempt as an answer, the feedback panel, the Report tab; a screenshot of
+each goes to tests/artifacts/. This checks the wiring; the logic is tested in test_ui_handlers.
+
+Only 127.0.0.1 is reached: every other request the page makes is aborted and listed."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from test_interview_engine import QID
+from test_ui_handlers import XSS, make_runtime, write_ui_corpus
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+if not CHROMIUM.exists():
+    pytest.skip("no /usr/bin/chromium (apt-get install chromium); Playwright browsers are never downloaded",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    from mockint.ui.app import build_app, launch_kwargs
+
+    base = tmp_path_factory.mktemp("ui-browser")
+    rt = make_runtime(base / "home", write_ui_corpus(base / "ui.jsonl"))
+    demo = build_app(rt, grader="offline", chat=None, files_dir=base / "files")
+    _, address, _ = demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=free_port(),
+                                                prevent_thread_lock=True))
+    yield address, rt
+    demo.close()
+
+
+@pytest.fixture
+def page(url):
+    blocked: list[str] = []
+    dialogs: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        pg = browser.new_page(viewport={"width": 1280, "height": 1000})
+
+        def local_only(route):
+            host = urlparse(route.request.url).hostname
+            if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        pg.route("**/*", local_only)
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.blocked, pg.dialogs = blocked, dialogs
+        pg.set_default_timeout(60_000)
+        yield pg
+        browser.close()
+
+
+def settle(page) -> None:
+    """Wait until every Gradio status tracker is hidden (no event pending), then let the page paint.
+    (Not "networkidle": the page keeps a connection to the server open.)"""
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+                           ".every(e => e.classList.contains('hide'))")
+    page.wait_for_timeout(400)
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    settle(page)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def submit(page, text: str, expect_messages: int) -> None:
+    page.locator("#mi-answer textarea").fill(text)
+    page.locator("#mi-submit").click()
+    page.wait_for_function("n => document.querySelectorAll('#mi-chat .message-row, #mi-chat .message').length >= n",
+                           arg=expect_messages)
+    settle(page)
+
+
+def chat_count(page) -> int:
+    return page.evaluate("() => document.querySelectorAll('#mi-chat .message-row, #mi-chat .message').length")
+
+
+def test_two_question_interview_in_a_browser(page, url):
+    address, rt = url
+    page.goto(address)
+    page.wait_for_selector("#mi-start")
+    page.locator("#mi-focus textarea").fill(rt.by_id[QID].question)
+    for label in ("concept", "comparison"):
+        page.locator(f"#mi-types input[name='{label}']").check()
+    n = page.locator("#mi-n input[type=number]")
+    n.fill("2")
+    n.press("Tab")
+    page.locator("#mi-start").click()
+    page.wait_for_function("() => document.querySelector('#mi-status').innerText.includes('of 2')")
+    settle(page)
+    assert "Question 1/2" in page.locator("#mi-chat").inner_text()
+
+    answer = f"{XSS} L1 adds the absolute values of the weights and gives sparse models; L2 adds their squares."
+    for _ in range(6):  # two questions, each with at most one follow-up
+        if "finished" in page.locator("#mi-status").inner_text():
+            break
+        submit(page, answer, chat_count(page) + 2)
+        if "mi-feedback-card" in page.locator("#mi-feedback").inner_html() and not page.dialogs:
+            shot(page, "ui-feedback.png")
+    assert "finished" in page.locator("#mi-status").inner_text()
+
+    chat = page.locator("#mi-chat")
+    assert XSS in chat.inner_text()  # shown as text
+    assert chat.locator("img[src='x']").count() == 0 and not page.dialogs
+    feedback = page.locator("#mi-feedback")
+    assert "Question 2:" in feedback.inner_text() and feedback.locator(".mi-bar").count() == 1
+    assert page.get_by_text("Model answer").first.is_visible()
+
+    page.get_by_role("tab", name="Report").click()
+    page.wait_for_function("() => document.querySelector('#mi-report').innerText.includes('Interview ')")
+    report = page.locator("#mi-report")
+    assert "Study list" in report.inner_text() or "answered" in report.inner_text()
+    assert XSS in report.inner_text() and report.locator("img[src='x']").count() == 0
+    page.wait_for_function("() => { const i = document.querySelector('#mi-report-chart img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
+    files = page.locator("#mi-report-files").inner_text()
+    assert ".md" in files and ".json" in files and ".html" in files
+    path = shot(page, "ui-report.png")
+    assert path.stat().st_size > 10_000
+    assert not page.dialogs, page.dialogs
+    assert not page.blocked, f"the page tried to leave 127.0.0.1: {page.blocked}"
