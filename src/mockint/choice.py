@@ -255,3 +255,21 @@ def pick_next(runtime, *, focus: str = "", topics: Sequence[str] = (), types: Se
     ranked = rank_candidates(cands, asked=asked, mastery=mastery, weights=topic_weights(history), target=target,
                              now=now, review=review, seed=seed)
     return ranked[0] if ranked else None
+
+
+def history_summary(store, now: datetime) -> tuple[list[dict], list[dict]]:
+    """(sessions oldest first, per-topic mastery) for ``mockint history`` and the History tab."""
+    past = store.history()
+    sessions = []
+    for s in store.sessions():
+        mine = [p for p in past if p.session_id == s.id and p.outcome in ("answered", "idk")]
+        sessions.append({"id": s.id, "date": s.created_at.isoformat(timespec="seconds"), "mode": s.mode,
+                         "questions": len(mine), "status": s.status,
+                         "mean_score": round(sum(p.score for p in mine) / len(mine), 2) if mine else None})
+    mastery = mastery_from_history(past)
+    topics_of = {p.question_id: p.topics for p in past}
+    topics = []
+    for t, (mean, n) in sorted(topic_scores(past).items()):
+        due = sum(1 for m in mastery.values() if t in topics_of.get(m.question_id, ()) and m.is_due(now))
+        topics.append({"topic": t, "answers": n, "mean_score": mean, "due": due})
+    return sessions, topics

@@ -181,25 +181,12 @@ def history_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON i
     """List past interview sessions and your mastery per topic."""
     from datetime import datetime, timezone
 
-    from .choice import mastery_from_history, topic_scores
+    from .choice import history_summary
     from .store import Store
 
     conf = Config.load(home=home)
     store = Store(conf.db_path)
-    past = store.history()
-    sessions = []
-    for s in store.sessions():
-        mine = [p for p in past if p.session_id == s.id and p.outcome in ("answered", "idk")]
-        sessions.append({"id": s.id, "date": s.created_at.isoformat(timespec="seconds"), "mode": s.mode,
-                         "questions": len(mine), "status": s.status,
-                         "mean_score": round(sum(p.score for p in mine) / len(mine), 2) if mine else None})
-    now = datetime.now(timezone.utc)
-    mastery = mastery_from_history(past)
-    topics_of = {p.question_id: p.topics for p in past}
-    topics = []
-    for t, (mean, n) in sorted(topic_scores(past).items()):
-        due = sum(1 for m in mastery.values() if t in topics_of.get(m.question_id, ()) and m.is_due(now))
-        topics.append({"topic": t, "answers": n, "mean_score": mean, "due": due})
+    sessions, topics = history_summary(store, datetime.now(timezone.utc))
     if as_json:
         typer.echo(json.dumps({"sessions": sessions, "topics": topics}, indent=2))
         return

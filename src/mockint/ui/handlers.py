@@ -300,21 +300,11 @@ def report(ctx: UIContext, state: dict | None, session_id: str | None = None) ->
 
 def history(ctx: UIContext) -> dict:
     """Sessions (newest first), per-topic mastery, and the ids that can be resumed."""
-    from mockint.choice import mastery_from_history, topic_scores
+    from mockint.choice import history_summary
 
-    past = ctx.store.history()
-    rows = []
-    for s in reversed(ctx.store.sessions()):
-        mine = [p for p in past if p.session_id == s.id and p.outcome in ("answered", "idk")]
-        mean = round(sum(p.score for p in mine) / len(mine), 2) if mine else None
-        rows.append([s.id, s.created_at.isoformat(timespec="seconds"), s.mode, len(mine), mean, s.status])
-    now = datetime.now(timezone.utc)
-    mastery = mastery_from_history(past)
-    topics_of = {p.question_id: p.topics for p in past}
-    topics = []
-    for t, (mean, n) in sorted(topic_scores(past).items()):
-        due = sum(1 for m in mastery.values() if t in topics_of.get(m.question_id, ()) and m.is_due(now))
-        topics.append([t, n, mean, due])
+    sessions, summary = history_summary(ctx.store, datetime.now(timezone.utc))
+    rows = [[s["id"], s["date"], s["mode"], s["questions"], s["mean_score"], s["status"]] for s in reversed(sessions)]
+    topics = [[t["topic"], t["answers"], t["mean_score"], t["due"]] for t in summary]
     return {"sessions": rows, "topics": topics, "resumable": [r[0] for r in rows if r[5] != "finished"],
             "all": [r[0] for r in rows]}
 
