@@ -3,6 +3,8 @@ sessions, escaping, report files, history / resume / review, batch grading and t
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import html
 import json
 import threading
@@ -263,3 +265,27 @@ def test_ui_command_registration_and_launch_settings(home, tmp_path, monkeypatch
     assert isinstance(res.exception, ConfigError) and "--auth" in str(res.exception)
     with pytest.raises(ConfigError):
         parse_auth("no-colon")
+
+
+def test_clock_counts_time_on_the_pending_question():
+    """The timer line is derived from the stored time the question was asked."""
+    from datetime import timedelta
+
+    from mockint.ui import handlers as h
+
+    class FakeStore:
+        def __init__(self, record):
+            self.record = record
+
+        def load(self, sid):
+            return self.record
+
+    from types import SimpleNamespace
+    now = datetime.now(timezone.utc)
+    turn = SimpleNamespace(answer=None, asked_at=now - timedelta(seconds=75))
+    record = SimpleNamespace(turns=[turn], session=SimpleNamespace(status="active"))
+    ctx = SimpleNamespace(store=FakeStore(record))
+    assert h.clock(ctx, {"sid": "s1"}, now) == "⏱ 1:15 on this question"
+    assert h.clock(ctx, {"sid": None}, now) == ""
+    record.session.status = "finished"
+    assert h.clock(ctx, {"sid": "s1"}, now) == ""

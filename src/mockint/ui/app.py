@@ -107,6 +107,8 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
                     with gr.Column(scale=2):
                         status = gr.Markdown("Set up an interview and press **Start interview**.", label="Status",
                                              elem_id="mi-status")
+                        timer_md = gr.Markdown("", elem_id="mi-timer")
+                        ticker = gr.Timer(1.0)
                         chatbot = gr.Chatbot(label="Interview", elem_id="mi-chat", height=420, sanitize_html=True,
                                              render_markdown=True, latex_delimiters=MATH[:1])
                         answer = gr.Textbox(label="Your answer", lines=6, max_lines=30, elem_id="mi-answer",
@@ -191,6 +193,8 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
         def mover(which):
             return _guard(lambda st: _turn(h.move(ctx, st, which)))
 
+        ticker.tick(lambda st: h.clock(ctx, st), [state], [timer_md], show_progress="hidden",
+                    concurrency_limit=None)
         start_btn.click(on_start, [state, topics, types, difficulty, n_questions, followups, focus, mode], turn_out,
                         api_name="start", **turn_kw)
         submit_btn.click(on_submit, [state, answer, code], turn_out, api_name="submit", **turn_kw)

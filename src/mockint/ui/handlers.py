@@ -309,6 +309,20 @@ def history(ctx: UIContext) -> dict:
             "all": [r[0] for r in rows]}
 
 
+def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
+    """The timer line: time spent on the question now waiting for an answer ("" when none)."""
+    sid = (state or {}).get("sid")
+    if not sid:
+        return ""
+    record = ctx.store.load(sid)
+    pending = [t for t in record.turns if t.answer is None]
+    if record.session.status == "finished" or not pending:
+        return ""
+    asked = pending[-1].asked_at
+    seconds = max(0, int(((now or datetime.now(timezone.utc)) - asked).total_seconds()))
+    return f"⏱ {seconds // 60}:{seconds % 60:02d} on this question"
+
+
 def review(ctx: UIContext, state: dict | None, questions: int = 5, mode: str = "practice") -> TurnView:
     """A weak-spots review: due and weakest questions from the history first."""
     return start(ctx, state, questions=questions, mode=mode, review=True)
