@@ -47,6 +47,15 @@ class _Ref:
     v_red: np.ndarray
 
 
+def _listing(items: list[str]) -> str:
+    """Sentences joined into one: 'a; b.'
+
+    >>> _listing(["First point.", "second point"])
+    'First point; second point.'
+    """
+    return "; ".join(i.strip().rstrip(".;") for i in items) + "."
+
+
 class OfflineGrader:
     name = "offline"
 
@@ -233,10 +242,10 @@ class OfflineGrader:
         score = round(min(10.0, max(0.0, score)), 1)
         covered = [k.text for k in kp_results if k.status == "covered"]
         missing = [k.text for k in kp_results if k.status in ("missing", "partial") and k.weight == "essential"]
-        good = ("Covered: " + "; ".join(covered) + ".") if covered else ""
-        add = ("To add or sharpen: " + "; ".join(missing) + ".") if missing else ""
+        good = ("Covered: " + _listing(covered)) if covered else ""
+        add = ("To add or sharpen: " + _listing(missing)) if missing else ""
         if claims:
-            add += " Check this claim: " + "; ".join(claims) + "."
+            add += " Check this claim: " + _listing(claims)
         return Grade(score=score, verdict=verdict_for(score), key_points=kp_results, incorrect_claims=claims,
                      feedback_good=good, feedback_add=add.strip(), flags=sorted(set(flags)), **base)
 
