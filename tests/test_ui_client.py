@@ -112,7 +112,7 @@ def test_clients_are_isolated(served):
 def test_history_search_and_errors(served):
     _, rt, _ = served
     c = client(served, "h")
-    sessions, topics, resume_pick = c.predict(api_name="/history")
+    sessions, topics, resume_pick, chart = c.predict(api_name="/history")
     assert sessions["headers"][:2] == ["id", "date"] and len(sessions["data"]) >= 1
     results, pick, page = c.predict(rt.by_id[QID].question, 3, [], api_name="/search")
     assert results["data"][0][1] == QID and "Rubric" in page

@@ -289,3 +289,16 @@ def test_clock_counts_time_on_the_pending_question():
     assert h.clock(ctx, {"sid": None}, now) == ""
     record.session.status = "finished"
     assert h.clock(ctx, {"sid": "s1"}, now) == ""
+
+
+def test_mastery_chart_draws_one_line_per_topic():
+    from types import SimpleNamespace
+
+    from mockint.ui.render import mastery_chart
+
+    now = datetime.now(timezone.utc)
+    past = [SimpleNamespace(session_id=s, question_id="q", topics=("nlp-llm",), score=sc, outcome="answered", at=now)
+            for s, sc in (("a", 3.0), ("b", 7.0))]
+    png = mastery_chart(past)
+    assert png and png.startswith(b"\x89PNG")
+    assert mastery_chart([]) is None

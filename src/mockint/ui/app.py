@@ -140,6 +140,8 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
                 sessions_df = gr.Dataframe(pd.DataFrame(columns=SESSION_COLUMNS), label="Sessions", interactive=False)
                 topics_df = gr.Dataframe(pd.DataFrame(columns=TOPIC_COLUMNS), label="Mastery per topic",
                                          interactive=False)
+                mastery_img = gr.Image(type="filepath", label="Mastery per topic over time", interactive=False,
+                                       elem_id="mi-mastery-chart")
                 with gr.Row():
                     resume_pick = gr.Dropdown([], label="Unfinished session", allow_custom_value=True)
                     resume_btn = gr.Button("Resume in the Interview tab", elem_id="mi-resume")
@@ -219,9 +221,10 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
             data = h.history(ctx)
             return (pd.DataFrame(data["sessions"], columns=SESSION_COLUMNS),
                     pd.DataFrame(data["topics"], columns=TOPIC_COLUMNS),
-                    gr.update(choices=data["resumable"], value=(data["resumable"] or [None])[0]))
+                    gr.update(choices=data["resumable"], value=(data["resumable"] or [None])[0]),
+                    str(data["chart"]) if data["chart"] else None)
 
-        history_out = [sessions_df, topics_df, resume_pick]
+        history_out = [sessions_df, topics_df, resume_pick, mastery_img]
         history_btn.click(on_history, None, history_out, api_name="history")
         history_tab.select(on_history, None, history_out, api_visibility="private")
 

@@ -305,7 +305,13 @@ def history(ctx: UIContext) -> dict:
     sessions, summary = history_summary(ctx.store, datetime.now(timezone.utc))
     rows = [[s["id"], s["date"], s["mode"], s["questions"], s["mean_score"], s["status"]] for s in reversed(sessions)]
     topics = [[t["topic"], t["answers"], t["mean_score"], t["due"]] for t in summary]
-    return {"sessions": rows, "topics": topics, "resumable": [r[0] for r in rows if r[5] != "finished"],
+    chart = render.mastery_chart(ctx.store.history())
+    chart_path = None
+    if chart:
+        ctx.files.mkdir(parents=True, exist_ok=True)
+        chart_path = ctx.files / f"mastery-{secrets.token_hex(6)}.png"
+        chart_path.write_bytes(chart)
+    return {"sessions": rows, "topics": topics, "chart": chart_path, "resumable": [r[0] for r in rows if r[5] != "finished"],
             "all": [r[0] for r in rows]}
 
 

@@ -159,6 +159,38 @@ def report_chart(report: dict) -> bytes | None:
     return buf.getvalue()
 
 
+def mastery_chart(past: list) -> bytes | None:
+    """PNG line chart: per topic, the mean score of each session that touched it, over time."""
+    from collections import defaultdict
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    points: dict[str, dict[str, list]] = defaultdict(dict)  # topic -> session -> [time, scores]
+    for g in past:
+        if g.outcome not in ("answered", "idk", "skipped"):
+            continue
+        for t in g.topics:
+            slot = points[t].setdefault(g.session_id, [g.at, []])
+            slot[0] = min(slot[0], g.at)
+            slot[1].append(g.score)
+    if not points:
+        return None
+    fig = Figure(figsize=(9, 3.2), dpi=90)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    for topic, sessions in sorted(points.items()):
+        series = sorted((at, sum(v) / len(v)) for at, v in sessions.values())
+        ax.plot([a for a, _ in series], [m for _, m in series], "o-", label=topic)
+    ax.set(ylim=(0, 10), ylabel="mean score (0-10)", title="mastery per topic over time")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
 # ------------------------------------------------------------------ report
 
 
