@@ -19,6 +19,7 @@ from mockint.errors import SessionError
 from mockint.runtime import Runtime
 from mockint.store import Store
 from mockint.ui import handlers as h
+from mockint.ui import tools
 from mockint.ui import render
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -203,7 +204,7 @@ def test_batch_grading(ctx, tmp_path):
     src.write_text(f"id,question,answer\na,{QID},L1 adds absolute values; L2 adds squares.\nb,{QID},\n",
                    encoding="utf-8")
     seen = []
-    v = h.batch(ctx, src, "offline", progress=lambda done, total: seen.append((done, total)))
+    v = tools.batch(ctx, src, "offline", progress=lambda done, total: seen.append((done, total)))
     graded, summary = v.files
     assert graded.name == "answers.graded.csv" and graded.exists() and summary.name.endswith(".summary.md")
     assert v.graded == 2 and "# Batch grading summary" in v.summary and "![histogram]" not in v.summary
@@ -213,15 +214,15 @@ def test_batch_grading(ctx, tmp_path):
 
 def test_corpus_search_question_and_import(ctx, tmp_path):
     q = ctx.runtime.by_id[QID]
-    rows = h.search(ctx, q.question, 3)
-    assert rows[0][1] == QID and h.search(ctx, "   ") == []
-    page = h.question(ctx, QID)
+    rows = tools.search(ctx, q.question, 3)
+    assert rows[0][1] == QID and tools.search(ctx, "   ") == []
+    page = tools.question(ctx, QID)
     assert q.key_points[0].text.replace("'", "&#x27;") in page and "Rubric" in page
-    assert "No question" in h.question(ctx, "nope")
+    assert "No question" in tools.question(ctx, "nope")
     src = tmp_path / "mine.csv"
     src.write_text(f'question,answer\n"What is {XSS}?","It is a test. Tests check behaviour of code."\n',
                    encoding="utf-8")
-    message, out = h.import_corpus(ctx, src, "Mine")
+    message, out = tools.import_corpus(ctx, src, "Mine")
     assert "Imported 1 questions" in message and out.exists()
     assert (ctx.runtime.config.home / "corpus" / "mine.jsonl").exists()
     imported = json.loads(out.read_text().splitlines()[0])

@@ -33,6 +33,7 @@ from mockint.corpus import TOPICS, TYPES  # noqa: E402
 from mockint.errors import MockintError  # noqa: E402
 from mockint.interviewer import MODES  # noqa: E402
 from mockint.ui import handlers as h  # noqa: E402
+from mockint.ui import tools  # noqa: E402
 from mockint.ui.render import text_md  # noqa: E402
 
 INTERVIEW_CONCURRENCY = 4  # turns graded at once (SQLite and the embedder serialise what must be)
@@ -241,7 +242,7 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
 
         @_guard
         def on_batch(answers_file, grader_kind, progress=gr.Progress()):
-            v = h.batch(ctx, answers_file, grader_kind, progress=lambda done, total: progress((done, total), desc="grading"))
+            v = tools.batch(ctx, answers_file, grader_kind, progress=lambda done, total: progress((done, total), desc="grading"))
             return v.summary, (str(v.histogram) if v.histogram else None), [str(p) for p in v.files]
 
         batch_btn.click(on_batch, [batch_file, batch_grader], [batch_summary, batch_hist, batch_files],
@@ -249,20 +250,20 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
 
         @_guard
         def on_search(text, k, topics):
-            rows = h.search(ctx, text, k, topics)
+            rows = tools.search(ctx, text, k, topics)
             ids = [r[1] for r in rows]
             return (pd.DataFrame(rows, columns=["similarity", "id", "question"]),
                     gr.update(choices=ids, value=ids[0] if ids else None),
-                    h.question(ctx, ids[0]) if ids else "")
+                    tools.question(ctx, ids[0]) if ids else "")
 
         @_guard
         def on_question(question_id):
-            return h.question(ctx, question_id)
+            return tools.question(ctx, question_id)
 
         def on_row(evt: gr.SelectData):
             row = evt.row_value or []
             qid = str(row[1]) if len(row) > 1 else ""
-            return gr.update(value=qid), h.question(ctx, qid)
+            return gr.update(value=qid), tools.question(ctx, qid)
 
         search_btn.click(on_search, [search_text, search_k, search_topics], [results, q_pick, q_html],
                          api_name="search")
@@ -273,7 +274,7 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
 
         @_guard
         def on_import(qa_file, section):
-            message, out = h.import_corpus(ctx, qa_file, section)
+            message, out = tools.import_corpus(ctx, qa_file, section)
             return message, str(out)
 
         imp_btn.click(on_import, [imp_file, imp_section], [imp_msg, imp_out], api_name="import_corpus",

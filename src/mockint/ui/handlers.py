@@ -11,23 +11,21 @@ but the database rows of their own session ids.
 
 Interview turns go through ``mockint.interviewer`` exactly as the terminal does: the
 buttons send the same words ("hint", "skip", "I don't know", "end") to
-``Interview.respond``, which classifies them. Not here: rendering (``render.py``),
+``Interview.respond``, which classifies them. Not here: rendering (``render.py``), the Batch and Corpus tabs (``tools.py``),
 layout (``app.py``), grading, question choice and scheduling (the library).
 """
 
 from __future__ import annotations
 
 import secrets
-import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from mockint import llm
-from mockint.errors import InputFileError, SessionError
+from mockint.errors import SessionError
 from mockint.interviewer import Interview, Prompt, Reply, Setup
 from mockint.session_report import build_report, export, safe_name
 from mockint.store import Store
@@ -332,82 +330,3 @@ def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> st
 def review(ctx: UIContext, state: dict | None, questions: int = 5, mode: str = "practice") -> TurnView:
     """A weak-spots review: due and weakest questions from the history first."""
     return start(ctx, state, questions=questions, mode=mode, review=True)
-
-
-# ------------------------------------------------------------------ batch and corpus
-
-
-@dataclass
-class BatchView:
-    summary: str  # Markdown written by mockint.batch.summary_page
-    histogram: Path | None
-    files: list[Path]
-    graded: int
-    errors: int
-
-
-def batch(ctx: UIContext, upload: str | Path, grader: str = "auto",
-          progress: Callable[[int, int], None] | None = None) -> BatchView:
-    """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page."""
-    from mockint.batch import default_output, grade_file, summary_page
-
-    if not upload:
-        raise InputFileError("no file uploaded", fix="upload a .csv or .jsonl file with question and answer columns")
-    src = Path(upload)
-    folder = ctx.folder("batch", secrets.token_hex(6))
-    local = folder / safe_name(src.name)
-    shutil.copyfile(src, local)
-    out = default_output(local)
-    g = ctx.grader_for(grader)
-    if ctx.runtime.index.count() == 0:
-        ctx.runtime.ensure_index()
-    result = grade_file(local, out, ctx.runtime, g, progress=progress)
-    summary = summary_page(result, ctx.runtime, out)
-    hist = out.with_suffix(".hist.png")
-    text = "\n".join(line for line in summary.read_text(encoding="utf-8").splitlines()
-                     if not line.startswith("![histogram]"))  # the image is shown beside it
-    return BatchView(text, hist if hist.exists() else None, [out, summary],
-                     result.graded, result.errors)
-
-
-def search(ctx: UIContext, text: str, k: int = 5, topics=()) -> list[list]:
-    """[[similarity, id, question]] for the corpus questions closest to ``text``."""
-    if not (text or "").strip():
-        return []
-    if ctx.runtime.index.count() == 0:
-        ctx.runtime.ensure_index()
-    hits = ctx.runtime.index.search(text.strip()[:2000], k=int(k), topics=list(topics or []))
-    return [[h.similarity, h.qid, ctx.runtime.by_id[h.qid].question if h.qid in ctx.runtime.by_id else ""]
-            for h in hits]
-
-
-def question(ctx: UIContext, qid: str) -> str:
-    """HTML of a corpus question: reference answers and rubric."""
-    q = ctx.runtime.by_id.get((qid or "").strip())
-    if q is None:
-        return render.notice_html(f"No question {qid!r} in the corpus; search first and pick one of the results.")
-    return render.question_html(q)
-
-
-def import_corpus(ctx: UIContext, upload: str | Path, section: str = "Imported") -> tuple[str, Path]:
-    """Import a Q&A file into ``<home>/corpus/<name>.jsonl``; returns (message, path)."""
-    from mockint.corpus import write_jsonl
-    from mockint.corpus_import import import_file
-
-    if not upload:
-        raise InputFileError("no file uploaded", fix="upload Markdown, CSV or JSONL with question and answer")
-    src = Path(upload)
-    folder = ctx.folder("imports", secrets.token_hex(6))
-    local = folder / safe_name(src.name)
-    shutil.copyfile(src, local)
-    questions, warnings = import_file(local, section=(section or "Imported").strip()[:80])
-    out = ctx.folder("imports", "out", secrets.token_hex(6)) / f"{safe_name(src.stem)}.jsonl"
-    write_jsonl(questions, out)
-    keep = ctx.runtime.config.home / "corpus" / out.name
-    keep.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(out, keep)
-    auto = sum(q.rubric == "auto" for q in questions)
-    lines = [f"Imported {len(questions)} questions ({auto} with auto-extracted rubrics) to {keep}.",
-             f"Use it with: mockint ui --corpus {keep} (or MOCKINT_CORPUS={keep})."]
-    lines += [f"warning: {w}" for w in warnings[:20]]
-    return "\n".join(lines), out

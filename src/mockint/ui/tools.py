@@ -1,0 +1,92 @@
+"""Web UI handlers for the Batch and Corpus tabs: grade an uploaded file, search the index,
+show a reference answer with its rubric, import a Q&A file. Plain functions over ``UIContext``
+(see ``handlers.py`` for the interview, report and history tabs); no Gradio here.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from mockint.errors import InputFileError
+from mockint.session_report import safe_name
+from mockint.ui import render
+from mockint.ui.handlers import UIContext
+
+@dataclass
+class BatchView:
+    summary: str  # Markdown written by mockint.batch.summary_page
+    histogram: Path | None
+    files: list[Path]
+    graded: int
+    errors: int
+
+
+def batch(ctx: UIContext, upload: str | Path, grader: str = "auto",
+          progress: Callable[[int, int], None] | None = None) -> BatchView:
+    """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page."""
+    from mockint.batch import default_output, grade_file, summary_page
+
+    if not upload:
+        raise InputFileError("no file uploaded", fix="upload a .csv or .jsonl file with question and answer columns")
+    src = Path(upload)
+    folder = ctx.folder("batch", secrets.token_hex(6))
+    local = folder / safe_name(src.name)
+    shutil.copyfile(src, local)
+    out = default_output(local)
+    g = ctx.grader_for(grader)
+    if ctx.runtime.index.count() == 0:
+        ctx.runtime.ensure_index()
+    result = grade_file(local, out, ctx.runtime, g, progress=progress)
+    summary = summary_page(result, ctx.runtime, out)
+    hist = out.with_suffix(".hist.png")
+    text = "\n".join(line for line in summary.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("![histogram]"))  # the image is shown beside it
+    return BatchView(text, hist if hist.exists() else None, [out, summary],
+                     result.graded, result.errors)
+
+
+def search(ctx: UIContext, text: str, k: int = 5, topics=()) -> list[list]:
+    """[[similarity, id, question]] for the corpus questions closest to ``text``."""
+    if not (text or "").strip():
+        return []
+    if ctx.runtime.index.count() == 0:
+        ctx.runtime.ensure_index()
+    hits = ctx.runtime.index.search(text.strip()[:2000], k=int(k), topics=list(topics or []))
+    return [[h.similarity, h.qid, ctx.runtime.by_id[h.qid].question if h.qid in ctx.runtime.by_id else ""]
+            for h in hits]
+
+
+def question(ctx: UIContext, qid: str) -> str:
+    """HTML of a corpus question: reference answers and rubric."""
+    q = ctx.runtime.by_id.get((qid or "").strip())
+    if q is None:
+        return render.notice_html(f"No question {qid!r} in the corpus; search first and pick one of the results.")
+    return render.question_html(q)
+
+
+def import_corpus(ctx: UIContext, upload: str | Path, section: str = "Imported") -> tuple[str, Path]:
+    """Import a Q&A file into ``<home>/corpus/<name>.jsonl``; returns (message, path)."""
+    from mockint.corpus import write_jsonl
+    from mockint.corpus_import import import_file
+
+    if not upload:
+        raise InputFileError("no file uploaded", fix="upload Markdown, CSV or JSONL with question and answer")
+    src = Path(upload)
+    folder = ctx.folder("imports", secrets.token_hex(6))
+    local = folder / safe_name(src.name)
+    shutil.copyfile(src, local)
+    questions, warnings = import_file(local, section=(section or "Imported").strip()[:80])
+    out = ctx.folder("imports", "out", secrets.token_hex(6)) / f"{safe_name(src.stem)}.jsonl"
+    write_jsonl(questions, out)
+    keep = ctx.runtime.config.home / "corpus" / out.name
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out, keep)
+    auto = sum(q.rubric == "auto" for q in questions)
+    lines = [f"Imported {len(questions)} questions ({auto} with auto-extracted rubrics) to {keep}.",
+             f"Use it with: mockint ui --corpus {keep} (or MOCKINT_CORPUS={keep})."]
+    lines += [f"warning: {w}" for w in warnings[:20]]
+    return "\n".join(lines), out
