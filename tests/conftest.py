@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,22 @@ def real_runtime(tmp_path_factory, minilm):
     rt = Runtime(Config.load(home=home), embedder=minilm)
     rt.ensure_index()
     return rt
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a test server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_ui(base: Path):
+    """Launch the web app over the small UI test corpus on 127.0.0.1; returns (demo, url, runtime)."""
+    from mockint.ui.app import build_app, launch_kwargs
+    from test_ui_handlers import make_runtime, write_ui_corpus
+
+    rt = make_runtime(base / "home", write_ui_corpus(base / "ui.jsonl"))
+    demo = build_app(rt, grader="offline", chat=None, files_dir=base / "files")
+    _, url, _ = demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=free_port(),
+                                            prevent_thread_lock=True))
+    return demo, url, rt

@@ -13,13 +13,7 @@ from mockint.corpus import load_questions
 from mockint.embedding import HashEmbedder
 from mockint.index import CorpusIndex
 
-from conftest import REPO
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import REPO, free_port
 
 
 @pytest.fixture
@@ -28,7 +22,7 @@ def chroma_server(tmp_path):
     if not exe.exists():
         exe = shutil.which("chroma")
     assert exe, "the chroma CLI ships with chromadb; it should be in the venv"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -6,13 +6,13 @@ Only 127.0.0.1 is reached: every other request the page makes is aborted and lis
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from test_interview_engine import QID
-from test_ui_handlers import XSS, make_runtime, write_ui_corpus
+from conftest import serve_ui
+from test_ui_handlers import XSS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -24,21 +24,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    from mockint.ui.app import build_app, launch_kwargs
-
-    base = tmp_path_factory.mktemp("ui-browser")
-    rt = make_runtime(base / "home", write_ui_corpus(base / "ui.jsonl"))
-    demo = build_app(rt, grader="offline", chat=None, files_dir=base / "files")
-    _, address, _ = demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=free_port(),
-                                                prevent_thread_lock=True))
+    demo, address, rt = serve_ui(tmp_path_factory.mktemp("ui-browser"))
     yield address, rt
     demo.close()
 

@@ -5,31 +5,21 @@ from __future__ import annotations
 
 import html
 import json
-import socket
 
 import pytest
 from test_interview_engine import QID
-from test_ui_handlers import XSS, essentials, make_runtime, write_ui_corpus
+from conftest import serve_ui
+from test_ui_handlers import XSS, essentials
 
-from mockint.ui.app import build_app, launch_kwargs
 
 gradio_client = pytest.importorskip("gradio_client")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # starts a server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     base = tmp_path_factory.mktemp("ui-client")
-    rt = make_runtime(base / "home", write_ui_corpus(base / "ui.jsonl"))
-    demo = build_app(rt, grader="offline", chat=None, files_dir=base / "files")
-    _, url, _ = demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=free_port(),
-                                            prevent_thread_lock=True))
+    demo, url, rt = serve_ui(base)
     assert url.startswith("http://127.0.0.1:")
     yield url, rt, base
     demo.close()
