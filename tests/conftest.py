@@ -66,3 +66,14 @@ def serve_ui(base: Path):
     _, url, _ = demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=free_port(),
                                             prevent_thread_lock=True))
     return demo, url, rt
+
+
+def run_in_threads(target, n: int) -> None:
+    """Start ``target(i)`` for i in range(n) in threads and wait for all of them."""
+    import threading
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import REPO
+from conftest import run_in_threads, REPO
 
 from mockint.config import Config
 from mockint.embedding import HashEmbedder
@@ -145,11 +144,7 @@ def test_concurrent_writes(tmp_path):
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(work, 8)
     assert not errors
     store = Store(path)
     assert len(store.sessions()) == 24 == len(set(ids))

@@ -7,10 +7,9 @@ from datetime import datetime, timezone
 
 import html
 import json
-import threading
 
 import pytest
-from conftest import REPO
+from conftest import run_in_threads, REPO
 from test_interview_engine import QID
 
 from mockint.config import Config
@@ -161,11 +160,7 @@ def test_concurrent_sessions_are_isolated(ctx):
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(run, 6)
     assert not errors
     assert len({v.state["sid"] for v in views.values()}) == 6
     for i, v in views.items():

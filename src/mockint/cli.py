@@ -159,12 +159,12 @@ def grade_cmd(
 
     Exit code 0 when every row was graded, 2 when some rows are error rows (see the summary)."""
     from .batch import default_output, grade_file, summary_page
-    from .llm import describe_backend
-
     rt = _runtime(home, corpus, llm=llm, model=model, base_url=base_url)
     output = output or default_output(input)
     g = rt.make_grader(grader, concurrency=concurrency)
-    err.print(f"grader: {g.name}; {describe_backend(rt.config) if g.name != 'offline' else 'LLM: none (offline grading)'}")
+    backend = f"LLM: {g.model.name} at {rt.config.base_url or 'api.openai.com'}" if g.name != "offline" \
+        else "LLM: none (offline grading)"
+    err.print(f"grader: {g.name}; {backend}")  # described from the grader: no second client is built
     if rt.index.count() == 0:
         rt.ensure_index()
     bar, update = progress_bar("grading")

@@ -25,17 +25,22 @@ class BatchView:
     errors: int
 
 
+def _stash(ctx: UIContext, upload: str | Path | None, kind: str, fix: str) -> Path:
+    """Copy an uploaded file into a fresh folder of ours under a safe name (Gradio's temp file may go)."""
+    if not upload:
+        raise InputFileError("no file uploaded", fix=fix)
+    src = Path(upload)
+    local = ctx.folder(kind, secrets.token_hex(6)) / safe_name(src.name)
+    shutil.copyfile(src, local)
+    return local
+
+
 def batch(ctx: UIContext, upload: str | Path, grader: str = "auto",
           progress: Callable[[int, int], None] | None = None) -> BatchView:
     """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page."""
     from mockint.batch import default_output, grade_file, summary_page
 
-    if not upload:
-        raise InputFileError("no file uploaded", fix="upload a .csv or .jsonl file with question and answer columns")
-    src = Path(upload)
-    folder = ctx.folder("batch", secrets.token_hex(6))
-    local = folder / safe_name(src.name)
-    shutil.copyfile(src, local)
+    local = _stash(ctx, upload, "batch", "upload a .csv or .jsonl file with question and answer columns")
     out = default_output(local)
     g = ctx.grader_for(grader)
     if ctx.runtime.index.count() == 0:
@@ -73,12 +78,8 @@ def import_corpus(ctx: UIContext, upload: str | Path, section: str = "Imported")
     from mockint.corpus import write_jsonl
     from mockint.corpus_import import import_file
 
-    if not upload:
-        raise InputFileError("no file uploaded", fix="upload Markdown, CSV or JSONL with question and answer")
+    local = _stash(ctx, upload, "imports", "upload Markdown, CSV or JSONL with question and answer")
     src = Path(upload)
-    folder = ctx.folder("imports", secrets.token_hex(6))
-    local = folder / safe_name(src.name)
-    shutil.copyfile(src, local)
     questions, warnings = import_file(local, section=(section or "Imported").strip()[:80])
     out = ctx.folder("imports", "out", secrets.token_hex(6)) / f"{safe_name(src.stem)}.jsonl"
     write_jsonl(questions, out)
