@@ -8,6 +8,8 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
+# llama-cpp-python (the local LLM) compiles from source on first install: use every core.
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
@@ -20,6 +22,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
 		echo "creating $(VENV)/"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "installing dependencies (the first time, llama-cpp-python compiles for about 10 minutes)"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
@@ -38,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/ui_load.py
+	$(BIN)/python bench/local_llm.py
 	$(BIN)/python bench/render_readme.py
 
 eval: setup

@@ -13,6 +13,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_CORPUS", "MOCKINT_CHROMA_URL", "MOCKINT_LLM"):
     os.environ.pop(var, None)
+os.environ["MOCKINT_LOCAL_MODEL"] = "off"  # "auto" never starts the local model in tests; its own tests opt in
 
 from mockint.config import Config  # noqa: E402
 from mockint.embedding import HashEmbedder, MiniLMEmbedder  # noqa: E402

@@ -2,8 +2,9 @@
 
 Rows carry ``question`` (a corpus id or free text) and ``answer``, optionally ``id`` and
 ``reference`` (then the row is graded against that reference with an auto rubric). A bad
-row becomes an error row with its reason; the batch goes on. A re-run skips rows already
-graded with the same grader and prompt hash, so an interrupted batch resumes.
+row becomes an error row whose reason names its ``file:line`` and a fix; the batch goes on.
+A re-run skips rows already graded with the same grader and prompt hash, so an interrupted
+batch resumes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Callable
 from .corpus_import import make_question
 from .errors import CorpusError, InputFileError
 from .grading import Grade, GradingTask
-from .textio import RowError, iter_records
+from .textio import RowError, allow_large_fields, iter_records
 
 MAX_ANSWER_CHARS = 20_000
 OUT_FIELDS = ["score", "verdict", "question_id", "match_similarity", "flags", "feedback", "key_points",
@@ -41,6 +42,7 @@ def _load_previous(out: Path) -> dict[str, dict]:
         return {}
     rows: list[dict] = []
     if out.suffix.lower() == ".csv":
+        allow_large_fields()  # an over-long answer kept in an error row
         with out.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
     else:
@@ -77,19 +79,31 @@ def write_rows(rows: list[dict], out: Path) -> None:
 
 def grade_file(path: Path, out: Path, runtime, grader, *, chunk: int = 32,
                progress: Callable[[int, int], None] | None = None) -> BatchResult:
+    if out.is_dir():
+        raise InputFileError("the output is a folder", where=str(out),
+                             fix=f"name a file in it, e.g. {out / (path.stem + '.graded.jsonl')}")
     records = list(iter_records(path, ("question", "answer")))
+    if not records:
+        raise InputFileError("no rows to grade", where=str(path),
+                             fix="add rows with question and answer (a CSV needs a header row and rows below it)")
     previous = _load_previous(out)
     prompt_hash = getattr(getattr(grader, "prompt", None), "hash", "") or getattr(
         getattr(grader, "calibration", None), "version", "")
     rows: list[dict] = []
     pending: list[tuple[int, GradingTask]] = []
     skipped = 0
+    seen: set[str] = set()
     for line, rec in records:
+        where = f"{path.name}:{line}"
         if isinstance(rec, RowError):
-            rows.append({"_key": f"line-{line}", "_line": line, "raw": rec.raw, "error": rec.reason})
+            rows.append({"_key": f"line-{line}", "_line": line, "raw": rec.raw, "error": InputFileError(
+                rec.reason, where=where, fix="correct or remove that line; the other rows are graded").render()})
             continue
         key = _row_key(rec, line)
-        base = {"_key": key, "_line": line, **{k: v for k, v in rec.items() if not k.startswith("_")}}
+        key = f"{key}@line-{line}" if key in seen else key  # a repeated id: each row keeps its own result
+        seen.add(key)
+        base = {"_key": key, "_line": line,  # cells beyond the header are kept as "_extra"
+                **{k: v for k, v in rec.items() if not k.startswith("_") or k == "_extra"}}
         old = previous.get(key)
         if old and old.get("grader") == grader.name and old.get("prompt_hash") == prompt_hash \
                 and old.get("answer") == rec.get("answer"):
@@ -98,12 +112,14 @@ def grade_file(path: Path, out: Path, runtime, grader, *, chunk: int = 32,
             continue
         answer = str(rec.get("answer") or "")
         if len(answer) > MAX_ANSWER_CHARS:
-            rows.append({**base, "error": f"answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}"})
+            rows.append({**base, "error": InputFileError(
+                f"answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}", where=where,
+                fix="shorten the answer; the rest of the file is graded").render()})
             continue
         try:
             if str(rec.get("reference") or "").strip():
                 q, sim = make_question(str(rec["question"]), str(rec["reference"]), section="Batch",
-                                       qid=f"row-{key}", where=f"{path}:{line}"), None
+                                       qid=f"row-{key}", where=where), None
             else:
                 q, sim = runtime.resolve_question(str(rec["question"]))
         except CorpusError as exc:
@@ -155,7 +171,7 @@ def summary_page(result: BatchResult, runtime, out: Path) -> Path:
         lines += [f"| {t} | {len(v)} | {sum(v) / len(v):.2f} |" for t, v in sorted(topics.items())]
     errs = [r for r in result.rows if r.get("error")]
     if errs:
-        lines += ["", "## Errors", ""] + [f"- line {r.get('_line')}: {r['error']}" for r in errs[:50]]
+        lines += ["", "## Errors", ""] + [f"- {r['error']}" for r in errs[:50]]  # each names its file:line
     path = out.with_suffix(".summary.md")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

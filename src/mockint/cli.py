@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import config as cfg
+from . import llm as llm_mod
 from .errors import MockintError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -27,20 +28,8 @@ app.add_typer(corpus_app, name="corpus")
 out = Console()
 err = Console(stderr=True)
 
-HomeOpt = typer.Option(None, "--home", help="Data dir (default $MOCKINT_HOME or ~/.local/share/mockint).")
-CorpusOpt = typer.Option(None, "--corpus", help="Questions JSONL (default: the repo's corpus/questions.jsonl).")
-ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server (http://HOST:PORT) instead of the local store.")
-
-
-LLMOpt = typer.Option(None, "--llm", help="LLM backend: auto | openai | none (default $MOCKINT_LLM or auto).")
-ModelOpt = typer.Option(None, "--model", help="Model name for the OpenAI-compatible endpoint ($MOCKINT_MODEL).")
-BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint URL ($OPENAI_BASE_URL).")
-
-
-def _runtime(home: Optional[Path] = None, corpus: Optional[Path] = None, chroma_url: Optional[str] = None, **kw):
-    from .runtime import Runtime
-
-    return Runtime(cfg.Config.load(home=home, corpus=corpus, chroma_url=chroma_url, **kw))
+from .cli_options import BaseUrlOpt, ChromaOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt  # noqa: E402
+from .cli_options import load_runtime as _runtime  # noqa: E402
 
 
 def progress_bar(label: str):
@@ -162,8 +151,7 @@ def grade_cmd(
     rt = _runtime(home, corpus, llm=llm, model=model, base_url=base_url)
     output = output or default_output(input)
     g = rt.make_grader(grader, concurrency=concurrency)
-    backend = f"LLM: {g.model.name} at {rt.config.base_url or 'api.openai.com'}" if g.name != "offline" \
-        else "LLM: none (offline grading)"
+    backend = llm_mod.describe_model(getattr(g, "model", None), rt.config)
     err.print(f"grader: {g.name}; {backend}")  # described from the grader: no second client is built
     if rt.index.count() == 0:
         rt.ensure_index()
@@ -232,6 +220,7 @@ def eval_cmd(
     limit: int = typer.Option(0, "--limit", min=0, help="Grade a seeded random sample of N answers (0 = all)."),
     seed: int = typer.Option(0, "--seed", help="Seed for sampling, folds and bootstrap."),
     probes: bool = typer.Option(True, "--probes/--no-probes", help="Run injection / stuffing / echo / padding probes."),
+    probe_n: int = typer.Option(0, "--probe-n", min=0, help="Answers per probe (0 = 60 offline, 12 with an LLM)."),
     out_dir: Path = typer.Option(Path("eval/reports"), "--out", help="Report folder."),
     name: str = typer.Option("", "--name", help="Dataset name in the report (default: file name)."),
     llm: Optional[str] = LLMOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
@@ -250,12 +239,23 @@ def eval_cmd(
         items = random.Random(seed).sample(items, limit)
     g = rt.make_grader(grader)
     grade_fn = g.grade_many
-    if folds and grader == "offline":
+    offline_oof = None
+    if folds:
         extra = [it for _, its in _datasets(also_fit, rt) for it in its]
-        grades = offline_cross_validated(g, items, folds, seed, extra=extra)
+        offline_oof = offline_cross_validated(rt.offline_grader(), items, folds, seed, extra=extra)
         plus = f" plus all of {', '.join(also_fit)} (other questions)" if also_fit else ""
         protocol = (f"Grouped {folds}-fold cross-validation by question: the calibration is refitted on the "
                     f"other folds{plus}, so every score is for a question unseen in fitting (out-of-fold numbers).")
+        if grader == "offline":
+            grades = offline_oof
+        else:
+            from .evaluation import llm_with_offline
+
+            bar, update = progress_bar("grading")
+            with bar:
+                grades = llm_with_offline(g, items, offline_oof, progress=update)
+            protocol += (" The LLM grader's evidence part is that out-of-fold offline grade; the LLM itself is "
+                         "not fitted.")
     else:
         grades = []
         bar, update = progress_bar("grading")
@@ -270,8 +270,16 @@ def eval_cmd(
     grader_label = g.name if g.name == "offline" else f"{g.name} {g.model.name}"
     run = EvalRun(grader=grader_label, dataset=label, protocol=protocol, items=items, grades=grades)
     score_metrics(run, seed=seed)
+    if offline_oof is not None and g.name != "offline":  # the offline grader on the very same answers
+        from . import metrics as metrics_mod
+
+        same = metrics_mod.score_report([x.score for x in offline_oof], [it.human for it in items], seed=seed)
+        run.metrics["offline_same_items"] = {k: same[k] for k in ("pearson", "rmse", "qwk") if k in same}
     if probes:
-        run.probes = run_probes(grade_fn, items, seed=seed, stability_runs=5 if grader != "offline" else 2)
+        is_llm = g.name != "offline"
+        run.probes = run_probes(grade_fn, items, seed=seed, stability_runs=5 if is_llm else 2,
+                                per_probe=probe_n or (12 if is_llm else 60),
+                                regrade_fn=g.without_cache().grade_many if is_llm else None)
     path = write_report(run, out_dir, anchors_key=fmt)
     m = run.metrics
     out.print(f"{label} / {g.name}: n={m['n']} Pearson {m['pearson']['value']:.3f} "

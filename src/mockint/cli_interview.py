@@ -26,14 +26,8 @@ from rich.table import Table
 from . import llm
 from .config import Config
 
-HomeOpt = typer.Option(None, "--home", help="Data dir (default $MOCKINT_HOME or ~/.local/share/mockint).")
-CorpusOpt = typer.Option(None, "--corpus", help="Questions JSONL (default: the repo's corpus/questions.jsonl).")
-
-
-def _runtime(home: Optional[Path], corpus: Optional[Path] = None):
-    from .runtime import Runtime
-
-    return Runtime(Config.load(home=home, corpus=corpus))
+from .cli_options import BaseUrlOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt
+from .cli_options import load_runtime as _runtime
 
 
 def _show_prompt(con: Console, p) -> None:
@@ -140,6 +134,7 @@ def interview_cmd(
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted session by its id."),
     grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Where to write the report (default <home>/reports)."),
+    llm_backend: Optional[str] = LLMOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
     home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt,
 ) -> None:
     """Run a mock interview in the terminal; answers are read from stdin (end each with an empty line)."""
@@ -148,7 +143,7 @@ def interview_cmd(
     from .store import Store
 
     con = Console(highlight=False, soft_wrap=True)
-    rt = _runtime(home, corpus)
+    rt = _runtime(home, corpus, llm=llm_backend, model=model, base_url=base_url)
     g = rt.make_grader(grader)
     chat = llm.resolve_backend(rt.config)
     if rt.index.count() == 0:
@@ -163,8 +158,8 @@ def interview_cmd(
                       focus=focus, mode=mode, seconds_per_answer=seconds, max_followups=followups, review=review)
         interview = Interview.start(rt, setup, grader=g, chat=chat, store=store)
         con.print(f"session {interview.session_id} (resume with: mockint interview --resume {interview.session_id})")
-    con.print(f"grader: {g.name}; interviewer: {'LLM ' + chat.name if chat else 'rubric probes (no LLM)'}; "
-              f"mode: {interview.setup.mode}")
+    con.print(f"grader: {g.name}; {llm.describe_model(getattr(g, 'model', None) or chat, rt.config)}; "
+              f"interviewer: {'LLM ' + chat.name if chat else 'rubric probes (no LLM)'}; mode: {interview.setup.mode}")
     state = drive(interview, sys.stdin, con)
     if state == "paused":
         con.print(f"\ninput ended: session paused; resume with: mockint interview --resume {interview.session_id}")

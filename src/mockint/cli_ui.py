@@ -22,8 +22,7 @@ import typer
 from .config import Config
 from .errors import ConfigError
 
-HomeOpt = typer.Option(None, "--home", help="Data dir (default $MOCKINT_HOME or ~/.local/share/mockint).")
-CorpusOpt = typer.Option(None, "--corpus", help="Questions JSONL (default: the repo's corpus/questions.jsonl).")
+from .cli_options import BaseUrlOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -61,6 +60,7 @@ def ui_cmd(
     auth: Optional[str] = typer.Option(None, "--auth", envvar="MOCKINT_UI_AUTH",
                                        help="USER:PASSWORD required to open the app ($MOCKINT_UI_AUTH)."),
     grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto."),
+    llm: Optional[str] = LLMOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
     home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt,
 ) -> None:
     """Serve the web app: interview, report, history, batch grading and corpus search."""
@@ -71,7 +71,7 @@ def ui_cmd(
     if not is_loopback(host) and credentials is None:
         raise ConfigError(f"--host {host} exposes your interview history to the network without a password",
                           fix="add --auth USER:PASSWORD (or MOCKINT_UI_AUTH), or keep --host 127.0.0.1")
-    rt = Runtime(Config.load(home=home, corpus=corpus))
+    rt = Runtime(Config.load(home=home, corpus=corpus, llm=llm, model=model, base_url=base_url))
     if rt.index.count() == 0:
         typer.echo("building the index (first run)…", err=True)
         rt.ensure_index()

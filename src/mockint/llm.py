@@ -115,27 +115,56 @@ class ScriptedModel:
         return Completion(reply.rstrip("\x00"), self.name, finish)
 
 
+def _local(config: Config) -> ChatModel:
+    from . import local_model
+
+    if not local_model.server_installed():
+        raise ConfigError("the local backend needs llama-cpp-python, which is not installed",
+                          fix=local_model.INSTALL_FIX)
+    path = local_model.model_path(config.local_model, config.home)
+    return local_model.LocalChatModel(path, threads=config.local_threads, n_ctx=config.local_ctx,
+                                      timeout=max(config.llm_timeout, 120.0), retries=config.llm_retries,
+                                      log_path=config.home / "local-llm.log")
+
+
+def backend_kind(config: Config) -> str:
+    """Which backend ``resolve_backend`` will use: openai | local | none (nothing is started).
+
+    Order: the explicit ``llm`` setting (flag, env, config file) → an API key or base URL in
+    the environment → the local model when it is installed → offline grading.
+    """
+    if config.llm != "auto":
+        return config.llm
+    if config.api_key or config.base_url:
+        return "openai"
+    from . import local_model
+
+    return "local" if local_model.available(config.local_model) else "none"
+
+
 def resolve_backend(config: Config) -> ChatModel | None:
-    """Backend from the config: explicit ``llm`` setting, else an API key / base URL in the
-    environment, else none (offline grading)."""
-    choice = config.llm
-    if choice == "none":
+    """The chat model for ``backend_kind(config)``, or None for offline grading. The local
+    server itself starts on the first request."""
+    kind = backend_kind(config)
+    if kind == "none":
         return None
-    if choice == "openai" or (choice == "auto" and (config.api_key or config.base_url)):
-        if not (config.api_key or config.base_url):
-            raise ConfigError("the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL",
-                              fix="export OPENAI_API_KEY=… (and OPENAI_BASE_URL for another endpoint)")
-        return OpenAICompatModel(config.model, base_url=config.base_url, api_key=config.api_key,
-                                 timeout=config.llm_timeout, retries=config.llm_retries)
-    if choice == "local":
-        raise ConfigError("the local model backend is not shipped yet", fix="use --llm openai or --llm none")
-    return None
+    if kind == "local":
+        return _local(config)
+    if not (config.api_key or config.base_url):
+        raise ConfigError("the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL",
+                          fix="export OPENAI_API_KEY=… (and OPENAI_BASE_URL for another endpoint)")
+    return OpenAICompatModel(config.model, base_url=config.base_url, api_key=config.api_key,
+                             timeout=config.llm_timeout, retries=config.llm_retries)
+
+
+def describe_model(model: ChatModel | None, config: Config) -> str:
+    """One line for the CLI/UI: which LLM is active, or that grading is offline."""
+    if model is None:
+        return "LLM: none (offline grading)"
+    if hasattr(model, "describe"):
+        return f"LLM: {model.describe()}"
+    return f"LLM: {model.name} at {config.base_url or 'api.openai.com'}"
 
 
 def describe_backend(config: Config) -> str:
-    """One line for the CLI/UI: which LLM is active, or that grading is offline."""
-    model = resolve_backend(config)
-    if model is None:
-        return "LLM: none (offline grading)"
-    where = config.base_url or "api.openai.com"
-    return f"LLM: {model.name} at {where}"
+    return describe_model(resolve_backend(config), config)

@@ -14,20 +14,35 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import LLMError
-from .grading import Grade, GradingTask, KeyPointResult, exact_quote, instruction_spans, is_non_answer
+from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans,
+                      is_non_answer)
 from .llm import ChatModel, Completion
 from .prompts import load_prompt
 from .rubric import hint_cap, score_from_statuses, verdict_for
 
 INJECTION_MARGIN = 3.0
+SMALL_JUDGE_WEIGHT = 0.3  # how far a small (compact) judge pulls the offline score towards its own
+SMALL_JUDGE_SWING = 1.5  # and never more than this many points
+
+
+def anchored(offline: float, judge: float) -> float:
+    """The hybrid score with a small local judge: the evidence, nudged towards the judge.
+
+    >>> anchored(4.0, 10.0), anchored(4.0, 5.0), anchored(6.0, 0.0)
+    (5.5, 4.3, 4.5)
+    """
+    delta = max(-SMALL_JUDGE_SWING, min(SMALL_JUDGE_SWING, SMALL_JUDGE_WEIGHT * (judge - offline)))
+    return round(min(10.0, max(0.0, offline + delta)), 1)
 
 
 class JudgedPoint(BaseModel):
@@ -70,6 +85,39 @@ def parse_reply(text: str, answer: str, kp_ids: list[str]) -> JudgeReply:
     return reply
 
 
+STATUSES = ["covered", "partial", "missing", "contradicted"]
+
+
+def compact_schema(kp_ids: list[str]) -> dict:
+    """JSON schema of the compact reply: ``{"kp1": "covered", …}``, every key point once, in order.
+
+    llama.cpp turns it into a grammar, so a small model cannot skip, add or misspell one.
+    (A bare list of statuses is shorter, but the 1.5B model then cycles through the enum
+    instead of judging: tried and rejected.)
+    """
+    return {"type": "object", "properties": {i: {"type": "string", "enum": STATUSES} for i in kp_ids},
+            "required": list(kp_ids), "additionalProperties": False}
+
+
+def parse_compact(text: str, kp_ids: list[str]) -> JudgeReply:
+    """``{"kp1": "covered", …}`` -> a ``JudgeReply`` (no quotes: those come from the evidence)."""
+    body = text.strip()
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("the reply is not a JSON object")
+    try:
+        data = json.loads(body[start:end + 1])
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(data, dict):
+        raise ValueError("the reply is not a JSON object")
+    missing = [i for i in kp_ids if i not in data]
+    bad = {k: v for k, v in data.items() if k in kp_ids and v not in STATUSES}
+    if missing or bad:
+        raise ValueError(f"give one status of {STATUSES} for each key point: missing {missing}, invalid {bad}")
+    return JudgeReply(key_points=[JudgedPoint(id=i, status=data[i]) for i in kp_ids])
+
+
 class DiskCache:
     def __init__(self, folder: Path | None):
         self.folder = folder
@@ -103,7 +151,8 @@ class LLMGrader:
         self.hybrid = hybrid
         self.retries = retries
         self.concurrency = concurrency
-        self.prompt = load_prompt("grade")
+        self.compact = bool(getattr(model, "compact", False))  # small local model: statuses only
+        self.prompt = load_prompt("grade-compact" if self.compact else "grade")
         self.cache = DiskCache(cache_dir / "llm" if cache_dir else None)
         self.name = "hybrid" if hybrid else "llm"
 
@@ -115,18 +164,23 @@ class LLMGrader:
         q = task.question
         kps = [k for k in (q.key_points if q else []) if not task.only_key_points or k.id in task.only_key_points]
         kp_ids = [k.id for k in kps] or ["kp1"]
+        if not kps:
+            kps_shown = [{"id": "kp1", "text": "a correct and complete answer to the question", "weight": "essential"}]
+        else:
+            kps_shown = [k.model_dump() for k in kps]
+        reference = q.reference_text[:3000] if q else ""
         user = self.prompt.render(
-            "user", question=task.question_text, key_points=[k.model_dump() for k in kps],
-            red_flags=list(q.red_flags) if q else [], reference=q.reference_text[:3000] if q else "",
+            "user", question=task.question_text, key_points=kps_shown if self.compact else [k.model_dump() for k in kps],
+            red_flags=list(q.red_flags) if q else [], reference=reference,
             answer=task.answer, key_point_ids=", ".join(kp_ids))
         return [("system", self.prompt.render("system")), ("user", user)], kp_ids
 
-    def _complete(self, messages: list[tuple[str, str]]) -> Completion:
+    def _complete(self, messages: list[tuple[str, str]], response_format: dict) -> Completion:
         key = self.cache.key(self.model.name, self.prompt.hash, messages)
         cached = self.cache.get(key)
         if cached is not None:
             return Completion(cached, self.model.name, "stop", 0.0)
-        done = self.model.complete(messages, response_format={"type": "json_object"})
+        done = self.model.complete(messages, response_format=response_format)
         if done.finish_reason != "length":
             self.cache.put(key, done.text)
         return done
@@ -134,10 +188,11 @@ class LLMGrader:
     def judge(self, task: GradingTask) -> tuple[JudgeReply | None, list[str], str]:
         """(validated reply or None, flags, last error)."""
         messages, kp_ids = self._messages(task)
+        fmt = {"type": "json_object", "schema": compact_schema(kp_ids)} if self.compact else {"type": "json_object"}
         error, flags = "", []
         for _ in range(self.retries + 1):
             try:
-                done = self._complete(messages)
+                done = self._complete(messages, fmt)
             except LLMError as exc:
                 return None, flags, exc.render()
             if done.finish_reason == "length":
@@ -145,6 +200,8 @@ class LLMGrader:
                 error = "the reply was cut off before the JSON object ended; keep it shorter"
             else:
                 try:
+                    if self.compact:
+                        return parse_compact(done.text, kp_ids), flags, ""
                     return parse_reply(done.text, task.answer, kp_ids), flags, ""
                 except ValueError as exc:
                     error = str(exc)
@@ -152,9 +209,24 @@ class LLMGrader:
                                    ("user", self.prompt.render("repair", error=error, key_point_ids=", ".join(kp_ids)))]
         return None, sorted(set(flags)), error
 
-    def grade(self, task: GradingTask) -> Grade:
+    def prepare(self, task: GradingTask) -> None:
+        """Before the answer exists: let a local model evaluate the prompt up to the answer, in the
+        background (llama.cpp then reads only the answer when grading). Other models: nothing."""
+        prefill = getattr(self.model, "prefill", None)
+        if prefill is None or task.question is None:
+            return
+        messages, _ = self._messages(replace(task, answer=""))
+        threading.Thread(target=prefill, args=(messages,), name="mockint-prefill", daemon=True).start()
+
+    def without_cache(self) -> "LLMGrader":
+        """The same grader asking the model every time (for re-grade stability)."""
+        return LLMGrader(self.model, self.offline, cache_dir=None, hybrid=self.hybrid, retries=self.retries,
+                         concurrency=self.concurrency)
+
+    def grade(self, task: GradingTask, offline: Grade | None = None) -> Grade:
+        """``offline``: the evidence grade when the caller has it (evaluation passes out-of-fold ones)."""
         t0 = time.perf_counter()
-        offline = self.offline.grade(task)
+        offline = offline or self.offline.grade(task)
         meta = dict(grader=self.name, model=self.model.name, prompt=self.prompt.name, prompt_hash=self.prompt.hash,
                     question_id=offline.question_id, match_similarity=task.match_similarity)
         if is_non_answer(task.answer):
@@ -168,17 +240,23 @@ class LLMGrader:
             return fallback
         q = task.question
         texts = {k.id: k for k in (q.key_points if q else [])}
+        evidence = {k.id: k.evidence for k in offline.key_points}
         results = []
         for jp in reply.key_points:
             kp = texts.get(jp.id)
-            quote = exact_quote(task.answer, jp.quote) if jp.status != "missing" else ""
+            quote = "" if jp.status == "missing" else \
+                exact_quote(task.answer, jp.quote) if not self.compact else evidence.get(jp.id, "")
             results.append(KeyPointResult(
                 id=jp.id, text=kp.text if kp else "a correct and complete answer", weight=kp.weight if kp else "essential",
                 status=jp.status, evidence=quote, reference=f"{q.id}#{jp.id}" if q else ""))
         claims = [c for c in (exact_quote(task.answer, c) for c in reply.incorrect_claims) if c]
         llm_score = score_from_statuses([(r.status, r.weight) for r in results], incorrect_claims=min(2, len(claims)))
         flags = set(flags) | set(offline.flags)
-        score = round((llm_score + offline.score) / 2, 1) if self.hybrid and q is not None else llm_score
+        if self.hybrid and q is not None:
+            # a small local judge only nudges the evidence; a capable one is averaged with it
+            score = anchored(offline.score, llm_score) if self.compact else round((llm_score + offline.score) / 2, 1)
+        else:
+            score = llm_score
         if instruction_spans(task.answer) and llm_score > offline.score + INJECTION_MARGIN:
             flags.add("injection_suspected")
             score = offline.score  # trust the evidence over a judge that may have been talked into it
@@ -191,12 +269,17 @@ class LLMGrader:
             score = cap
         if q is None:
             flags.add("reference_not_found")
+        good, add = (reply.feedback_good, reply.feedback_add) if not self.compact else feedback_for(results, claims)
         return Grade(score=score, verdict=verdict_for(score), key_points=results, incorrect_claims=claims,
-                     feedback_good=reply.feedback_good, feedback_add=reply.feedback_add, flags=sorted(flags),
+                     feedback_good=good, feedback_add=add, flags=sorted(flags),
                      latency_ms=round((time.perf_counter() - t0) * 1000, 1), **meta)
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
         self.offline.grade_many(tasks)  # warm the encoder cache for all answers in one batch
+        if self.compact:  # one local model: in question order, so each prompt prefix is read once
+            order = sorted(range(len(tasks)), key=lambda i: (tasks[i].question_text, i))
+            done = {i: self.grade(tasks[i]) for i in order}
+            return [done[i] for i in range(len(tasks))]
         if self.concurrency <= 1 or len(tasks) <= 1:
             return [self.grade(t) for t in tasks]
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:

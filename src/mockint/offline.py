@@ -18,9 +18,10 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder
-from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, demote, echo_ratio, question_repeats, english_ratio, evidence_features, looks_stuffed,
-                       sentences, words)
-from .grading import Grade, GradingTask, KeyPointResult, exact_quote, is_non_answer, instruction_spans, strip_instructions
+from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, demote, echo_ratio, evidence_features,
+                       looks_stuffed, other_language, question_repeats, sentences, words)
+from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans, is_non_answer,
+                      strip_instructions)
 from .index import chunk_reference
 from .rubric import WEIGHT, hint_cap, verdict_for
 
@@ -45,15 +46,6 @@ class _Ref:
     v_summary_demoted: np.ndarray
     red_flags: list[str]
     v_red: np.ndarray
-
-
-def _listing(items: list[str]) -> str:
-    """Sentences joined into one: 'a; b.'
-
-    >>> _listing(["First point.", "second point"])
-    'First point; second point.'
-    """
-    return "; ".join(i.strip().rstrip(".;") for i in items) + "."
 
 
 class OfflineGrader:
@@ -226,7 +218,7 @@ class OfflineGrader:
             score = min(score, STUFFED_CAP)
         if f["cos_ref_max"] < 0.1 and f["lex_recall_all"] == 0:
             flags.append("off_topic")  # flag only: the calibration already scores these low
-        if n_words >= 8 and english_ratio(body) < 0.1:
+        if n_words >= 5 and other_language(body):
             flags.append("other_language")
         claims = self._red_flags(task, clean)
         score -= 1.5 * min(2, len(claims))
@@ -240,14 +232,9 @@ class OfflineGrader:
             flags.append("hint_capped")
             score = cap
         score = round(min(10.0, max(0.0, score)), 1)
-        covered = [k.text for k in kp_results if k.status == "covered"]
-        missing = [k.text for k in kp_results if k.status in ("missing", "partial") and k.weight == "essential"]
-        good = ("Covered: " + _listing(covered)) if covered else ""
-        add = ("To add or sharpen: " + _listing(missing)) if missing else ""
-        if claims:
-            add += " Check this claim: " + _listing(claims)
+        good, add = feedback_for(kp_results, claims)
         return Grade(score=score, verdict=verdict_for(score), key_points=kp_results, incorrect_claims=claims,
-                     feedback_good=good, feedback_add=add.strip(), flags=sorted(set(flags)), **base)
+                     feedback_good=good, feedback_add=add, flags=sorted(set(flags)), **base)
 
     def _kp_results(self, task: GradingTask, ev: Evidence | None, clean: str) -> list[KeyPointResult]:
         q = task.question

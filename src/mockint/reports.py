@@ -91,6 +91,11 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
         h = m["human_vs_human"]
         lines += ["", f"Human vs human on the same answers: Pearson {h['pearson']:.3f}, RMSE {h['rmse']:.3f} "
                       f"(0-10 scale), QWK {h['qwk']:.3f}."]
+    if "offline_same_items" in m:
+        o = m["offline_same_items"]
+        lines += ["", "The offline grader (out-of-fold) on the very same answers: "
+                      + ", ".join(f"{k} {o[k]['value']:.3f} [{o[k]['ci_low']:.3f}, {o[k]['ci_high']:.3f}]"
+                                  for k in ("pearson", "rmse", "qwk") if k in o) + "."]
     if anchors_key in ANCHORS:
         lines += ["", "Published anchors (Mohler, 0-5 scale; divide our RMSE by 2 to compare):", "",
                   "| system | Pearson r | RMSE (0-5) |", "|---|---|---|"]

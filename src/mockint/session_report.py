@@ -250,13 +250,16 @@ def to_markdown(report: dict) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A file name with no directory parts or odd characters.
+    """A file name with no directory parts or odd characters; a short extension survives.
 
-    >>> safe_name("../../etc/passwd"), safe_name("a b/c.md")
-    ('etc_passwd', 'a_b_c.md')
+    >>> safe_name("../../etc/passwd"), safe_name("a b/c.md"), safe_name("answers..csv")
+    ('etc_passwd', 'a_b_c.md', 'answers.csv')
     """
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("..", "_")).strip("._-")
-    cleaned = re.sub(r"_+", "_", cleaned)
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", name))  # no "/", no ".."
+    cleaned = re.sub(r"_+", "_", cleaned).strip("._-")
+    stem, dot, ext = cleaned.rpartition(".")
+    if len(cleaned) > 120 and dot and len(ext) <= 10:  # shorten the stem, keep the type
+        return f"{stem[:119 - len(ext)]}.{ext}"
     return cleaned[:120] or "session"
 
 

@@ -38,9 +38,19 @@ def read_text(path: Path) -> str:
                              where=str(path), fix="split it into smaller files")
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
-        raise InputFileError("looks like a binary file (NUL bytes)", where=str(path),
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"starts like UTF-16 but is not valid UTF-16 at byte {exc.start}",
+                                 where=str(path), fix="re-save the file as UTF-8") from exc
+    head = data[:4096]
+    if b"\x00" in head:
+        half = len(head) // 2
+        if half >= 4 and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * half:
+            raise InputFileError("looks like UTF-16 text without a byte-order mark", where=str(path),
+                                 fix="re-save it as UTF-8 (or as UTF-16 with a BOM)")
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputFileError("looks like a binary file (NUL bytes)", where=f"{path}:{line}",
                              fix="save it as UTF-8 text (CSV, JSONL or Markdown)")
     try:
         return data.decode("utf-8-sig")
@@ -48,6 +58,13 @@ def read_text(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise InputFileError(f"not valid UTF-8 at byte {exc.start}", where=f"{path}:{line}",
                              fix="re-save the file as UTF-8") from exc
+
+
+def allow_large_fields() -> None:
+    """Let the csv module read cells up to the file size limit (its default stops at 128 KiB),
+    so an over-long answer becomes an error row instead of an unreadable file."""
+    if csv.field_size_limit() < MAX_FILE_BYTES:
+        csv.field_size_limit(MAX_FILE_BYTES)
 
 
 def file_format(path: Path) -> str:
@@ -89,23 +106,31 @@ def iter_records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, d
             yield n, {k: ("" if v is None else v) for k, v in rec.items()}
     elif fmt == "csv":
         dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        allow_large_fields()
+        # newline="": CR-only (old Mac) files too; strict: a quote never closed is an error, not the
+        # silent merge of every later row into one cell
+        reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         absent = [c for c in required if c not in header]
         if absent:
             raise InputFileError(f"CSV header lacks column(s) {absent}; it has {header}", where=f"{path}:1",
                                  fix=f"add a header row with at least: {', '.join(required)}")
         reader.fieldnames = header
-        for rec in reader:
-            n = reader.line_num
-            if None in rec:  # more cells than header columns
-                extra = rec.pop(None)
-                rec["_extra"] = "|".join(str(x) for x in extra)
-            rec = {k: (v or "") for k, v in rec.items()}
-            missing = [c for c in required if c != "answer" and not str(rec.get(c, "")).strip()]
-            if missing:
-                yield n, RowError(n, f"empty column(s) {missing}", ",".join(map(str, rec.values()))[:200])
-                continue
-            yield n, rec
+        n = reader.line_num
+        try:
+            for rec in reader:
+                n = reader.line_num
+                if None in rec:  # more cells than header columns
+                    extra = rec.pop(None)
+                    rec["_extra"] = "|".join(str(x) for x in extra)
+                rec = {k: (v or "") for k, v in rec.items()}
+                missing = [c for c in required if c != "answer" and not str(rec.get(c, "")).strip()]
+                if missing:
+                    yield n, RowError(n, f"empty column(s) {missing}", ",".join(map(str, rec.values()))[:200])
+                    continue
+                yield n, rec
+        except csv.Error as exc:  # the row after the last good one
+            raise InputFileError(f"unreadable CSV row ({exc})", where=f"{path}:{n + 1}",
+                                 fix="close the quoted cell that starts there, or remove the stray quote") from exc
     else:
         raise InputFileError("Markdown is not a row format here", where=str(path), fix="use CSV or JSONL")

@@ -68,7 +68,7 @@ class UIContext:
         """Which grader and LLM are active, or that grading is offline (plain text)."""
         g = self.grader
         voice = f"LLM {self.chat.name}" if self.chat is not None else "rubric probes (no LLM)"
-        line = llm.describe_backend(self.runtime.config)
+        line = llm.describe_model(getattr(g, "model", None) or self.chat, self.runtime.config)
         if g.name == "offline":
             line = "LLM: none (offline grading)" if self.chat is None else f"{line}; grading offline"
         return f"Grader: {g.name} · {line} · interviewer: {voice}"

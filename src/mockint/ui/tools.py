@@ -30,6 +30,8 @@ def _stash(ctx: UIContext, upload: str | Path | None, kind: str, fix: str) -> Pa
     if not upload:
         raise InputFileError("no file uploaded", fix=fix)
     src = Path(upload)
+    if not src.is_file():
+        raise InputFileError("the uploaded file is gone (or is not a file)", where=src.name, fix="upload it again")
     local = ctx.folder(kind, secrets.token_hex(6)) / safe_name(src.name)
     shutil.copyfile(src, local)
     return local

