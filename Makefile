@@ -42,6 +42,8 @@ bench: setup
 	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/ui_load.py
 	$(BIN)/python bench/local_llm.py
+	$(BIN)/python bench/ui_cold.py
+	$(BIN)/python bench/results.py
 	$(BIN)/python bench/render_readme.py
 
 eval: setup

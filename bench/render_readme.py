@@ -29,13 +29,11 @@ def results_table() -> str:
 
 
 def bench_table() -> str:
-    out = []
-    for name in ("search", "grading", "ui_load"):
-        p = ROOT / "bench" / f"{name}.md"
-        if p.exists():
-            body = p.read_text().split("\n", 1)[1]
-            out.append(f"**{name}** (`bench/{name}.md`)\n{body}")
-    return "\n".join(out) or "(run `make bench`)"
+    p = ROOT / "bench" / "results.md"
+    if not p.exists():
+        return "(run `make bench`)"
+    body = p.read_text().split("\n", 2)[2].replace("](", "](bench/").replace("](bench/http", "](http")
+    return body.strip() + "\n\nFull outputs: [`bench/results.md`](bench/results.md) and the per-script pages it links."
 
 
 def main() -> None:

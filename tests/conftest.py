@@ -37,8 +37,9 @@ def fake_runtime(home):
 
 
 @pytest.fixture(scope="session")
-def minilm():
-    return MiniLMEmbedder()
+def minilm(tmp_path_factory):
+    """The real model, through onnxruntime as in production (exported once per test run)."""
+    return MiniLMEmbedder(onnx_dir=tmp_path_factory.mktemp("onnx"))
 
 
 @pytest.fixture(scope="session")

@@ -256,9 +256,21 @@ def test_real_local_model_grades_and_asks_a_followup(real_runtime, tmp_path):
     assert g.model == local_model.MODEL_ALIAS and 0 <= g.score <= 10
     assert {k.id for k in g.key_points} == {k.id for k in q.key_points}
 
-    interview = Interview.start(real_runtime, Setup(questions=1, topics=["machine-learning"]), grader=grader,
+    interview = Interview.start(real_runtime, Setup(questions=1, topics=["ml-fundamentals"]), grader=grader,
                                 chat=chat, store=Store(tmp_path / "h.db"))
     interview.respond("I think it is about making the model smaller somehow.")
     followup = interview.prompt
     assert followup is not None and followup.kind == "followup" and followup.text.strip()
     local_model.stop_all()
+
+
+def test_config_command_shows_the_backend_in_use(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mockint.cli import app
+
+    res = CliRunner().invoke(app, ["config", "--home", str(tmp_path)])
+    assert res.exit_code == 0 and "LLM backend in use: none" in res.output  # the suite turns local off
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-shown-never")
+    res = CliRunner().invoke(app, ["config", "--home", str(tmp_path)])
+    assert "LLM backend in use: openai" in res.output and "sk-test-shown-never" not in res.output

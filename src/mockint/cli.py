@@ -304,6 +304,8 @@ def config_cmd(markdown: bool = typer.Option(False, "--markdown", help="Print th
         if s.name == "api_key":
             value = "(set)" if value else "(not set)"
         out.print(f"{s.name} = {value}", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"-> LLM backend in use: {llm_mod.backend_kind(conf)} (order: --llm / MOCKINT_LLM, then an API key or "
+              "base URL, then the local model if installed, then none)", markup=False, highlight=False, soft_wrap=True)
 
 
 from .cli_interview import register as _register_interview  # noqa: E402

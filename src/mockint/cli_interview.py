@@ -146,6 +146,8 @@ def interview_cmd(
     rt = _runtime(home, corpus, llm=llm_backend, model=model, base_url=base_url)
     g = rt.make_grader(grader)
     chat = llm.resolve_backend(rt.config)
+    if hasattr(chat, "start_in_background"):  # the local model loads while the index is checked
+        chat.start_in_background()
     if rt.index.count() == 0:
         con.print("building the index (first run)…")
         rt.ensure_index()

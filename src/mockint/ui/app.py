@@ -83,6 +83,8 @@ def build_app(runtime, *, grader: str = "auto", chat=_FROM_CONFIG, store=None, f
     """The app over ``runtime``; ``chat`` defaults to the configured LLM backend (None = rubric probes)."""
     if chat is _FROM_CONFIG:
         chat = llm.resolve_backend(runtime.config)
+    if hasattr(chat, "start_in_background"):  # the local model loads while the page is opened
+        chat.start_in_background()
     ctx = h.UIContext(runtime, grader=grader, chat=chat, store=store, files_dir=files_dir)
     turn_kw = {"concurrency_id": "interview", "concurrency_limit": INTERVIEW_CONCURRENCY}
 
