@@ -12,17 +12,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def results_table() -> str:
-    rows = ["| dataset | grader | protocol | n | Pearson [95% CI] | Spearman | QWK | RMSE (0-10) | injection success |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| dataset | grader | protocol | n | Pearson [95% CI] | Spearman | QWK | RMSE (0-10) | injection success "
+            "| offline grader on the same answers (r / RMSE) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted((ROOT / "eval" / "reports").glob("*--*.json")):
         d = json.loads(path.read_text())
         m = d["metrics"]
         proto = "grouped 10-fold, unseen questions" if "fold" in d["protocol"] else "shipped calibration"
         inj = d.get("probes", {}).get("injection_success_overall")
+        o = m.get("offline_same_items")
+        same = f"{o['pearson']['value']:.3f} / {o['rmse']['value']:.3f}" if o else ""
         rows.append(f"| [{d['dataset']}](eval/reports/{path.stem}.md) | {d['grader']} | {proto} | {m['n']} | "
                     f"{m['pearson']['value']:.3f} [{m['pearson']['ci_low']:.3f}, {m['pearson']['ci_high']:.3f}] | "
                     f"{m['spearman']['value']:.3f} | {m['qwk']['value']:.3f} | {m['rmse']['value']:.3f} | "
-                    f"{'' if inj is None else f'{inj:.1%}'} |")
+                    f"{'' if inj is None else f'{inj:.1%}'} | {same} |")
     rows += ["", "Anchors on Mohler (0-5 scale, so halve our RMSE): human vs human r 0.597 (RMSE 1.31);",
              "Sultan et al. 2016 r 0.592 / RMSE 0.887; Mohler et al. 2011 r ≈ 0.52; always-the-mean RMSE 1.096."]
     return "\n".join(rows)

@@ -14,13 +14,14 @@ library's (``interviewer``, ``choice``, ``session_report``).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Optional, TextIO
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _rich_escape
 from rich.table import Table
 
 from . import llm
@@ -28,6 +29,18 @@ from .config import Config
 
 from .cli_options import BaseUrlOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt
 from .cli_options import load_runtime as _runtime
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    r"""Rich markup escaped and control characters (terminal escape codes) removed.
+
+    >>> escape("[b]x\x1b[31m")
+    '\\[b]x[31m'
+    """
+    return _rich_escape(_CONTROL.sub("", text))
 
 
 def _show_prompt(con: Console, p) -> None:

@@ -164,15 +164,12 @@ class LLMGrader:
         q = task.question
         kps = [k for k in (q.key_points if q else []) if not task.only_key_points or k.id in task.only_key_points]
         kp_ids = [k.id for k in kps] or ["kp1"]
-        if not kps:
-            kps_shown = [{"id": "kp1", "text": "a correct and complete answer to the question", "weight": "essential"}]
-        else:
-            kps_shown = [k.model_dump() for k in kps]
-        reference = q.reference_text[:3000] if q else ""
+        shown = [k.model_dump() for k in kps]
+        if self.compact and not shown:  # the compact prompt always lists key points
+            shown = [{"id": "kp1", "text": "a correct and complete answer to the question", "weight": "essential"}]
         user = self.prompt.render(
-            "user", question=task.question_text, key_points=kps_shown if self.compact else [k.model_dump() for k in kps],
-            red_flags=list(q.red_flags) if q else [], reference=reference,
-            answer=task.answer, key_point_ids=", ".join(kp_ids))
+            "user", question=task.question_text, key_points=shown, red_flags=list(q.red_flags) if q else [],
+            reference=q.reference_text[:3000] if q else "", answer=task.answer, key_point_ids=", ".join(kp_ids))
         return [("system", self.prompt.render("system")), ("user", user)], kp_ids
 
     def _complete(self, messages: list[tuple[str, str]], response_format: dict) -> Completion:
