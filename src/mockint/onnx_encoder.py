@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -80,7 +81,8 @@ def _export(st_model, target: Path) -> None:
     enc = st_model.tokenizer(PROBES[:2], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
     tmp = target.with_suffix(f".tmp{os.getpid()}")
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's notes on opset details; the result is checked below
         torch.onnx.export(Hidden(auto), tuple(enc[n] for n in names), str(tmp), input_names=names,
                           output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                           dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]})
