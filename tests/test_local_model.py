@@ -140,6 +140,55 @@ def test_server_starts_answers_restarts_after_a_crash_and_stops(stand_in_server)
     assert first_port
 
 
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited orphan waits for its new parent to reap it)."""
+    try:
+        state = [ln for ln in Path(f"/proc/{pid}/status").read_text().splitlines() if ln.startswith("State:")]
+    except OSError:
+        return False
+    return bool(state) and "Z" not in state[0].split()[1]
+
+
+def test_the_server_child_exits_when_mockint_is_killed(tmp_path):
+    """kill -9 of the parent runs no exit handler; the child's watchdog must end it anyway."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import free_port
+
+    pid_file = tmp_path / "child.pid"
+    parent_code = (
+        "import os, subprocess, sys, time\n"
+        "env = dict(os.environ, MOCKINT_PARENT_PID=str(os.getpid()))\n"
+        f"p = subprocess.Popen([sys.executable, '-m', 'mockint.llama_child', 'fake_llama_server', '--port', '{free_port()}'], env=env)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(600)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], env=env)
+    try:
+        for _ in range(100):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.1)
+        child = int(pid_file.read_text())
+        assert _running(child)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        for _ in range(50):
+            if not _running(child):
+                break
+            time.sleep(0.1)
+        else:
+            status = Path(f"/proc/{child}/status").read_text().splitlines()[:7]
+            os.kill(child, signal.SIGKILL)
+            pytest.fail(f"the server child outlived its killed parent: {status}")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
 def test_server_that_dies_at_start_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setattr(local_model.LocalServer, "command",
                         lambda self: [sys.executable, "-c", "import sys; sys.exit(3)"])
@@ -150,8 +199,8 @@ def test_server_that_dies_at_start_is_an_error(monkeypatch, tmp_path):
 
 def test_real_server_command_sets_threads_context_and_loopback(tmp_path):
     cmd = local_model.LocalServer(tmp_path / "m.gguf", threads=3, n_ctx=3072, port=5555).command()
-    flags = dict(zip(cmd[3::2], cmd[4::2]))
-    assert cmd[1:3] == ["-m", "llama_cpp.server"]
+    flags = dict(zip(cmd[4::2], cmd[5::2]))
+    assert cmd[1:4] == ["-m", "mockint.llama_child", "llama_cpp.server"]
     assert flags["--host"] == "127.0.0.1" and flags["--n_threads"] == "3" and flags["--n_ctx"] == "3072"
 
 

@@ -154,7 +154,9 @@ class LocalServer:
 
     def command(self) -> list[str]:
         threads = str(self.threads or os.cpu_count() or 2)
-        return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", MODEL_ALIAS,
+        # llama_child: the server exits when this process is gone, even after a kill -9
+        return [sys.executable, "-m", "mockint.llama_child", "llama_cpp.server", "--model", str(self.model),
+                "--model_alias", MODEL_ALIAS,
                 "--host", "127.0.0.1", "--port", str(self.port), "--n_threads", threads, "--n_threads_batch", threads,
                 "--n_ctx", str(self.n_ctx), "--n_batch", "512", "--verbose", "false"]
 
@@ -166,7 +168,7 @@ class LocalServer:
             return self
         self.port = self.port or _free_port()
         log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        env = dict(os.environ, HF_HUB_OFFLINE="1")
+        env = dict(os.environ, HF_HUB_OFFLINE="1", MOCKINT_PARENT_PID=str(os.getpid()))
         self._proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env,
                                       stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.startup_timeout
