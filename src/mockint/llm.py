@@ -164,7 +164,3 @@ def describe_model(model: ChatModel | None, config: Config) -> str:
     if hasattr(model, "describe"):
         return f"LLM: {model.describe()}"
     return f"LLM: {model.name} at {config.base_url or 'api.openai.com'}"
-
-
-def describe_backend(config: Config) -> str:
-    return describe_model(resolve_backend(config), config)
