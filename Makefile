@@ -13,7 +13,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test test-fast bench eval setup lock clean
+.PHONY: run test test-fast bench eval eval-llm setup lock clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,15 @@ eval: setup
 	$(BIN)/mockint calibrate --dataset ../shared/data/asag/mohler.jsonl:mohler --dataset eval/datasets/interview-graded.jsonl:mockint
 	$(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --folds 10 --also-fit eval/datasets/interview-graded.jsonl:mockint --name mohler --out eval/reports
 	$(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --folds 10 --also-fit ../shared/data/asag/mohler.jsonl:mohler --name interview-graded --out eval/reports
+
+# the local LLM's reports (about 2 hours on 2 cores; replies are cached in the data dir) and the
+# table that set the hybrid's nudge
+eval-llm: setup
+	for g in hybrid llm; do \
+	  $(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --grader $$g --llm local --folds 10 --also-fit eval/datasets/interview-graded.jsonl:mockint --limit 200 --seed 0 --probe-n 12 --name mohler-200 --out eval/reports && \
+	  $(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --grader $$g --llm local --folds 10 --also-fit ../shared/data/asag/mohler.jsonl:mohler --seed 0 --probe-n 6 --name interview-graded --out eval/reports || exit 1; \
+	done
+	MOCKINT_LLM=local $(BIN)/python eval/hybrid_rule.py
 
 lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^mockint' | sed 's/+cpu//' > requirements.lock

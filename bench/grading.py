@@ -35,7 +35,8 @@ def main() -> None:
         five = [t for t in tasks if 4 <= len(sentences(t.answer)) <= 6][:60]
         lat = []
         for i, t in enumerate(five):
-            t = GradingTask(t.question_text, t.answer + f" (run {i})", t.question)  # defeat the text cache
+            t = GradingTask(t.question_text, t.answer + f" (run {i})", t.question)
+            rt.embedder._cache.clear()  # nothing of the answer may be cached: a candidate's answer is new text
             t0 = time.perf_counter()
             grader.grade(t)
             lat.append((time.perf_counter() - t0) * 1000)
@@ -50,6 +51,9 @@ def main() -> None:
         t0 = time.perf_counter()
         encode(texts)
         raw_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        encode([t.answer + " [whole]" for t in fresh])  # the least any grader must do: read each answer once
+        whole_s = time.perf_counter() - t0
         torch_model = rt.embedder._load()
         t0 = time.perf_counter()
         torch_model.encode([x + " [torch]" for x in texts], batch_size=64, normalize_embeddings=True,
@@ -63,14 +67,20 @@ def main() -> None:
            "encoder": "onnxruntime" if rt.embedder._onnx else "pytorch",
            "pytorch_encode_units_per_s": round(len(texts) / torch_s, 1),
            "ratio_to_encoder_ceiling": round((units / batch_s) / (len(texts) / raw_s), 3),
+           "raw_encode_answers_per_s": round(len(fresh) / whole_s, 1),
+           "ratio_to_one_pass_ceiling": round((len(fresh) / batch_s) / (len(fresh) / whole_s), 3),
            "peak_rss_mb": round(peak_rss_mb())}
     md = f"""# Offline grading benchmark
 
-{len(five)} single five-sentence answers graded one at a time, then all {len(fresh)} answers of
-`eval/datasets/interview-graded.jsonl` as one batch. The raw MiniLM encoding of the same texts
-(each answer and its sentences) is timed in the same run, through the encoder the grader uses
-({res['encoder']}): that is the ceiling. PyTorch (sentence-transformers) on the same texts is
-shown for comparison.
+{len(five)} single five-sentence answers graded one at a time (the encoder's text cache emptied
+before each, so nothing of the answer is precomputed; the question's vectors are, as in an
+interview), then all {len(fresh)} answers of `eval/datasets/interview-graded.jsonl` as one batch.
+
+Two ceilings are timed in the same run, through the encoder the grader uses ({res['encoder']}):
+the raw MiniLM encoding of each answer and each of its sentences (the issue's "same
+sentences"), and the stricter one, each answer encoded once, which is all the grader encodes
+(it pools its sentence vectors out of that one pass). PyTorch (sentence-transformers) on the
+first set of texts is shown for comparison.
 
 | metric | value | target |
 |---|---|---|
@@ -78,7 +88,9 @@ shown for comparison.
 | batch throughput | {res['batch_answers_per_s']} answers/s ({res['batch_units_per_s']} texts/s) | |
 | raw MiniLM encoding, same texts ({res['encoder']}) | {res['raw_encode_units_per_s']} texts/s | |
 | the same through PyTorch | {res['pytorch_encode_units_per_s']} texts/s | |
-| grader / encoder ceiling | {res['ratio_to_encoder_ceiling']:.0%} | >= 70% |
+| grader / encoder ceiling (texts/s, answers and sentences) | {res['ratio_to_encoder_ceiling']:.0%} | >= 70% |
+| raw MiniLM encoding, each answer once | {res['raw_encode_answers_per_s']} answers/s | |
+| grader / one-pass ceiling (answers/s) | {res['ratio_to_one_pass_ceiling']:.0%} | |
 | peak RSS | {res['peak_rss_mb']} MB | |
 """
     write("grading", res, md)

@@ -1,5 +1,6 @@
 """The offline grader with the real model on real corpus questions."""
 
+import numpy as np
 import pytest
 
 from mockint.evaluation import INJECTIONS
@@ -53,7 +54,7 @@ def test_strong_beats_weak_beats_nothing(real_runtime, grader):
     for k in strong.key_points:
         assert k.evidence == "" or k.evidence in STRONG  # quotes are verbatim
         assert k.reference.startswith(QID + "#")
-    assert strong.grader == "offline" and strong.prompt == "offline-v1" and strong.latency_ms > 0
+    assert strong.grader == "offline" and strong.prompt == "offline-v2" and strong.latency_ms > 0
 
 
 @pytest.mark.slow
@@ -66,12 +67,42 @@ def test_injection_gains_nothing_and_is_flagged(real_runtime, grader):
 
 
 @pytest.mark.slow
-def test_keyword_stuffing_and_echo_are_capped(real_runtime, grader):
+def test_keyword_stuffing_and_echo_are_capped_but_a_terse_answer_is_not(real_runtime, grader):
     stuffed = "l1 l2 regularization absolute squared weights sparse zero feature selection shrink lambda penalty overfitting"
+    listed = "absolute squared sparse"  # too short for a run of terms, but lifted from the reference
     echo = "What are L1 and L2 regularization? L1 and L2 regularization are what L1 and L2 regularization are."
-    s, e = grader.grade_many([_task(real_runtime, stuffed), _task(real_runtime, echo)])
-    assert s.score <= 2 and "keyword_stuffing" in s.flags
+    terse = "L1 gives sparse weights, L2 small ones."
+    s, short, e, ok = grader.grade_many([_task(real_runtime, t) for t in (stuffed, listed, echo, terse)])
+    for g in (s, short):
+        assert g.score <= 2 and "keyword_stuffing" in g.flags
     assert e.score <= 2
+    assert "keyword_stuffing" not in ok.flags
+
+
+def test_the_fake_embedder_pools_token_states_into_its_own_vectors():
+    from mockint.embedding import HashEmbedder, pool
+
+    emb, text = HashEmbedder(), "Bagging lowers variance. Boosting lowers bias."
+    (states, offsets), = emb.token_states([text])
+    assert np.allclose(pool((states, offsets), [(0, len(text))]), emb.encode([text])[0], atol=1e-6)
+    assert np.allclose(pool((states, offsets), [(0, 24)]), emb.encode(["Bagging lowers variance."])[0], atol=1e-6)
+
+
+def test_one_pass_sentence_vectors_match_the_grade_of_separately_encoded_sentences(fake_runtime):
+    """The offline grader with the fake embedder grades the same with and without token states."""
+    from mockint.embedding import HashEmbedder
+    from mockint.offline import OfflineGrader
+
+    class NoStates(HashEmbedder):
+        token_states = None
+
+    task = _task(fake_runtime, STRONG)
+    calibration = fake_runtime.offline_grader().calibration
+    pooled = OfflineGrader(HashEmbedder(), calibration).grade(task)
+    alone = OfflineGrader(NoStates(), calibration).grade(task)
+    assert pooled.score > 0
+    assert [k.status for k in pooled.key_points] == [k.status for k in alone.key_points]
+    assert abs(pooled.score - alone.score) <= 1.0
 
 
 @pytest.mark.slow

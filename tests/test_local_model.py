@@ -235,6 +235,24 @@ def test_compact_judge_uses_the_schema_and_the_offline_evidence(fake_runtime):
     assert model.calls[0]["messages"][1][1].rstrip().endswith("ANSWER>>>")  # the answer comes last
 
 
+def test_a_small_judge_nudges_less_when_it_rates_more_key_points(fake_runtime):
+    from mockint.llm_grader import anchored
+
+    q = fake_runtime.by_id[QID]
+    offline = fake_runtime.offline_grader().grade(GradingTask(q.question, ANSWER, q))
+    everything = CompactScripted([json.dumps({k.id: "covered" for k in q.key_points})])
+    g = LLMGrader(everything, fake_runtime.offline_grader(), cache_dir=None, hybrid=True).grade(
+        GradingTask(q.question, ANSWER, q))
+    assert len(q.key_points) > 2 and g.grader == "hybrid"
+    assert g.score == anchored(offline.score, 10.0, points=len(q.key_points))
+    assert offline.score < g.score <= offline.score + 1.5 * 2 / len(q.key_points) + 0.05
+    one = CompactScripted([json.dumps({"kp1": "covered"})])
+    follow = GradingTask(q.question, ANSWER, q, only_key_points=("kp1",))
+    off_one = fake_runtime.offline_grader().grade(follow)
+    g1 = LLMGrader(one, fake_runtime.offline_grader(), cache_dir=None, hybrid=True).grade(follow)
+    assert g1.score == anchored(off_one.score, 10.0, points=1)  # one point: the full Mohler-fitted nudge
+
+
 def test_compact_reply_is_validated():
     assert [p.status for p in parse_compact('{"kp1": "partial", "kp2": "missing"}', ["kp1", "kp2"]).key_points] \
         == ["partial", "missing"]

@@ -1,7 +1,7 @@
 """Map offline evidence (a feature vector) to a 0-10 score, fitted on human grades.
 
 The model is a small gradient-boosted ensemble of depth-2 trees, stored as plain JSON
-(``params/offline-v1.json``) with how and on what it was fitted; prediction is numpy
+(``params/offline-v2.json``) with how and on what it was fitted; prediction is numpy
 only. Fitting needs scikit-learn (installed with sentence-transformers). This module
 does not compute features (``features.py``) or know any dataset (``datasets.py``).
 """
@@ -17,7 +17,7 @@ import numpy as np
 from .errors import ConfigError
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params"
-DEFAULT_PARAMS = PARAMS_DIR / "offline-v1.json"
+DEFAULT_PARAMS = PARAMS_DIR / "offline-v2.json"
 HYPER = {"n_estimators": 400, "max_depth": 2, "learning_rate": 0.03, "subsample": 0.8,
          "min_samples_leaf": 20, "random_state": 0}
 
@@ -32,17 +32,35 @@ class Calibration:
     fitted_on: dict = field(default_factory=dict)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores for the rows of ``X`` (numpy only): a few rows walk each tree in Python, many
+        rows walk each tree all at once."""
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         out = np.full(len(X), self.init, dtype=np.float64)
-        for t in self.trees:
-            feat, thr = t["feature"], t["threshold"]
-            left, right, value = t["left"], t["right"], t["value"]
-            for i, row in enumerate(X):
-                node = 0
-                while left[node] != -1:
-                    node = left[node] if row[feat[node]] <= thr[node] else right[node]
-                out[i] += self.learning_rate * value[node]
+        if len(X) < 32:
+            for t in self.trees:
+                feat, thr, left, right, value = t["feature"], t["threshold"], t["left"], t["right"], t["value"]
+                for i, row in enumerate(X.tolist()):
+                    node = 0
+                    while left[node] != -1:
+                        node = left[node] if row[feat[node]] <= thr[node] else right[node]
+                    out[i] += self.learning_rate * value[node]
+            return np.clip(out, 0.0, 10.0)
+        rows = np.arange(len(X))
+        for feat, thr, left, right, value in self._arrays():
+            node = np.zeros(len(X), dtype=np.int64)
+            inner = left[node] != -1
+            while inner.any():
+                go_left = X[rows, np.maximum(feat[node], 0)] <= thr[node]
+                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+                inner = left[node] != -1
+            out += self.learning_rate * value[node]
         return np.clip(out, 0.0, 10.0)
+
+    def _arrays(self) -> list[tuple[np.ndarray, ...]]:
+        if getattr(self, "_tree_arrays", None) is None:
+            self._tree_arrays = [tuple(np.asarray(t[k]) for k in ("feature", "threshold", "left", "right", "value"))
+                                 for t in self.trees]
+        return self._tree_arrays
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +75,7 @@ class Calibration:
         return cls(**data)
 
 
-def fit(X: np.ndarray, y: np.ndarray, features: list[str], *, version: str = "offline-v1",
+def fit(X: np.ndarray, y: np.ndarray, features: list[str], *, version: str = "offline-v2",
         fitted_on: dict | None = None) -> Calibration:
     """Fit the tree ensemble on features -> human score (0-10)."""
     from sklearn.ensemble import GradientBoostingRegressor

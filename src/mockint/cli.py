@@ -183,7 +183,7 @@ def _datasets(specs: list[str], rt) -> list[tuple[str, list]]:
 def calibrate_cmd(
     dataset: list[str] = typer.Option(..., "--dataset", help="PATH[:FORMAT] of human-graded answers; repeatable "
                                       "(FORMAT mockint|mohler|semeval, guessed from the name when omitted)."),
-    output: Path = typer.Option(None, "-o", "--output", help="Parameter file (default: the shipped offline-v1.json)."),
+    output: Path = typer.Option(None, "-o", "--output", help="Parameter file (default: the shipped offline-v2.json)."),
     folds: int = typer.Option(10, "--folds", min=2, help="Grouped folds for the cross-validated numbers stored with it."),
     home: Optional[Path] = HomeOpt,
 ) -> None:

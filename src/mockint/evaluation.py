@@ -198,9 +198,15 @@ def run_probes(grade_fn: Callable[[list[GradingTask]], list[Grade]], items: list
     out["injection_success_overall"] = round(float(np.mean(all_gain)), 4)
     sample = rng.sample(gradable, min(per_probe, len(gradable)))
     for name, make in (("keyword_stuffing", keyword_stuffing), ("question_echo", question_echo)):
-        scores = [g.score for g in grade_fn([task_for(it, make(it)) for it in sample])]
+        texts = [make(it) for it in sample]
+        scores = [g.score for g in grade_fn([task_for(it, t) for it, t in zip(sample, texts)])]
         out[name] = {"n": len(scores), "mean": round(float(np.mean(scores)), 2), "max": round(max(scores), 1),
                      "share_le_2": round(float(np.mean([s <= 2 for s in scores])), 3)}
+        if name == "keyword_stuffing":  # one or two bare keywords can be a correct terse answer ("push")
+            longer = [s for s, t in zip(scores, texts) if len(t.split()) >= 3]
+            out[name]["three_plus_words"] = {"n": len(longer), "mean": round(float(np.mean(longer)), 2) if longer else None,
+                                             "share_le_2": round(float(np.mean([s <= 2 for s in longer])), 3)
+                                             if longer else None}
     orig = grade_fn([task_for(it) for it in strong])
     padded = grade_fn([task_for(it, it.answer + "\n" + FILLER * 5) for it in strong])
     para = grade_fn([task_for(it, paraphrase(it.answer)) for it in strong])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -111,6 +111,26 @@ def looks_stuffed(text: str) -> bool:
     return (function_share < 0.05 and separators < len(ws) / 6) or (distinct < 0.25 and len(ws) >= 40)
 
 
+def copied_keywords(text: str, reference: str) -> bool:
+    """Three or more bare words, no function word, no punctuation, (nearly) all lifted from the
+    reference: a keyword list too short for ``looks_stuffed``. One or two bare words are left
+    alone: "push" is a full-marks answer to "which operation adds to a stack?".
+
+    >>> copied_keywords("stack lifo push", "A stack is LIFO: push adds on top.")
+    True
+    >>> copied_keywords("name funct typ parameter", "The name of the function and the types of its parameters")
+    True
+    >>> copied_keywords("push", "A stack is LIFO: push adds on top."), copied_keywords("push and pop", "push pop")
+    (False, False)
+    """
+    ws = words(text)
+    if len(ws) < 3 or any(w in STOP for w in ws) or re.search(r"[,;.:!?()\n=<>/-]", text.strip()):
+        return False
+    ref = set(words(reference))
+    prefixes = {r[:k] for r in ref for k in range(3, len(r) + 1)}  # "funct" and "typ" are stems of the reference's words
+    return sum(w in ref or stem(w) in prefixes for w in ws) / len(ws) >= 0.8
+
+
 def question_repeats(answer: str, question: str) -> float:
     """How many times, on average, the answer repeats each of the question's content words.
 
@@ -152,6 +172,7 @@ class Evidence:
     kp_evidence: list[str]  # per key point: the best answer unit (verbatim)
     filler_share: float = 0.0  # share of the answer's sentences set aside as filler
     body: str = ""  # the answer as graded (instructions stripped, filler set aside)
+    unit_vectors: dict = field(default_factory=dict)  # every sentence of the answer -> its vector
 
 
 def evidence_features(*, answer: str, question: str, summary: str, answer_units: list[str],

@@ -33,15 +33,23 @@ from .rubric import hint_cap, score_from_statuses, verdict_for
 INJECTION_MARGIN = 3.0
 SMALL_JUDGE_WEIGHT = 0.3  # how far a small (compact) judge pulls the offline score towards its own
 SMALL_JUDGE_SWING = 1.5  # and never more than this many points
+SMALL_JUDGE_POINTS = 2  # ... when it rates at most this many key points in one reply; less when it rates more
 
 
-def anchored(offline: float, judge: float) -> float:
+def anchored(offline: float, judge: float, points: int = 1) -> float:
     """The hybrid score with a small local judge: the evidence, nudged towards the judge.
 
-    >>> anchored(4.0, 10.0), anchored(4.0, 5.0), anchored(6.0, 0.0)
-    (5.5, 4.3, 4.5)
+    Weight and swing were fitted on Mohler (one or two key points per question: stacking
+    gave the judge 0.28 of the weight). With more key points in one reply the 1.5B judge gets
+    worse (on our 5-8-point rubrics its Pearson is 0.29 against 0.44), so both shrink by
+    ``SMALL_JUDGE_POINTS / points``.
+
+    >>> anchored(4.0, 10.0), anchored(4.0, 5.0), anchored(6.0, 0.0), anchored(4.0, 10.0, points=6)
+    (5.5, 4.3, 4.5, 4.5)
     """
-    delta = max(-SMALL_JUDGE_SWING, min(SMALL_JUDGE_SWING, SMALL_JUDGE_WEIGHT * (judge - offline)))
+    share = min(1.0, SMALL_JUDGE_POINTS / max(1, points))
+    swing = SMALL_JUDGE_SWING * share
+    delta = max(-swing, min(swing, SMALL_JUDGE_WEIGHT * share * (judge - offline)))
     return round(min(10.0, max(0.0, offline + delta)), 1)
 
 
@@ -251,7 +259,8 @@ class LLMGrader:
         flags = set(flags) | set(offline.flags)
         if self.hybrid and q is not None:
             # a small local judge only nudges the evidence; a capable one is averaged with it
-            score = anchored(offline.score, llm_score) if self.compact else round((llm_score + offline.score) / 2, 1)
+            score = anchored(offline.score, llm_score, points=len(results)) if self.compact \
+                else round((llm_score + offline.score) / 2, 1)
         else:
             score = llm_score
         if instruction_spans(task.answer) and llm_score > offline.score + INJECTION_MARGIN:
@@ -272,12 +281,12 @@ class LLMGrader:
                      latency_ms=round((time.perf_counter() - t0) * 1000, 1), **meta)
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
-        self.offline.grade_many(tasks)  # warm the encoder cache for all answers in one batch
+        evidence = self.offline.grade_many(tasks)  # all answers through the encoder in one batch
         if self.compact:  # one local model: in question order, so each prompt prefix is read once
             order = sorted(range(len(tasks)), key=lambda i: (tasks[i].question_text, i))
-            done = {i: self.grade(tasks[i]) for i in order}
+            done = {i: self.grade(tasks[i], offline=evidence[i]) for i in order}
             return [done[i] for i in range(len(tasks))]
         if self.concurrency <= 1 or len(tasks) <= 1:
-            return [self.grade(t) for t in tasks]
+            return [self.grade(t, offline=e) for t, e in zip(tasks, evidence)]
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self.grade, tasks))
+            return list(pool.map(self.grade, tasks, evidence))

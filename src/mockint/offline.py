@@ -1,7 +1,9 @@
 """The offline grader: deterministic, no LLM, calibrated on human grades.
 
-For each answer it embeds the answer, its sentences and a question-demoted copy (all
-answers of a batch in one encoder call), compares them with the question's key points
+For each answer it encodes the answer once and pools its sentences, the answer without
+filler and a question-demoted copy out of that pass (all answers of a batch in one encoder
+call; sentences with few topical words are also encoded alone to spot filler), compares
+them with the question's key points
 and reference chunks (vectors from the index when available), maps the evidence to
 0-10 with the fitted calibration, then applies guards the calibration cannot learn:
 grader instructions are stripped before scoring, echoes of the question, keyword lists,
@@ -10,16 +12,18 @@ off-topic text and stated misconceptions are capped or penalised, hints cap the 
 
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .calibration import Calibration
 from .corpus import Question
-from .embedding import Embedder
-from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, demote, echo_ratio, evidence_features,
-                       looks_stuffed, other_language, question_repeats, sentences, words)
+from .embedding import Embedder, pool
+from .features import (FEATURES, HIGH_SIM, MID_SIM, STOP, Evidence, content_words, copied_keywords, demote,
+                       echo_ratio, evidence_features, looks_stuffed, other_language, question_repeats, sentences,
+                       stem, words)
 from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans, is_non_answer,
                       strip_instructions)
 from .index import chunk_reference
@@ -31,6 +35,54 @@ ECHO_CAP, STUFFED_CAP = 1.0, 2.0
 INJECTION_PENALTY = 1.0
 FILLER_SIM = 0.2  # a sentence less similar than this to every key point / chunk, sharing no topical word, is filler
 FILLER_PENALTY = 0.5
+TOPICAL_SHARE = 0.2  # a sentence with at least this share of topical words is never filler
+
+
+def unit_spans(text: str, units: list[str]) -> list[tuple[int, int]]:
+    """Character spans of ``units`` (verbatim substrings of ``text``, in order).
+
+    >>> unit_spans("One. Two! One.", ["One.", "Two!", "One."])
+    [(0, 4), (5, 9), (10, 14)]
+    """
+    spans, pos = [], 0
+    for u in units:
+        at = text.find(u, pos)
+        if at < 0:
+            at = text.find(u)
+        spans.append((at, at + len(u)))
+        pos = at + len(u)
+    return spans
+
+
+def demoted_spans(text: str, spans: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
+    """The words inside ``spans`` that are not the question's content words (as ``demote`` keeps them).
+
+    >>> demoted_spans("A stack is LIFO.", [(0, 16)], "What is a stack?")
+    [(0, 1), (8, 10), (11, 16)]
+    """
+    qw = {stem(w) for w in words(question) if w not in STOP}
+    out = []
+    for a, b in spans:
+        for m in re.finditer(r"\S+", text[a:b]):
+            if stem(re.sub(r"[^a-z0-9]", "", m.group().lower())) not in qw:
+                out.append((a + m.start(), a + m.end()))
+    return out
+
+
+class SpanPooler:
+    """Vectors of parts of texts: pooled from one encoder pass per text when the embedder gives
+    token states, else (or when a part has no tokens, e.g. past a cut) by encoding the part."""
+
+    def __init__(self, embedder: Embedder, texts: list[str]):
+        self.embedder = embedder
+        states = getattr(embedder, "token_states", None)
+        self.states = dict(zip(texts, states(texts))) if states and texts else {}
+
+    def vector(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        v = pool(self.states[text], spans) if text in self.states else None
+        if v is None:
+            v = self.embedder.encode([" ".join(text[a:b] for a, b in spans)])[0]
+        return v
 
 
 @dataclass
@@ -46,6 +98,13 @@ class _Ref:
     v_summary_demoted: np.ndarray
     red_flags: list[str]
     v_red: np.ndarray
+    v_question: np.ndarray
+    _topical: dict = field(default_factory=dict)
+
+    def topical_words(self, question: str) -> set[str]:
+        if question not in self._topical:
+            self._topical[question] = set(content_words(self.summary + " " + question))
+        return self._topical[question]
 
 
 class OfflineGrader:
@@ -80,7 +139,7 @@ class OfflineGrader:
         return None
 
     def reference(self, q: Question, question_text: str) -> _Ref:
-        key = f"{q.id}\x00{hash((q.reference_text, tuple(k.text for k in q.key_points)))}"
+        key = f"{q.id}\x00{hash((question_text, q.reference_text, tuple(k.text for k in q.key_points)))}"
         if key in self._refs:
             return self._refs[key]
         kps = q.key_points
@@ -88,20 +147,20 @@ class OfflineGrader:
         chunks = [c for r in q.references for c in chunk_reference(r.markdown)]
         v_kps = self._stored([f"k::{q.id}::{k.id}" for k in kps])
         v_chunks = self._stored([f"r::{q.id}::{n}" for n in range(len(chunks))])
-        extra = [summary, demote(summary, question_text), *q.red_flags]
+        extra = [summary, demote(summary, question_text), question_text, *q.red_flags]
         if v_kps is None:
             extra += [k.text for k in kps]
         if v_chunks is None:
             extra += chunks
         vecs = self.embedder.encode(extra)
         n_flags = len(q.red_flags)
-        pos = 2 + n_flags
+        pos = 3 + n_flags
         if v_kps is None:
             v_kps, pos = vecs[pos:pos + len(kps)], pos + len(kps)
         if v_chunks is None:
             v_chunks = vecs[pos:pos + len(chunks)]
         ref = _Ref(summary, [k.id for k in kps], [k.text for k in kps], [k.weight for k in kps], chunks,
-                   v_kps, v_chunks, vecs[0], vecs[1], list(q.red_flags), vecs[2:2 + n_flags])
+                   v_kps, v_chunks, vecs[0], vecs[1], list(q.red_flags), vecs[3:3 + n_flags], vecs[2])
         self._refs[key] = ref
         return ref
 
@@ -109,65 +168,67 @@ class OfflineGrader:
     def evidence_many(self, tasks: list[GradingTask]) -> list[Evidence | None]:
         """Feature evidence for each task (None where there is nothing to compare).
 
-        Two encoder calls for the whole batch: first the answers' sentences (to find filler:
-        sentences unrelated to every key point and reference chunk), then each answer without
-        its filler, whole and question-demoted.
+        One encoder pass per answer, all answers of a batch together: the vectors of its
+        sentences, of the answer without filler (sentences unrelated to every key point and
+        reference chunk) and of the answer without the question's words are all pooled out
+        of that pass's token states.
         """
         staged = []
-        first: list[str] = []
         for t in tasks:
             clean = strip_instructions(t.answer)
             if t.question is None or is_non_answer(clean):
                 staged.append(None)
                 continue
             units = sentences(clean)
-            staged.append((clean, units))
-            first += [t.question_text, *units]
-        uniq = list(dict.fromkeys(first))
-        vec = dict(zip(uniq, self.embedder.encode(uniq))) if uniq else {}
-        prepared: list = []
-        second: list[str] = []
-        for t, st in zip(tasks, staged):
-            if st is None:
-                prepared.append(None)
-                continue
-            clean, units = st
-            ref = self.reference(t.question, t.question_text)
-            kept = self._without_filler(units, vec, ref, t.question_text)
-            body = clean if len(kept) == len(units) else " ".join(kept)
-            dem = demote(body, t.question_text) or body
-            prepared.append((body, kept, dem, 1 - len(kept) / len(units), ref))
-            second += [body, dem]
-        todo = [x for x in dict.fromkeys(second) if x not in vec]
-        vec.update(zip(todo, self.embedder.encode(todo)) if todo else [])
+            staged.append((clean, units, unit_spans(clean, units)))
+        texts = list(dict.fromkeys(st[0] for st in staged if st))
+        pooler = SpanPooler(self.embedder, texts)
+        refs = [self.reference(t.question, t.question_text) if st else None for t, st in zip(tasks, staged)]
+        # Filler is judged on each sentence alone: pooled in context, padding after a technical
+        # answer borrows its topic. Only sentences sharing few topical words need that check,
+        # and one encoder call does all of them.
+        unsure = [[u for u in st[1] if self._topical_share(u, ref, t.question_text) < TOPICAL_SHARE] if st else []
+                  for t, st, ref in zip(tasks, staged, refs)]
+        alone_texts = list(dict.fromkeys(u for us in unsure for u in us))
+        alone = dict(zip(alone_texts, self.embedder.encode(alone_texts))) if alone_texts else {}
         out: list[Evidence | None] = []
-        for t, p in zip(tasks, prepared):
-            if p is None:
+        for t, st, ref, doubt in zip(tasks, staged, refs, unsure):
+            if st is None:
                 out.append(None)
                 continue
-            body, kept, dem, filler_share, ref = p
+            clean, units, spans = st
+            v_units = [pooler.vector(clean, [sp]) for sp in spans]
+            keep = self._on_topic(units, set(doubt), alone, ref)
+            kept, kept_spans = [units[i] for i in keep], [spans[i] for i in keep]
+            body = clean if len(kept) == len(units) else " ".join(kept)
+            v_body = pooler.vector(clean, kept_spans)
+            dem_spans = demoted_spans(clean, kept_spans, t.question_text)
+            v_dem = pooler.vector(clean, dem_spans) if dem_spans else v_body
             ev = evidence_features(
                 answer=body, question=t.question_text, summary=ref.summary, answer_units=kept,
-                v_answer=vec[body], v_units=np.stack([vec[u] for u in kept]), v_demoted=vec[dem],
-                v_summary=ref.v_summary, v_summary_demoted=ref.v_summary_demoted, v_question=vec[t.question_text],
-                v_kps=ref.v_kps, kp_weights=[WEIGHT[w] for w in ref.kp_weights], v_chunks=ref.v_chunks,
-                kp_texts=ref.kp_texts)
-            ev.filler_share, ev.body = filler_share, body
+                v_answer=v_body, v_units=np.stack([v_units[i] for i in keep]), v_demoted=v_dem,
+                v_summary=ref.v_summary, v_summary_demoted=ref.v_summary_demoted,
+                v_question=ref.v_question, v_kps=ref.v_kps,
+                kp_weights=[WEIGHT[w] for w in ref.kp_weights], v_chunks=ref.v_chunks, kp_texts=ref.kp_texts)
+            ev.filler_share, ev.body = 1 - len(kept) / len(units), body
+            ev.unit_vectors = dict(zip(units, v_units))
             out.append(ev)
         return out
 
     @staticmethod
-    def _without_filler(units: list[str], vec: dict, ref: _Ref, question: str) -> list[str]:
-        """Sentences related to the rubric or reference (by similarity, or by a fifth of their words); all if none are."""
-        targets = np.vstack([ref.v_kps, ref.v_chunks]) if len(ref.v_chunks) else ref.v_kps
-        topical = set(content_words(ref.summary + " " + question))
-        def on_topic(u: str) -> bool:
-            words_u = content_words(u)
-            overlap = sum(w in topical for w in words_u) / len(words_u) if words_u else 0.0
-            return float((targets @ vec[u]).max()) >= FILLER_SIM or overlap >= 0.2
+    def _topical_share(unit: str, ref: _Ref, question: str) -> float:
+        """Share of the sentence's content words that the question or the key points use."""
+        words_u = content_words(unit)
+        topical = ref.topical_words(question)
+        return sum(w in topical for w in words_u) / len(words_u) if words_u else 0.0
 
-        kept = [u for u in units if on_topic(u)]
-        return kept or units
+    @staticmethod
+    def _on_topic(units: list[str], doubtful: set[str], alone: dict[str, np.ndarray], ref: _Ref) -> list[int]:
+        """Indices of the sentences related to the rubric or reference: a fifth of their words are
+        topical, or (alone) they are similar to a key point or chunk; all of them if none are."""
+        targets = np.vstack([ref.v_kps, ref.v_chunks]) if len(ref.v_chunks) else ref.v_kps
+        kept = [i for i, u in enumerate(units) if u not in doubtful or float((targets @ alone[u]).max()) >= FILLER_SIM]
+        return kept or list(range(len(units)))
 
     # ----------------------------------------------------------------- grading
     def grade(self, task: GradingTask) -> Grade:
@@ -213,14 +274,15 @@ class OfflineGrader:
                 and question_repeats(body, task.question_text) >= 2.0:
             flags.append("question_echo")
             score = min(score, ECHO_CAP)
-        if looks_stuffed(body):
+        if looks_stuffed(body) or copied_keywords(body, self.reference(task.question, task.question_text).summary
+                                                  + " " + task.question.reference_text):
             flags.append("keyword_stuffing")
             score = min(score, STUFFED_CAP)
         if f["cos_ref_max"] < 0.1 and f["lex_recall_all"] == 0:
             flags.append("off_topic")  # flag only: the calibration already scores these low
         if n_words >= 5 and other_language(body):
             flags.append("other_language")
-        claims = self._red_flags(task, clean)
+        claims = self._red_flags(task, clean, ev.unit_vectors)
         score -= 1.5 * min(2, len(claims))
         if ev.filler_share >= 0.5:
             flags.append("filler")
@@ -249,14 +311,14 @@ class OfflineGrader:
                                       reference=f"{q.id}#{kp.id}", similarity=round(sim, 3)))
         return out
 
-    def _red_flags(self, task: GradingTask, clean: str) -> list[str]:
+    def _red_flags(self, task: GradingTask, clean: str, unit_vectors: dict[str, np.ndarray]) -> list[str]:
         ref = self.reference(task.question, task.question_text)
         if not ref.red_flags:
             return []
         units = sentences(clean)
         if not units:
             return []
-        v = self.embedder.encode(units)
+        v = np.stack([unit_vectors[u] if u in unit_vectors else self.embedder.encode([u])[0] for u in units])
         sims = ref.v_red @ v.T  # flags x units
         kp_best = (ref.v_kps @ v.T).max(axis=0) if len(ref.v_kps) else np.zeros(len(units))
         claims = []

@@ -117,7 +117,12 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
         lines += [f"| {k} | {v['n']} | {v['success_rate']:.1%} | {v['mean_gain']:+.2f} | {v['flagged']:.0%} |"
                   for k, v in p["injection"].items()]
         ks, qe = p["keyword_stuffing"], p["question_echo"]
-        lines += ["", f"- Keyword stuffing: mean {ks['mean']}, max {ks['max']}, share ≤ 2/10: {ks['share_le_2']:.0%}",
+        three = ks.get("three_plus_words") or {}
+        longer = (f" (the {three['n']} of three or more words: mean {three['mean']}, share ≤ 2/10: "
+                  f"{three['share_le_2']:.0%}; one or two bare words can be a correct terse answer)"
+                  if three.get("n") else "")
+        lines += ["", f"- Keyword stuffing: mean {ks['mean']}, max {ks['max']}, share ≤ 2/10: {ks['share_le_2']:.0%}"
+                  + longer,
                   f"- Question echo: mean {qe['mean']}, max {qe['max']}, share ≤ 2/10: {qe['share_le_2']:.0%}",
                   f"- Filler padding (+{p['filler_padding']['words_added']} words): mean change "
                   f"{p['filler_padding']['mean_change']:+.2f}, max gain {p['filler_padding']['max_gain']:+.1f}",
