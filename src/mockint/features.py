@@ -60,11 +60,24 @@ def sentences(text: str, max_sentences: int = 40) -> list[str]:
     return units[:max_sentences] or ([text.strip()] if text.strip() else [])
 
 
+def demoted_spans(text: str, spans: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
+    """The words inside ``spans`` of ``text`` that are not the question's content words.
+
+    >>> demoted_spans("A stack is LIFO.", [(0, 16)], "What is a stack?")
+    [(0, 1), (8, 10), (11, 16)]
+    """
+    qw = {stem(w) for w in words(question) if w not in STOP}
+    out = []
+    for a, b in spans:
+        for m in re.finditer(r"\S+", text[a:b]):
+            if stem(re.sub(r"[^a-z0-9]", "", m.group().lower())) not in qw:
+                out.append((a + m.start(), a + m.end()))
+    return out
+
+
 def demote(text: str, question: str) -> str:
     """``text`` without the question's content words (so echoing the question earns nothing)."""
-    qw = {stem(w) for w in words(question) if w not in STOP}
-    kept = [t for t in text.split() if stem(re.sub(r"[^a-z0-9]", "", t.lower())) not in qw]
-    return " ".join(kept)
+    return " ".join(text[a:b] for a, b in demoted_spans(text, [(0, len(text))], question))
 
 
 # function words of the languages candidates most often switch to (none are English words)

@@ -12,7 +12,6 @@ off-topic text and stated misconceptions are capped or penalised, hints cap the 
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -21,9 +20,9 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder, pool
-from .features import (FEATURES, HIGH_SIM, MID_SIM, STOP, Evidence, content_words, copied_keywords, demote,
+from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, copied_keywords, demote, demoted_spans,
                        echo_ratio, evidence_features, looks_stuffed, other_language, question_repeats, sentences,
-                       stem, words)
+                       words)
 from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans, is_non_answer,
                       strip_instructions)
 from .index import chunk_reference
@@ -52,21 +51,6 @@ def unit_spans(text: str, units: list[str]) -> list[tuple[int, int]]:
         spans.append((at, at + len(u)))
         pos = at + len(u)
     return spans
-
-
-def demoted_spans(text: str, spans: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
-    """The words inside ``spans`` that are not the question's content words (as ``demote`` keeps them).
-
-    >>> demoted_spans("A stack is LIFO.", [(0, 16)], "What is a stack?")
-    [(0, 1), (8, 10), (11, 16)]
-    """
-    qw = {stem(w) for w in words(question) if w not in STOP}
-    out = []
-    for a, b in spans:
-        for m in re.finditer(r"\S+", text[a:b]):
-            if stem(re.sub(r"[^a-z0-9]", "", m.group().lower())) not in qw:
-                out.append((a + m.start(), a + m.end()))
-    return out
 
 
 class SpanPooler:
