@@ -13,7 +13,7 @@ off-topic text and stated misconceptions are capped or penalised, hints cap the 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,8 +46,6 @@ def unit_spans(text: str, units: list[str]) -> list[tuple[int, int]]:
     spans, pos = [], 0
     for u in units:
         at = text.find(u, pos)
-        if at < 0:
-            at = text.find(u)
         spans.append((at, at + len(u)))
         pos = at + len(u)
     return spans
@@ -83,12 +81,7 @@ class _Ref:
     red_flags: list[str]
     v_red: np.ndarray
     v_question: np.ndarray
-    _topical: dict = field(default_factory=dict)
-
-    def topical_words(self, question: str) -> set[str]:
-        if question not in self._topical:
-            self._topical[question] = set(content_words(self.summary + " " + question))
-        return self._topical[question]
+    topical: set[str]  # content words of the key points and the question
 
 
 class OfflineGrader:
@@ -144,7 +137,8 @@ class OfflineGrader:
         if v_chunks is None:
             v_chunks = vecs[pos:pos + len(chunks)]
         ref = _Ref(summary, [k.id for k in kps], [k.text for k in kps], [k.weight for k in kps], chunks,
-                   v_kps, v_chunks, vecs[0], vecs[1], list(q.red_flags), vecs[3:3 + n_flags], vecs[2])
+                   v_kps, v_chunks, vecs[0], vecs[1], list(q.red_flags), vecs[3:3 + n_flags], vecs[2],
+                   set(content_words(summary + " " + question_text)))
         self._refs[key] = ref
         return ref
 
@@ -171,8 +165,8 @@ class OfflineGrader:
         # Filler is judged on each sentence alone: pooled in context, padding after a technical
         # answer borrows its topic. Only sentences sharing few topical words need that check,
         # and one encoder call does all of them.
-        unsure = [[u for u in st[1] if self._topical_share(u, ref, t.question_text) < TOPICAL_SHARE] if st else []
-                  for t, st, ref in zip(tasks, staged, refs)]
+        unsure = [[u for u in st[1] if self._topical_share(u, ref) < TOPICAL_SHARE] if st else []
+                  for st, ref in zip(staged, refs)]
         alone_texts = list(dict.fromkeys(u for us in unsure for u in us))
         alone = dict(zip(alone_texts, self.embedder.encode(alone_texts))) if alone_texts else {}
         out: list[Evidence | None] = []
@@ -200,11 +194,10 @@ class OfflineGrader:
         return out
 
     @staticmethod
-    def _topical_share(unit: str, ref: _Ref, question: str) -> float:
+    def _topical_share(unit: str, ref: _Ref) -> float:
         """Share of the sentence's content words that the question or the key points use."""
         words_u = content_words(unit)
-        topical = ref.topical_words(question)
-        return sum(w in topical for w in words_u) / len(words_u) if words_u else 0.0
+        return sum(w in ref.topical for w in words_u) / len(words_u) if words_u else 0.0
 
     @staticmethod
     def _on_topic(units: list[str], doubtful: set[str], alone: dict[str, np.ndarray], ref: _Ref) -> list[int]:
@@ -266,7 +259,7 @@ class OfflineGrader:
             flags.append("off_topic")  # flag only: the calibration already scores these low
         if n_words >= 5 and other_language(body):
             flags.append("other_language")
-        claims = self._red_flags(task, clean, ev.unit_vectors)
+        claims = self._red_flags(task, ev.unit_vectors)
         score -= 1.5 * min(2, len(claims))
         if ev.filler_share >= 0.5:
             flags.append("filler")
@@ -295,14 +288,12 @@ class OfflineGrader:
                                       reference=f"{q.id}#{kp.id}", similarity=round(sim, 3)))
         return out
 
-    def _red_flags(self, task: GradingTask, clean: str, unit_vectors: dict[str, np.ndarray]) -> list[str]:
+    def _red_flags(self, task: GradingTask, unit_vectors: dict[str, np.ndarray]) -> list[str]:
+        """Sentences of the answer (with their vectors from the grading pass) close to a red flag."""
         ref = self.reference(task.question, task.question_text)
-        if not ref.red_flags:
+        if not ref.red_flags or not unit_vectors:
             return []
-        units = sentences(clean)
-        if not units:
-            return []
-        v = np.stack([unit_vectors[u] if u in unit_vectors else self.embedder.encode([u])[0] for u in units])
+        units, v = list(unit_vectors), np.stack(list(unit_vectors.values()))
         sims = ref.v_red @ v.T  # flags x units
         kp_best = (ref.v_kps @ v.T).max(axis=0) if len(ref.v_kps) else np.zeros(len(units))
         claims = []
