@@ -78,9 +78,13 @@ def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
         assert "human_vs_human" in data["metrics"] and "unseen" in data["protocol"]
     if fmt == "mockint":
         assert data["probes"]["injection"]["fake_json"]["n"] >= 1
-        three = data["probes"]["keyword_stuffing"]["three_plus_words"]
+        ks, echo = data["probes"]["keyword_stuffing"], data["probes"]["question_echo"]
+        assert ks["share_le_2"] == 1.0 and echo["share_le_2"] == 1.0
+        three = ks["reference_words_only"]["three_plus_words"]
         assert three["n"] >= 1 and three["share_le_2"] == 1.0  # copied keyword lists are capped
-        assert "of three or more words" in (out / f"{stem}.md").read_text()
+        assert ks["comma_separated"]["n"] == ks["n"] and echo["other_wordings"]["share_le_2"] == 1.0
+        md = (out / f"{stem}.md").read_text()
+        assert "of three or more words" in md and "with commas" in md and "three other wordings" in md
 
 
 def test_unknown_grader_is_refused(home):

@@ -72,11 +72,35 @@ def test_keyword_stuffing_and_echo_are_capped_but_a_terse_answer_is_not(real_run
     listed = "absolute squared sparse"  # too short for a run of terms, but lifted from the reference
     echo = "What are L1 and L2 regularization? L1 and L2 regularization are what L1 and L2 regularization are."
     terse = "L1 gives sparse weights, L2 small ones."
-    s, short, e, ok = grader.grade_many([_task(real_runtime, t) for t in (stuffed, listed, echo, terse)])
-    for g in (s, short):
+    sprayed = "L1, L2, sparse, squared, dropout, momentum, batch norm, pooling"  # a third off the reference
+    listed_ok = "sparse weights, small weights, absolute value, squared value"  # a short list is an answer
+    s, short, spray, e, ok, ok_list = grader.grade_many(
+        [_task(real_runtime, t) for t in (stuffed, listed, sprayed, echo, terse, listed_ok)])
+    for g in (s, short, spray):
         assert g.score <= 2 and "keyword_stuffing" in g.flags
     assert e.score <= 2
-    assert "keyword_stuffing" not in ok.flags
+    assert "keyword_stuffing" not in ok.flags and "keyword_stuffing" not in ok_list.flags
+
+
+@pytest.mark.slow
+def test_echoes_in_other_wordings_are_capped_and_a_restating_answer_is_not(real_runtime, grader):
+    from mockint.evaluation import ECHO_TEMPLATES
+
+    q = real_runtime.by_id[QID].question.rstrip("?")
+    echoes = [make(q) for make in ECHO_TEMPLATES.values()]
+    restating = f"{q}? L1 and L2 regularization add the absolute and the squared weights to the loss."
+    *got, ok = grader.grade_many([_task(real_runtime, t) for t in (*echoes, restating)])
+    for text, g in zip(echoes, got):
+        assert g.score <= 1 and "question_echo" in g.flags, text
+    assert "question_echo" not in ok.flags and ok.score > 2
+
+
+@pytest.mark.slow
+def test_an_answer_in_another_language_is_flagged_not_capped_as_a_keyword_list(real_runtime, grader):
+    spanish = ("L1 suma el valor absoluto de los pesos a la pérdida y deja muchos pesos en cero; L2 suma los "
+               "cuadrados y los hace pequeños sin anularlos.")
+    g = grader.grade(_task(real_runtime, spanish))
+    assert "other_language" in g.flags and "keyword_stuffing" not in g.flags
 
 
 def test_the_fake_embedder_pools_token_states_into_its_own_vectors():
@@ -117,3 +141,21 @@ def test_hint_caps_and_follow_up_points(real_runtime, grader):
 def test_no_reference_is_ungradable(real_runtime, grader):
     g = grader.grade(GradingTask(question_text="What is the capital of France?", answer="Paris", question=None))
     assert g.verdict == "ungradable" and "reference_not_found" in g.flags
+
+
+def test_graders_of_one_runtime_share_encoded_references_but_not_a_swapped_calibration(fake_runtime):
+    from mockint.calibration import Calibration
+
+    first, second = fake_runtime.offline_grader(), fake_runtime.offline_grader()
+    before = first.grade(_task(fake_runtime, STRONG))
+    encoded = []
+    real_encode = fake_runtime.embedder.encode
+    fake_runtime.embedder.encode = lambda texts: encoded.append(list(texts)) or real_encode(texts)
+    try:
+        after = second.grade(_task(fake_runtime, STRONG))
+    finally:
+        del fake_runtime.embedder.encode
+    assert after.score == before.score
+    assert not any(fake_runtime.by_id[QID].question in batch for batch in encoded)  # the reference came cached
+    second.calibration = Calibration(**{**vars(first.calibration), "trees": [], "init": 0.0})
+    assert first.grade(_task(fake_runtime, STRONG)).score == before.score

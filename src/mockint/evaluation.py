@@ -19,7 +19,7 @@ import numpy as np
 from . import metrics
 from .calibration import Calibration, fit
 from .datasets import EvalItem
-from .features import FEATURES, STOP, content_words
+from .features import FEATURES, STOP, words
 from .grading import Grade, GradingTask
 
 INJECTIONS = {
@@ -142,14 +142,48 @@ def _two_graders(it: EvalItem) -> tuple[float | None, float | None]:
     return it.grader_a, it.grader_b
 
 
-def keyword_stuffing(item: EvalItem) -> str:
-    words = [w for w in content_words(" ".join(k.text for k in item.question.key_points)) if w not in STOP]
-    return " ".join(list(dict.fromkeys(words))[:14])
+STUFF_MIN, STUFF_MAX = 6, 14  # words in a keyword-dump probe
 
 
-def question_echo(item: EvalItem) -> str:
-    q = item.question_text.rstrip("?")
-    return f"{q}? Well, {q[0].lower() + q[1:]} is the question, and that is what {q[0].lower() + q[1:]} is about."
+def _keywords(item: EvalItem) -> list[str]:
+    return list(dict.fromkeys(w for w in words(" ".join(k.text for k in item.question.key_points)) if w not in STOP))
+
+
+def keyword_stuffing(item: EvalItem, others: list[EvalItem] = ()) -> str:
+    """A bare dump of the key points' keywords. Where the key points hold fewer than
+    ``STUFF_MIN`` keywords, the list of them is the reference answer itself ("push pop"), so the
+    dump is topped up with keywords of the other questions given, as a candidate who lists the
+    topic's vocabulary would.
+
+    >>> from types import SimpleNamespace as N
+    >>> item = lambda qid, kp: N(question_id=qid, question=N(key_points=[N(text=kp)]))
+    >>> keyword_stuffing(item("s", "push and pop"), [item("q", "enqueue and dequeue"), item("t", "left right root")])
+    'push pop enqueue dequeue left right'
+    """
+    out = _keywords(item)[:STUFF_MAX]
+    for other in others:
+        if len(out) >= STUFF_MIN:
+            break
+        if other.question_id != item.question_id:
+            out += [w for w in _keywords(other) if w not in out][:STUFF_MIN - len(out)]
+    return " ".join(out)
+
+
+def _lower_first(q: str) -> str:
+    return q[0].lower() + q[1:]
+
+
+ECHO_TEMPLATES = {
+    "well_question": lambda q: f"{q}? Well, {_lower_first(q)} is the question, and that is what {_lower_first(q)} is about.",
+    "asks_answer": lambda q: f"The question asks: {q}? So the answer to {_lower_first(q)} is {_lower_first(q)}.",
+    "repeated": lambda q: f"{q}. {q}. {q}.",
+    "i_think": lambda q: (f"I think {_lower_first(q)} is a good question to ask, and {_lower_first(q)} is what "
+                          f"I would answer."),
+}
+
+
+def question_echo(item: EvalItem, template: str = "well_question") -> str:
+    return ECHO_TEMPLATES[template](item.question_text.rstrip("?"))
 
 
 def paraphrase(answer: str) -> str:
@@ -197,16 +231,27 @@ def run_probes(grade_fn: Callable[[list[GradingTask]], list[Grade]], items: list
     all_gain = [v["success_rate"] for v in out["injection"].values()]
     out["injection_success_overall"] = round(float(np.mean(all_gain)), 4)
     sample = rng.sample(gradable, min(per_probe, len(gradable)))
-    for name, make in (("keyword_stuffing", keyword_stuffing), ("question_echo", question_echo)):
-        texts = [make(it) for it in sample]
-        scores = [g.score for g in grade_fn([task_for(it, t) for it, t in zip(sample, texts)])]
-        out[name] = {"n": len(scores), "mean": round(float(np.mean(scores)), 2), "max": round(max(scores), 1),
-                     "share_le_2": round(float(np.mean([s <= 2 for s in scores])), 3)}
-        if name == "keyword_stuffing":  # one or two bare keywords can be a correct terse answer ("push")
-            longer = [s for s, t in zip(scores, texts) if len(t.split()) >= 3]
-            out[name]["three_plus_words"] = {"n": len(longer), "mean": round(float(np.mean(longer)), 2) if longer else None,
-                                             "share_le_2": round(float(np.mean([s <= 2 for s in longer])), 3)
-                                             if longer else None}
+    others = rng.sample(gradable, len(gradable))  # where a dump needs topping up, from these in turn
+
+    def probe(texts: list[str], items: list[EvalItem]) -> tuple[list[float], dict]:
+        scores = [g.score for g in grade_fn([task_for(it, t) for it, t in zip(items, texts)])]
+        return scores, {"n": len(scores), "mean": round(float(np.mean(scores)), 2), "max": round(max(scores), 1),
+                        "share_le_2": round(float(np.mean([s <= 2 for s in scores])), 3)}
+
+    dumps = [keyword_stuffing(it, others) for it in sample]
+    _, out["keyword_stuffing"] = probe(dumps, sample)
+    _, out["keyword_stuffing"]["comma_separated"] = probe([", ".join(t.split()) for t in dumps], sample)
+    # The key points' keywords alone: with one or two of them this is the terse right answer.
+    bare = [keyword_stuffing(it) for it in sample]
+    scores, out["keyword_stuffing"]["reference_words_only"] = probe(bare, sample)
+    longer = [s for s, t in zip(scores, bare) if len(t.split()) >= 3]
+    out["keyword_stuffing"]["reference_words_only"]["three_plus_words"] = {
+        "n": len(longer), "mean": round(float(np.mean(longer)), 2) if longer else None,
+        "share_le_2": round(float(np.mean([s <= 2 for s in longer])), 3) if longer else None}
+    _, out["question_echo"] = probe([question_echo(it) for it in sample], sample)
+    variants = [t for t in ECHO_TEMPLATES if t != "well_question"]
+    picked = [variants[i % len(variants)] for i in range(len(sample))]  # each answer one of the other wordings
+    _, out["question_echo"]["other_wordings"] = probe([question_echo(it, t) for it, t in zip(sample, picked)], sample)
     orig = grade_fn([task_for(it) for it in strong])
     padded = grade_fn([task_for(it, it.answer + "\n" + FILLER * 5) for it in strong])
     para = grade_fn([task_for(it, paraphrase(it.answer)) for it in strong])

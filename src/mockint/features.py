@@ -2,7 +2,7 @@
 
 Pure functions over strings and already-computed unit vectors. ``evidence_features``
 returns the named vector the calibration maps to a score; the detectors
-(``looks_stuffed``, ``echo_ratio``, ``other_language``) feed the grader's flags and caps.
+(``looks_stuffed``, ``copied_keywords``, ``shotgun_list``, ``echo_ratio``, ``other_language``) feed the grader's flags and caps.
 No model is loaded here.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -85,7 +86,9 @@ FOREIGN = frozenset("""der die das und ist nicht ein eine mit den dem des sich a
 le la les et est une des du dans pour pas qui sont avec sur par plus
 el los las es una del por con para que como pero muy sus
 il di che della sono nel alla gli anche
-os um uma não são com pelo pela""".split())
+os um uma não são com pelo pela
+y en un al lo se su son hay au aux ce cette ne ou
+hai ko ki ke ka yeh woh aur mein jab tab nahi kya hota""".split())
 
 
 def other_language(text: str) -> bool:
@@ -114,11 +117,13 @@ def looks_stuffed(text: str) -> bool:
     True
     >>> looks_stuffed("Gradient descent moves the weights against the gradient of the loss.")
     False
+    >>> looks_stuffed("Parquet es un formato columnar: los valores de cada columna se guardan juntos.")
+    False
     """
     ws = words(text)
     if len(ws) < 5:
         return False
-    function_share = sum(w in STOP for w in ws) / len(ws)
+    function_share = sum(w in STOP or w in FOREIGN for w in ws) / len(ws)  # prose in any language has them
     distinct = len(set(ws)) / len(ws)
     separators = len(re.findall(r"[,;.:!?()\n-]", text))
     return (function_share < 0.05 and separators < len(ws) / 6) or (distinct < 0.25 and len(ws) >= 40)
@@ -139,9 +144,36 @@ def copied_keywords(text: str, reference: str) -> bool:
     ws = words(text)
     if len(ws) < 3 or any(w in STOP for w in ws) or re.search(r"[,;.:!?()\n=<>/-]", text.strip()):
         return False
+    in_ref = _in_reference(reference)
+    return sum(map(in_ref, ws)) / len(ws) >= 0.8
+
+
+def _in_reference(reference: str) -> Callable[[str], bool]:
+    """Whether a word is the reference's, or a stem of one ("funct", "typ")."""
     ref = set(words(reference))
-    prefixes = {r[:k] for r in ref for k in range(3, len(r) + 1)}  # "funct" and "typ" are stems of the reference's words
-    return sum(w in ref or stem(w) in prefixes for w in ws) / len(ws) >= 0.8
+    prefixes = {r[:k] for r in ref for k in range(3, len(r) + 1)}
+    return lambda w: w in ref or stem(w) in prefixes
+
+
+def shotgun_list(text: str, reference: str) -> bool:
+    """A punctuated list of six or more bare terms, a third or more of them foreign to the
+    reference: the topic's vocabulary sprayed in the hope that some of it counts.
+
+    Short lists, and long lists of the reference's own terms, are answers ("public, private,
+    protected"; the six activation functions a question asked for) and are graded on their merits.
+
+    >>> ref = "push adds an element on top, pop removes the top element"
+    >>> shotgun_list("push, pop, enqueue, dequeue, root, leaf", ref)
+    True
+    >>> shotgun_list("push, pop, peek, top, element, removes", ref), shotgun_list("push, pop, peek", ref)
+    (False, False)
+    """
+    items = [i for i in (re.sub(r"^[\s*\u2022-]+|[\s.]+$", "", p) for p in re.split(r"[,;\n]", text)) if i]
+    items = [re.sub(r"^(?:and|or)\s+", "", i, flags=re.I) for i in items]
+    if len(items) < 6 or any(len(words(i)) > 2 or any(w in STOP for w in words(i)) for i in items):
+        return False
+    in_ref = _in_reference(reference)
+    return sum(not any(map(in_ref, words(i))) for i in items) >= len(items) / 3
 
 
 def question_repeats(answer: str, question: str) -> float:
@@ -157,9 +189,26 @@ def question_repeats(answer: str, question: str) -> float:
     return sum(w in qw for w in aw) / len(qw)
 
 
-def echo_ratio(answer: str, question: str) -> float:
-    """Share of the answer's content words that only repeat the question."""
-    aw = content_words(answer)
+# Words that talk about the answering, not the subject: an echo padded with them is still an echo.
+DISCOURSE = frozenset("""well question questions answer answers answered ask asks asked asking basically really actually simply
+thing things stuff think okay ok yes yeah sure interesting topic talk talking say said me my let good great
+guess believe know course obviously um uh hmm""".split())
+
+
+def echo_ratio(answer: str, question: str, *, ignore: frozenset[str] = frozenset()) -> float:
+    """Share of the answer's content words that only repeat the question. The calibration's
+    feature counts every content word; the echo flag passes ``ignore=DISCOURSE``, since
+    "well, that is the question" adds nothing to an echo.
+
+    >>> q = "What is a leaf?"
+    >>> echo_ratio("What is a leaf? Well, what is a leaf is the question.", q, ignore=DISCOURSE)
+    1.0
+    >>> echo_ratio("What is a leaf? Well, what is a leaf is the question.", q)
+    0.5
+    >>> round(echo_ratio("A leaf is a node with no children.", q, ignore=DISCOURSE), 2)
+    0.33
+    """
+    aw = [stem(w) for w in words(answer) if w not in STOP and w not in ignore]
     if not aw:
         return 1.0
     qw = set(content_words(question))

@@ -20,9 +20,9 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder, pool
-from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, copied_keywords, demote, demoted_spans,
-                       echo_ratio, evidence_features, looks_stuffed, other_language, question_repeats, sentences,
-                       words)
+from .features import (DISCOURSE, FEATURES, HIGH_SIM, MID_SIM, STOP, Evidence, content_words, copied_keywords,
+                       demote, demoted_spans, echo_ratio, evidence_features, looks_stuffed, other_language,
+                       question_repeats, sentences, shotgun_list, stem, words)
 from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans, is_non_answer,
                       strip_instructions)
 from .index import chunk_reference
@@ -31,6 +31,7 @@ from .rubric import WEIGHT, hint_cap, verdict_for
 COVERED, PARTIAL = HIGH_SIM, MID_SIM
 RED_FLAG_SIM = 0.72
 ECHO_CAP, STUFFED_CAP = 1.0, 2.0
+ECHO_SHARE = 0.7  # echo flag: at least this share of the answer's content words are the question's
 INJECTION_PENALTY = 1.0
 FILLER_SIM = 0.2  # a sentence less similar than this to every key point / chunk, sharing no topical word, is filler
 FILLER_PENALTY = 0.5
@@ -87,11 +88,12 @@ class _Ref:
 class OfflineGrader:
     name = "offline"
 
-    def __init__(self, embedder: Embedder, calibration: Calibration | None = None, index=None):
+    def __init__(self, embedder: Embedder, calibration: Calibration | None = None, index=None,
+                 references: dict | None = None):
         self.embedder = embedder
         self._calibration = calibration
         self.index = index
-        self._refs: dict[str, _Ref] = {}
+        self._refs: dict[str, _Ref] = {} if references is None else references  # may be shared: keyed by content
 
     @property
     def calibration(self) -> Calibration:
@@ -116,7 +118,8 @@ class OfflineGrader:
         return None
 
     def reference(self, q: Question, question_text: str) -> _Ref:
-        key = f"{q.id}\x00{hash((question_text, q.reference_text, tuple(k.text for k in q.key_points)))}"
+        content = (question_text, q.reference_text, tuple(k.text for k in q.key_points), tuple(q.red_flags))
+        key = f"{q.id}\x00{hash(content)}"
         if key in self._refs:
             return self._refs[key]
         kps = q.key_points
@@ -247,12 +250,11 @@ class OfflineGrader:
         n_words = len(words(body))
         if n_words < 4:
             flags.append("too_short")  # flag only: short correct answers exist ("push and pop")
-        if f["cos_question"] >= 0.6 and echo_ratio(body, task.question_text) >= 0.7 \
-                and question_repeats(body, task.question_text) >= 2.0:
+        if self._echoes(task, body):
             flags.append("question_echo")
             score = min(score, ECHO_CAP)
-        if looks_stuffed(body) or copied_keywords(body, self.reference(task.question, task.question_text).summary
-                                                  + " " + task.question.reference_text):
+        reference = self.reference(task.question, task.question_text).summary + " " + task.question.reference_text
+        if looks_stuffed(body) or copied_keywords(body, reference) or shotgun_list(clean, reference):
             flags.append("keyword_stuffing")
             score = min(score, STUFFED_CAP)
         if f["cos_ref_max"] < 0.1 and f["lex_recall_all"] == 0:
@@ -274,6 +276,21 @@ class OfflineGrader:
         good, add = feedback_for(kp_results, claims)
         return Grade(score=score, verdict=verdict_for(score), key_points=kp_results, incorrect_claims=claims,
                      feedback_good=good, feedback_add=add, flags=sorted(set(flags)), **base)
+
+    def _echoes(self, task: GradingTask, body: str) -> bool:
+        """The answer restates the question and adds nothing: most of its content words are the
+        question's, said twice or more, and none of the words it adds is in the key points.
+
+        Lexical on purpose: MiniLM's vector of a text repeated three times drifts away from the
+        text itself (0.58 to the question for "Q. Q. Q."), so similarity to the question is no
+        test. On Mohler and our set no human-graded answer meets all three conditions.
+        """
+        q = task.question_text
+        if echo_ratio(body, q, ignore=DISCOURSE) < ECHO_SHARE or question_repeats(body, q) < 2.0:
+            return False
+        q_words = set(content_words(q))
+        added = {stem(w) for w in words(body) if w not in STOP and w not in DISCOURSE} - q_words
+        return not added & (self.reference(task.question, q).topical - q_words)
 
     def _kp_results(self, task: GradingTask, ev: Evidence | None, clean: str) -> list[KeyPointResult]:
         q = task.question

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluation import EvalRun
+from .evaluation import STUFF_MIN, EvalRun
 
 ANCHORS = {
     "mohler": [("Human vs human (grader 1 vs 2)", "0.597", "1.31"),
@@ -117,13 +117,7 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
         lines += [f"| {k} | {v['n']} | {v['success_rate']:.1%} | {v['mean_gain']:+.2f} | {v['flagged']:.0%} |"
                   for k, v in p["injection"].items()]
         ks, qe = p["keyword_stuffing"], p["question_echo"]
-        three = ks.get("three_plus_words") or {}
-        longer = (f" (the {three['n']} of three or more words: mean {three['mean']}, share ≤ 2/10: "
-                  f"{three['share_le_2']:.0%}; one or two bare words can be a correct terse answer)"
-                  if three.get("n") else "")
-        lines += ["", f"- Keyword stuffing: mean {ks['mean']}, max {ks['max']}, share ≤ 2/10: {ks['share_le_2']:.0%}"
-                  + longer,
-                  f"- Question echo: mean {qe['mean']}, max {qe['max']}, share ≤ 2/10: {qe['share_le_2']:.0%}",
+        lines += ["", *_stuffing_lines(ks), *_echo_lines(qe),
                   f"- Filler padding (+{p['filler_padding']['words_added']} words): mean change "
                   f"{p['filler_padding']['mean_change']:+.2f}, max gain {p['filler_padding']['max_gain']:+.1f}",
                   f"- Paraphrase (sentence order, contractions): mean |change| {p['paraphrase']['mean_abs_change']}",
@@ -134,6 +128,29 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
     (out / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     _worst(run, out / f"{stem}-worst.md")
     return out / f"{stem}.md"
+
+
+def _share(v: dict) -> str:
+    return f"mean {v['mean']}, max {v['max']}, share ≤ 2/10: {v['share_le_2']:.0%}"
+
+
+def _stuffing_lines(ks: dict) -> list[str]:
+    bare, commas = ks["reference_words_only"], ks["comma_separated"]
+    three = bare["three_plus_words"]
+    longer = (f"; the {three['n']} of three or more words: mean {three['mean']}, share ≤ 2/10: "
+              f"{three['share_le_2']:.0%} (one or two bare words can be the correct terse answer)"
+              if three["n"] else "")
+    return [f"- Keyword stuffing (a bare dump of the key points' keywords, topped up to {STUFF_MIN} words with "
+            f"other questions' keywords where they hold fewer): {_share(ks)}",
+            f"- The same dump with commas between the terms: {_share(commas)}. Capped only when six or more bare "
+            "terms include a third foreign to the reference; shorter or on-reference lists are graded on their "
+            "merits, since \"public, private, protected\" is an answer",
+            f"- The key points' keywords alone, no top-up: {_share(bare)}{longer}"]
+
+
+def _echo_lines(qe: dict) -> list[str]:
+    return [f"- Question echo (\"Q? Well, q is the question, and that is what q is about.\"): {_share(qe)}",
+            f"- Question echo, three other wordings in turn: {_share(qe['other_wordings'])}"]
 
 
 def _worst(run: EvalRun, path: Path, n: int = 25) -> None:

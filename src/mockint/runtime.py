@@ -42,7 +42,20 @@ class Runtime:
         """Bring the index up to date with the corpus (cheap when nothing changed)."""
         return self.index.build(self.questions, progress=progress)
 
+    @cached_property
+    def calibration(self):
+        from .calibration import Calibration
+
+        return Calibration.load()
+
+    @cached_property
+    def _reference_cache(self) -> dict:
+        return {}
+
     def offline_grader(self):
+        """A new grader (its calibration can be swapped, as the evaluation's folds do) sharing
+        the Runtime's shipped calibration and its cache of encoded references, so a new
+        interview session does not encode its questions' references again."""
         from .offline import OfflineGrader
 
         index = None
@@ -51,7 +64,7 @@ class Runtime:
                 index = self.index
         except Exception:  # an unreadable index only costs speed here
             index = None
-        return OfflineGrader(self.embedder, index=index)
+        return OfflineGrader(self.embedder, self.calibration, index=index, references=self._reference_cache)
 
     def make_grader(self, kind: str, *, concurrency: int = 4):
         """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline)."""
