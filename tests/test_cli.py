@@ -85,6 +85,9 @@ def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
         assert ks["comma_separated"]["n"] == ks["n"] and echo["other_wordings"]["share_le_2"] == 1.0
         md = (out / f"{stem}.md").read_text()
         assert "of three or more words" in md and "with commas" in md and "three other wordings" in md
+        assert "Human-graded answers here that are one or two words" in md
+    assert "Flags on the human-graded answers" in (out / f"{stem}.md").read_text()
+    assert all(v["n"] >= 1 for v in data["metrics"]["flags"].values())
 
 
 def test_unknown_grader_is_refused(home):

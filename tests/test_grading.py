@@ -159,3 +159,23 @@ def test_graders_of_one_runtime_share_encoded_references_but_not_a_swapped_calib
     assert not any(fake_runtime.by_id[QID].question in batch for batch in encoded)  # the reference came cached
     second.calibration = Calibration(**{**vars(first.calibration), "trees": [], "init": 0.0})
     assert first.grade(_task(fake_runtime, STRONG)).score == before.score
+
+
+def test_probes_count_what_human_graders_made_of_lists_and_one_word_answers(fake_runtime):
+    from mockint.datasets import EvalItem
+    from mockint.evaluation import EvalRun, run_probes, score_metrics
+
+    q = fake_runtime.by_id[QID]
+    answers = [("L1, L2, lasso", 9.0), ("sparsity", 10.0), ("lasso", 4.0), (STRONG, 9.5), (WRONG, 1.0),
+               ("I don't know", 0.0)]
+    items = [EvalItem(id=str(i), question_id=q.id, question_text=q.question, answer=a, human=h, question=q)
+             for i, (a, h) in enumerate(answers)]
+    grader = fake_runtime.offline_grader()
+    probes = run_probes(grader.grade_many, items, per_probe=3)
+    assert probes["keyword_stuffing"]["human_graded"] == {
+        "bare_lists": {"n": 1, "human_ge_8": 1, "human_10": 0},
+        "one_or_two_words": {"n": 2, "human_ge_8": 1, "human_10": 1}}
+    run = EvalRun(grader="offline", dataset="t", protocol="", items=items, grades=grader.grade_many(
+        [GradingTask(question_text=q.question, answer=a, question=q) for a, _ in answers]))
+    score_metrics(run)
+    assert run.metrics["flags"]["too_short"] == {"n": 3, "mean_human": 7.67, "human_ge_8": 2}  # the three terse ones

@@ -155,9 +155,25 @@ def _in_reference(reference: str) -> Callable[[str], bool]:
     return lambda w: w in ref or stem(w) in prefixes
 
 
+def bare_list(text: str) -> list[str]:
+    """The items of an answer that is only a list of bare terms (each one or two words, no
+    function word) separated by commas, semicolons or lines; [] for anything else.
+
+    >>> bare_list("Public, private, and protected."), bare_list("- push\\n- pop")
+    (['Public', 'private', 'protected'], ['push', 'pop'])
+    >>> bare_list("push adds on top, pop removes it")
+    []
+    """
+    items = [i for i in (re.sub(r"^[\s*\u2022-]+|[\s.]+$", "", p) for p in re.split(r"[,;\n]", text)) if i]
+    items = [re.sub(r"^(?:and|or)\s+", "", i, flags=re.I) for i in items]
+    if any(len(words(i)) > 2 or any(w in STOP for w in words(i)) for i in items):
+        return []
+    return items
+
+
 def shotgun_list(text: str, reference: str) -> bool:
-    """A punctuated list of six or more bare terms, a third or more of them foreign to the
-    reference: the topic's vocabulary sprayed in the hope that some of it counts.
+    """A list of six or more bare terms, a third or more of them foreign to the reference: the
+    topic's vocabulary sprayed in the hope that some of it counts.
 
     Short lists, and long lists of the reference's own terms, are answers ("public, private,
     protected"; the six activation functions a question asked for) and are graded on their merits.
@@ -168,9 +184,8 @@ def shotgun_list(text: str, reference: str) -> bool:
     >>> shotgun_list("push, pop, peek, top, element, removes", ref), shotgun_list("push, pop, peek", ref)
     (False, False)
     """
-    items = [i for i in (re.sub(r"^[\s*\u2022-]+|[\s.]+$", "", p) for p in re.split(r"[,;\n]", text)) if i]
-    items = [re.sub(r"^(?:and|or)\s+", "", i, flags=re.I) for i in items]
-    if len(items) < 6 or any(len(words(i)) > 2 or any(w in STOP for w in words(i)) for i in items):
+    items = bare_list(text)
+    if len(items) < 6:
         return False
     in_ref = _in_reference(reference)
     return sum(not any(map(in_ref, words(i))) for i in items) >= len(items) / 3

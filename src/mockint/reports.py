@@ -104,6 +104,11 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
     lines += ["", "## Calibration (mean human score per predicted-score bin)", "",
               "| predicted bin | n | mean predicted | mean human |", "|---|---|---|---|"]
     lines += [f"| {c['bin']} | {c['n']} | {c['mean_pred']} | {c['mean_human']} |" for c in m["calibration"]]
+    lines += ["", "## Flags on the human-graded answers", "",
+              "A flag that caps a score (keyword_stuffing, question_echo) should fall on answers humans graded low.", "",
+              "| flag | answers | mean human score | human ≥ 8/10 |", "|---|---|---|---|"]
+    lines += [f"| {f} | {v['n']} | {v['mean_human']} | {v['human_ge_8']} |" for f, v in m["flags"].items()] or \
+        ["| (none) | 0 | | |"]
     for key in ("topic", "level"):
         if key in run.breakdown:
             lines += ["", f"## By {key}", "", f"| {key} | n | mean human | mean predicted | Pearson |", "|---|---|---|---|---|"]
@@ -145,7 +150,12 @@ def _stuffing_lines(ks: dict) -> list[str]:
             f"- The same dump with commas between the terms: {_share(commas)}. Capped only when six or more bare "
             "terms include a third foreign to the reference; shorter or on-reference lists are graded on their "
             "merits, since \"public, private, protected\" is an answer",
-            f"- The key points' keywords alone, no top-up: {_share(bare)}{longer}"]
+            f"- The key points' keywords alone, no top-up: {_share(bare)}{longer}",
+            *(f"- Human-graded answers here that are {what}: {v['n']}, of which {v['human_ge_8']} graded ≥ 8/10 "
+              f"and {v['human_10']} full marks" for what, v in (("bare lists of three or more terms",
+                                                                  ks["human_graded"]["bare_lists"]),
+                                                                 ("one or two words",
+                                                                  ks["human_graded"]["one_or_two_words"])))]
 
 
 def _echo_lines(qe: dict) -> list[str]:
