@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -155,7 +155,7 @@ def _keywords(item: EvalItem) -> list[str]:
     return list(dict.fromkeys(w for w in words(" ".join(k.text for k in item.question.key_points)) if w not in STOP))
 
 
-def keyword_stuffing(item: EvalItem, others: list[EvalItem] = ()) -> str:
+def keyword_stuffing(item: EvalItem, others: Sequence[EvalItem] = ()) -> str:
     """A bare dump of the key points' keywords. Where the key points hold fewer than
     ``STUFF_MIN`` keywords, the list of them is the reference answer itself ("push pop"), so the
     dump is topped up with keywords of the other questions given, as a candidate who lists the

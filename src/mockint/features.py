@@ -211,23 +211,41 @@ guess believe know course obviously um uh hmm""".split())
 
 
 def echo_ratio(answer: str, question: str, *, ignore: frozenset[str] = frozenset()) -> float:
-    """Share of the answer's content words that only repeat the question. The calibration's
-    feature counts every content word; the echo flag passes ``ignore=DISCOURSE``, since
-    "well, that is the question" adds nothing to an echo.
+    """Share of the answer's content words that only repeat the question (a calibration
+    feature; ``echoes`` passes ``ignore=DISCOURSE``).
 
     >>> q = "What is a leaf?"
     >>> echo_ratio("What is a leaf? Well, what is a leaf is the question.", q, ignore=DISCOURSE)
     1.0
     >>> echo_ratio("What is a leaf? Well, what is a leaf is the question.", q)
     0.5
-    >>> round(echo_ratio("A leaf is a node with no children.", q, ignore=DISCOURSE), 2)
-    0.33
     """
     aw = [stem(w) for w in words(answer) if w not in STOP and w not in ignore]
     if not aw:
         return 1.0
     qw = set(content_words(question))
     return sum(w in qw for w in aw) / len(aw)
+
+
+def echoes(answer: str, question: str, topical: set[str], *, share: float = 0.7) -> bool:
+    """The answer restates the question and adds nothing: at least ``share`` of its content words
+    are the question's (discourse words such as "well" or "the question is" not counted), it says
+    them twice or more, and none of the words it adds is ``topical`` (the key points' words).
+
+    Lexical on purpose: MiniLM's vector of a text repeated three times drifts away from the
+    text itself (0.58 to the question for "Q. Q. Q."), so similarity to the question is no test.
+
+    >>> q, kp = "What is a leaf?", {"node", "children"}
+    >>> echoes("What is a leaf? Well, what is a leaf is the question.", q, kp)
+    True
+    >>> echoes("What is a leaf? A leaf is a leaf, a leaf with no children.", q, kp)  # adds "children"
+    False
+    """
+    if echo_ratio(answer, question, ignore=DISCOURSE) < share or question_repeats(answer, question) < 2.0:
+        return False
+    q_words = set(content_words(question))
+    added = {stem(w) for w in words(answer) if w not in STOP and w not in DISCOURSE} - q_words
+    return not added & (topical - q_words)
 
 
 def _kp_lexical(kp_texts: list[str], answer_words: set[str], question_words: set[str]) -> float:

@@ -20,9 +20,8 @@ import numpy as np
 from .calibration import Calibration
 from .corpus import Question
 from .embedding import Embedder, pool
-from .features import (DISCOURSE, FEATURES, HIGH_SIM, MID_SIM, STOP, Evidence, content_words, copied_keywords,
-                       demote, demoted_spans, echo_ratio, evidence_features, looks_stuffed, other_language,
-                       question_repeats, sentences, shotgun_list, stem, words)
+from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, copied_keywords, demote, demoted_spans,
+                       echoes, evidence_features, looks_stuffed, other_language, sentences, shotgun_list, words)
 from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans, is_non_answer,
                       strip_instructions)
 from .index import chunk_reference
@@ -31,7 +30,6 @@ from .rubric import WEIGHT, hint_cap, verdict_for
 COVERED, PARTIAL = HIGH_SIM, MID_SIM
 RED_FLAG_SIM = 0.72
 ECHO_CAP, STUFFED_CAP = 1.0, 2.0
-ECHO_SHARE = 0.7  # echo flag: at least this share of the answer's content words are the question's
 INJECTION_PENALTY = 1.0
 FILLER_SIM = 0.2  # a sentence less similar than this to every key point / chunk, sharing no topical word, is filler
 FILLER_PENALTY = 0.5
@@ -250,7 +248,7 @@ class OfflineGrader:
         n_words = len(words(body))
         if n_words < 4:
             flags.append("too_short")  # flag only: short correct answers exist ("push and pop")
-        if self._echoes(task, body):
+        if echoes(body, task.question_text, self.reference(task.question, task.question_text).topical):
             flags.append("question_echo")
             score = min(score, ECHO_CAP)
         reference = self.reference(task.question, task.question_text).summary + " " + task.question.reference_text
@@ -276,21 +274,6 @@ class OfflineGrader:
         good, add = feedback_for(kp_results, claims)
         return Grade(score=score, verdict=verdict_for(score), key_points=kp_results, incorrect_claims=claims,
                      feedback_good=good, feedback_add=add, flags=sorted(set(flags)), **base)
-
-    def _echoes(self, task: GradingTask, body: str) -> bool:
-        """The answer restates the question and adds nothing: most of its content words are the
-        question's, said twice or more, and none of the words it adds is in the key points.
-
-        Lexical on purpose: MiniLM's vector of a text repeated three times drifts away from the
-        text itself (0.58 to the question for "Q. Q. Q."), so similarity to the question is no
-        test. On Mohler and our set no human-graded answer meets all three conditions.
-        """
-        q = task.question_text
-        if echo_ratio(body, q, ignore=DISCOURSE) < ECHO_SHARE or question_repeats(body, q) < 2.0:
-            return False
-        q_words = set(content_words(q))
-        added = {stem(w) for w in words(body) if w not in STOP and w not in DISCOURSE} - q_words
-        return not added & (self.reference(task.question, q).topical - q_words)
 
     def _kp_results(self, task: GradingTask, ev: Evidence | None, clean: str) -> list[KeyPointResult]:
         q = task.question

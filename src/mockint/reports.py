@@ -150,12 +150,11 @@ def _stuffing_lines(ks: dict) -> list[str]:
             f"- The same dump with commas between the terms: {_share(commas)}. Capped only when six or more bare "
             "terms include a third foreign to the reference; shorter or on-reference lists are graded on their "
             "merits, since \"public, private, protected\" is an answer",
-            f"- The key points' keywords alone, no top-up: {_share(bare)}{longer}",
-            *(f"- Human-graded answers here that are {what}: {v['n']}, of which {v['human_ge_8']} graded ≥ 8/10 "
-              f"and {v['human_10']} full marks" for what, v in (("bare lists of three or more terms",
-                                                                  ks["human_graded"]["bare_lists"]),
-                                                                 ("one or two words",
-                                                                  ks["human_graded"]["one_or_two_words"])))]
+            f"- The key points' keywords alone, no top-up: {_share(bare)}{longer}"] + [
+        f"- Human-graded answers here that are {what}: {v['n']}, of which {v['human_ge_8']} graded ≥ 8/10 and "
+        f"{v['human_10']} full marks"
+        for what, v in (("bare lists of three or more terms", ks["human_graded"]["bare_lists"]),
+                        ("one or two words", ks["human_graded"]["one_or_two_words"]))]
 
 
 def _echo_lines(qe: dict) -> list[str]:
