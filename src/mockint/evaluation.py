@@ -252,7 +252,7 @@ def run_probes(grade_fn: Callable[[list[GradingTask]], list[Grade]], items: list
     scores, out["keyword_stuffing"]["reference_words_only"] = probe(bare, sample)
     longer = [s for s, t in zip(scores, bare) if len(t.split()) >= 3]
     # What the set's human graders made of real lists and one-or-two-word answers (why neither is capped).
-    answered = [it for it in items if it.answer.strip() and not is_non_answer(it.answer)]
+    answered = [it for it in items if not is_non_answer(it.answer)]
     real = {"bare_lists": [it for it in answered if len(bare_list(it.answer)) >= 3],
             "one_or_two_words": [it for it in answered if len(words(it.answer)) <= 2]}
     out["keyword_stuffing"]["human_graded"] = {k: {"n": len(v), "human_ge_8": sum(it.human >= 8 for it in v),

@@ -233,7 +233,7 @@ def echoes(answer: str, question: str, topical: set[str], *, share: float = 0.7)
     them twice or more, and none of the words it adds is ``topical`` (the key points' words).
 
     Lexical on purpose: MiniLM's vector of a text repeated three times drifts away from the
-    text itself (0.58 to the question for "Q. Q. Q."), so similarity to the question is no test.
+    text itself, so similarity to the question is no test of an echo.
 
     >>> q, kp = "What is a leaf?", {"node", "children"}
     >>> echoes("What is a leaf? Well, what is a leaf is the question.", q, kp)

@@ -248,10 +248,11 @@ class OfflineGrader:
         n_words = len(words(body))
         if n_words < 4:
             flags.append("too_short")  # flag only: short correct answers exist ("push and pop")
-        if echoes(body, task.question_text, self.reference(task.question, task.question_text).topical):
+        ref = self.reference(task.question, task.question_text)
+        if echoes(body, task.question_text, ref.topical):
             flags.append("question_echo")
             score = min(score, ECHO_CAP)
-        reference = self.reference(task.question, task.question_text).summary + " " + task.question.reference_text
+        reference = ref.summary + " " + task.question.reference_text
         if looks_stuffed(body) or copied_keywords(body, reference) or shotgun_list(clean, reference):
             flags.append("keyword_stuffing")
             score = min(score, STUFFED_CAP)

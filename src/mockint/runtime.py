@@ -19,6 +19,7 @@ class Runtime:
     def __init__(self, config: Config, *, embedder: Embedder | None = None):
         self.config = config
         self._embedder = embedder
+        self._reference_cache: dict = {}  # encoded references, shared by every offline grader made here
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -47,10 +48,6 @@ class Runtime:
         from .calibration import Calibration
 
         return Calibration.load()
-
-    @cached_property
-    def _reference_cache(self) -> dict:
-        return {}
 
     def offline_grader(self):
         """A new grader (its calibration can be swapped, as the evaluation's folds do) sharing
