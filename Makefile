@@ -8,12 +8,28 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
-# llama-cpp-python (the local LLM) compiles from source on first install: use every core.
+# llama-cpp-python (the local LLM) compiles from source once per machine: use every core, build only
+# the library the server needs (no multimodal tools), and pick the CPU's instruction sets without
+# AMX (-march=native would enable it, and AMX tiles fault in VMs that do not grant them: the
+# server then dies with a segfault on its first request). The wheel is kept under
+# $(LLAMA_CACHE) keyed by version and options, so a second setup reuses it.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+LLAMA_VERSION := $(shell sed -n 's/^llama-cpp-python==//p' requirements.lock)
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+  -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DGGML_OPENMP=ON \
+  $(if $(filter avx2,$(CPU_FLAGS)),-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON) \
+  $(if $(filter avx512f,$(CPU_FLAGS)),-DGGML_AVX512=ON) \
+  $(if $(filter avx512_vnni,$(CPU_FLAGS)),-DGGML_AVX512_VNNI=ON) \
+  $(if $(filter avx512_bf16,$(CPU_FLAGS)),-DGGML_AVX512_BF16=ON) \
+  $(if $(filter avx512vbmi,$(CPU_FLAGS)),-DGGML_AVX512_VBMI=ON) \
+  $(if $(filter avx_vnni,$(CPU_FLAGS)),-DGGML_AVX_VNNI=ON)
+LLAMA_KEY := $(shell echo '$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-16)
+LLAMA_CACHE ?= $(HOME)/.cache/mockint/wheels/llama-$(LLAMA_KEY)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test test-fast bench eval eval-llm setup lock clean
+.PHONY: run test test-fast bench eval eval-llm setup lock clean train-judge train-judge-cv
 
 setup: $(STAMP)
 
@@ -22,8 +38,15 @@ $(STAMP): requirements.lock pyproject.toml
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
 		echo "creating $(VENV)/"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "installing dependencies (the first time, llama-cpp-python compiles for about 10 minutes)"
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@echo "installing dependencies"
+	grep -v '^llama-cpp-python==' requirements.lock > $(VENV)/requirements-no-llama.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-no-llama.txt
+	@if ! ls $(LLAMA_CACHE)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
+		echo "compiling llama-cpp-python $(LLAMA_VERSION) for this CPU (once; about 4 minutes on 2 cores)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir \
+			--no-binary llama-cpp-python "llama-cpp-python==$(LLAMA_VERSION)" -w $(LLAMA_CACHE).tmp && \
+		mv $(LLAMA_CACHE).tmp $(LLAMA_CACHE); fi
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(LLAMA_CACHE)/llama_cpp_python-*.whl
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
@@ -59,6 +82,18 @@ eval-llm: setup
 	  $(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --grader $$g --llm local --folds 10 --also-fit ../shared/data/asag/mohler.jsonl:mohler --seed 0 --probe-n 6 --name interview-graded --out eval/reports || exit 1; \
 	done
 	MOCKINT_LLM=local $(BIN)/python eval/hybrid_rule.py
+
+# The judgement model (see README, "The judgement model"). make run / make test never train: they
+# load the committed src/mockint/params/judge/. train-judge-cv writes the cross-validation's
+# models (one per fold, each without its fold's questions) that make eval reads.
+JUDGE_FOLDS ?= 5
+train-judge: setup
+	nice $(BIN)/python -m mockint.judge.train --out src/mockint/params/judge
+
+train-judge-cv: setup
+	for k in $$(seq 0 $$(($(JUDGE_FOLDS) - 1))); do \
+	  nice $(BIN)/python -m mockint.judge.train --out build/judge-cv/fold$$k --fold $$k --folds $(JUDGE_FOLDS) || exit 1; \
+	done
 
 lock: setup
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^mockint' | sed 's/+cpu//' > requirements.lock

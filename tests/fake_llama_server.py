@@ -1,5 +1,9 @@
 """Stands in for ``python -m llama_cpp.server`` in lifecycle tests: same flags, canned replies.
 
+Like llama.cpp's server (pydantic settings), HOST and PORT in the environment win over
+``--host``/``--port`` — the behaviour mockint must defend against. ``--bind-all`` listens on
+every interface (a server gone wrong, for the address check).
+
 GET /v1/models answers once it is up; POST /v1/chat/completions returns a JSON object with
 one status per key point of the requested schema (or "ok"), and records nothing.
 """
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -38,6 +43,9 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int)
+    parser.add_argument("--bind-all", action="store_true")
     args, _ = parser.parse_known_args()
-    ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
+    host = "0.0.0.0" if args.bind_all else os.environ.get("HOST", args.host)
+    ThreadingHTTPServer((host, int(os.environ.get("PORT", args.port))), Handler).serve_forever()
