@@ -14,9 +14,11 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_CORPUS", "MOCKINT_CHROMA_URL", "MOCKINT_LLM"):
     os.environ.pop(var, None)
 os.environ["MOCKINT_LOCAL_MODEL"] = "off"  # "auto" never starts the local model in tests; its own tests opt in
+os.environ["MOCKINT_JUDGE_MODEL"] = "overlap-fake"  # the lexical fake; real_runtime and the judge's own tests use the real one
 
 from mockint.config import Config  # noqa: E402
 from mockint.embedding import HashEmbedder, MiniLMEmbedder  # noqa: E402
+from mockint.judge.model import OverlapJudge  # noqa: E402
 from mockint.runtime import Runtime  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +35,7 @@ def home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fake_runtime(home):
-    return Runtime(Config.load(home=home), embedder=HashEmbedder())
+    return Runtime(Config.load(home=home), embedder=HashEmbedder(), judge=OverlapJudge())
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +48,7 @@ def minilm(tmp_path_factory):
 def real_runtime(tmp_path_factory, minilm):
     """The real model and a real Chroma store with the whole corpus, built once per test run."""
     home = tmp_path_factory.mktemp("real-home")
-    rt = Runtime(Config.load(home=home), embedder=minilm)
+    rt = Runtime(Config.load(home=home, judge_model="packaged"), embedder=minilm)
     rt.ensure_index()
     return rt
 

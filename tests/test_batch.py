@@ -121,7 +121,8 @@ def test_eval_with_an_llm_grader_through_the_server(tmp_path, fast_env, monkeypa
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         out = tmp_path / "rep"
         res = runner.invoke(app, ["eval", "--dataset", str(FIXTURES / "mockint-mini.jsonl"), "--grader", "llm",
-                                  "--limit", "4", "--no-probes", "--out", str(out), "--model", "judge-x"])
+                                  "--limit", "4", "--no-probes", "--out", str(out), "--model", "judge-x",
+                                  "--protocol", "shipped"])
         assert res.exit_code == 0, res.output
         data = json.loads(next(out.glob("*.json")).read_text())
         assert data["grader"] == "llm judge-x" and data["metrics"]["n"] == 4

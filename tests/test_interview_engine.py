@@ -97,13 +97,16 @@ def test_merge_grades_only_raises_and_caps():
             KeyPointResult(id=f"kp{i}", text=f"point {i}", weight="essential", status=s, evidence="e" if s != "missing" else "")
             for i, s in enumerate(statuses, 1)])
 
+    def rescore(points):
+        return 10.0 * sum(k.status == "covered" for k in points) / len(points)
+
     first = g(3.0, ["covered", "missing", "missing"])
     follow = g(0.0, ["missing", "covered", "partial"])
-    merged = merge_grades(first, follow, hints_used=0)
+    merged = merge_grades(first, follow, 0, rescore)
     assert [k.status for k in merged.key_points] == ["covered", "covered", "partial"]
-    assert merged.score == 8.3 and merged.verdict == "strong"
-    assert merge_grades(first, follow, hints_used=2).score == 7.0  # hint cap
-    assert merge_grades(g(9.0, ["covered"] * 3), g(0, ["missing"] * 3), 0).score == 9.0  # never lowered
+    assert merged.score == 6.7 and merged.verdict == "adequate"
+    assert merge_grades(first, follow, 2, lambda p: 9.0).score == 7.0  # hint cap
+    assert merge_grades(g(9.0, ["covered"] * 3), g(0, ["missing"] * 3), 0, rescore).score == 9.0  # never lowered
 
 
 # ------------------------------------------------------------------ store

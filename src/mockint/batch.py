@@ -60,7 +60,7 @@ def _grade_columns(g: Grade) -> dict:
             "key_points": json.dumps([k.model_dump(include={"id", "status", "evidence"}) for k in g.key_points],
                                      ensure_ascii=False),
             "incorrect_claims": json.dumps(g.incorrect_claims, ensure_ascii=False),
-            "grader": g.grader, "prompt_hash": g.prompt_hash or g.prompt, "error": ""}
+            "grader": g.grader, "prompt_hash": g.prompt_hash, "error": ""}
 
 
 def write_rows(rows: list[dict], out: Path) -> None:
@@ -87,8 +87,7 @@ def grade_file(path: Path, out: Path, runtime, grader, *, chunk: int = 32,
         raise InputFileError("no rows to grade", where=str(path),
                              fix="add rows with question and answer (a CSV needs a header row and rows below it)")
     previous = _load_previous(out)
-    prompt_hash = getattr(getattr(grader, "prompt", None), "hash", "") or getattr(
-        getattr(grader, "calibration", None), "version", "")
+    prompt_hash = grader.version
     rows: list[dict] = []
     pending: list[tuple[int, GradingTask]] = []
     skipped = 0

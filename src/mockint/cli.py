@@ -165,130 +165,85 @@ def grade_cmd(
         raise typer.Exit(2)
 
 
-def _datasets(specs: list[str], rt) -> list[tuple[str, list]]:
-    """``PATH[:FORMAT]`` specs -> [(name, items)]; the format defaults from the file name."""
-    from .datasets import load_dataset
-
-    out = []
-    for spec in specs:
-        path_s, _, fmt = spec.rpartition(":") if ":" in spec else (spec, "", "")
-        path = Path(path_s or spec)
-        fmt = fmt or ("mohler" if "mohler" in path.name.lower() else "semeval" if path.suffix == ".xml" or path.is_dir()
-                      else "mockint")
-        out.append((path.stem, load_dataset(path, fmt, rt.by_id)))
-    return out
+FIT_SETS = ["eval/datasets/judge-train:pairs", "eval/datasets/interview-graded.jsonl:mockint"]
 
 
 @app.command("calibrate")
 def calibrate_cmd(
-    dataset: list[str] = typer.Option(..., "--dataset", help="PATH[:FORMAT] of human-graded answers; repeatable "
-                                      "(FORMAT mockint|mohler|semeval, guessed from the name when omitted)."),
-    output: Path = typer.Option(None, "-o", "--output", help="Parameter file (default: the shipped offline-v2.json)."),
-    folds: int = typer.Option(10, "--folds", min=2, help="Grouped folds for the cross-validated numbers stored with it."),
+    fit: list[str] = typer.Option(FIT_SETS, "--fit", help="PATH[:FORMAT] of human-graded answers on the 0-10 scale "
+                                  "to fit the score mapping on (repeatable; format guessed from the name)."),
+    folds_dir: Path = typer.Option(None, "--folds-dir", help="The cross-validation's judgement models "
+                                   "(default build/judge-cv, from make train-judge-cv)."),
+    output: Path = typer.Option(None, "-o", "--output", help="Parameter file (default: the shipped score-map.json)."),
     home: Optional[Path] = HomeOpt,
 ) -> None:
-    """Fit the offline grader's score calibration on human grades and save it with how it was fitted.
+    """Fit the score mapping (judgements -> 0-10) on human grades and save it with how it was fitted.
 
-    With several datasets, each is cross-validated by question with the others in every fit."""
-    from . import metrics
-    from .calibration import DEFAULT_PARAMS
-    from .evaluation import fit_calibration, offline_cross_validated
+    The judgements come from the cross-validation's models, each on answers to questions it never
+    saw, so the mapping learns what the shipped model says about new answers."""
+    from .evaluation import DEFAULT_FOLDS, Protocol, calibrate
+    from .scoring import PARAMS
 
     rt = _runtime(home)
-    sets = _datasets(dataset, rt)
-    grader = rt.offline_grader()
-    cv = {"folds": folds, "grouped_by": "question"}
-    for name, items in sets:
-        others = [it for n, its in sets if n != name for it in its]
-        grades = offline_cross_validated(grader, items, folds, seed=0, extra=others)
-        pred, human = [g.score for g in grades], [it.human for it in items]
-        cv[name] = {"pearson": round(metrics.pearson(pred, human), 4), "rmse_0_10": round(metrics.rmse(pred, human), 4)}
-        out.print(f"{name}: grouped {folds}-fold CV Pearson {cv[name]['pearson']:.3f}, RMSE {cv[name]['rmse_0_10']:.3f} (0-10)")
-    cal = fit_calibration(grader, [it for _, its in sets for it in its], datasets=[n for n, _ in sets], cv=cv)
-    cal.save(output or DEFAULT_PARAMS)
-    out.print(f"fitted on {cal.fitted_on['answers']} answers / {cal.fitted_on['questions']} questions "
-              f"-> {output or DEFAULT_PARAMS}")
+    protocol = Protocol(rt, cv=True, folds_dir=folds_dir or DEFAULT_FOLDS, fit_specs=fit, progress=progress_bar)
+    smap, cv = calibrate(protocol)
+    for name, m in cv.items():
+        out.print(f"{name}: out-of-fold Pearson {m['pearson']:.3f}, MAE {m['mae']:.3f}, RMSE {m['rmse']:.3f} (0-10)")
+    smap.save(output or PARAMS)
+    out.print(f"fitted on {smap.fitted_on['answers']} answers -> {output or PARAMS}")
 
 
 @app.command("eval")
 def eval_cmd(
-    dataset: Path = typer.Option(..., "--dataset", help="Human-graded answers (file, or folder for SemEval)."),
-    fmt: str = typer.Option("mockint", "--format", help="mockint | mohler | semeval"),
+    dataset: list[str] = typer.Option(..., "--dataset", help="PATH[:FORMAT] of human-graded answers (repeatable). "
+                                      "FORMAT: mockint | pairs | mohler | semeval | saf (guessed from the name)."),
     grader: str = typer.Option("offline", "--grader", help="offline | llm | hybrid"),
-    folds: int = typer.Option(0, "--folds", min=0, help="Grouped k-fold by question (refits the calibration); 0 = shipped calibration."),
-    also_fit: list[str] = typer.Option([], "--also-fit", help="PATH[:FORMAT] of other graded sets added to every fold's fit (repeatable)."),
-    limit: int = typer.Option(0, "--limit", min=0, help="Grade a seeded random sample of N answers (0 = all)."),
-    seed: int = typer.Option(0, "--seed", help="Seed for sampling, folds and bootstrap."),
-    probes: bool = typer.Option(True, "--probes/--no-probes", help="Run injection / stuffing / echo / padding probes."),
+    protocol: str = typer.Option("cv", "--protocol", help="cv: out-of-fold judgement models and score mappings "
+                                 "(for sets the model was trained on); shipped: the shipped model and mapping."),
+    folds_dir: Path = typer.Option(None, "--folds-dir", help="The cross-validation's judgement models "
+                                   "(default build/judge-cv, from make train-judge-cv)."),
+    fit: list[str] = typer.Option(FIT_SETS, "--fit", help="PATH[:FORMAT] the score mapping is refitted on in each "
+                                  "fold (--protocol cv; repeatable)."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Grade a seeded random sample of N answers per set (0 = all)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for sampling and bootstrap."),
+    probes: bool = typer.Option(True, "--probes/--no-probes", help="Run the tuning probes and the held-out probe set."),
     probe_n: int = typer.Option(0, "--probe-n", min=0, help="Answers per probe (0 = 60 offline, 12 with an LLM)."),
     out_dir: Path = typer.Option(Path("eval/reports"), "--out", help="Report folder."),
-    name: str = typer.Option("", "--name", help="Dataset name in the report (default: file name)."),
+    name: str = typer.Option("", "--name", help="Dataset name in the report (one --dataset only; default: file name)."),
     llm: Optional[str] = LLMOpt, model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt,
     home: Optional[Path] = HomeOpt, corpus: Optional[Path] = CorpusOpt,
 ) -> None:
-    """Measure a grader against human grades; writes Markdown, JSON and PNG plots."""
+    """Measure a grader against human grades; writes Markdown, JSON and PNG plots per dataset."""
     import random
 
-    from .datasets import load_dataset
-    from .evaluation import EvalRun, offline_cross_validated, run_probes, score_metrics, task_for
+    from .evaluation import DEFAULT_FOLDS, Protocol, evaluate, load_specs
     from .reports import write_report
 
+    if protocol not in ("cv", "shipped"):
+        raise cfg.ConfigError(f"unknown protocol {protocol!r}", fix="use --protocol cv or --protocol shipped")
+    if name and len(dataset) > 1:
+        raise cfg.ConfigError("--name names one dataset", fix="drop --name, or give one --dataset")
     rt = _runtime(home, corpus, llm=llm, model=model, base_url=base_url)
-    items = load_dataset(dataset, fmt, rt.by_id)
-    if limit and limit < len(items):
-        items = random.Random(seed).sample(items, limit)
+    sets = load_specs(dataset, rt.by_id)
+    proto = Protocol(rt, cv=protocol == "cv", folds_dir=folds_dir or DEFAULT_FOLDS, fit_specs=fit,
+                     progress=progress_bar)
     g = rt.make_grader(grader)
-    grade_fn = g.grade_many
-    offline_oof = None
-    if folds:
-        extra = [it for _, its in _datasets(also_fit, rt) for it in its]
-        offline_oof = offline_cross_validated(rt.offline_grader(), items, folds, seed, extra=extra)
-        plus = f" plus all of {', '.join(also_fit)} (other questions)" if also_fit else ""
-        protocol = (f"Grouped {folds}-fold cross-validation by question: the calibration is refitted on the "
-                    f"other folds{plus}, so every score is for a question unseen in fitting (out-of-fold numbers).")
-        if grader == "offline":
-            grades = offline_oof
-        else:
-            from .evaluation import llm_with_offline
-
-            bar, update = progress_bar("grading")
-            with bar:
-                grades = llm_with_offline(g, items, offline_oof, progress=update)
-            protocol += (" The LLM grader's evidence part is that out-of-fold offline grade; the LLM itself is "
-                         "not fitted.")
-    else:
-        grades = []
-        bar, update = progress_bar("grading")
-        with bar:
-            for i in range(0, len(items), 32):
-                grades += grade_fn([task_for(it) for it in items[i:i + 32]])
-                update(min(i + 32, len(items)), len(items))
-        fitted = ", ".join(g.calibration.fitted_on.get("datasets", [])) if hasattr(g, "calibration") else ""
-        protocol = (f"Shipped calibration, fitted on: {fitted}. If that includes this set, these numbers are "
-                    "in-sample: use --folds for honest ones." if fitted else "No fitting involved.")
-    label = name or (dataset.stem if dataset.is_file() else dataset.name)
-    grader_label = g.name if g.name == "offline" else f"{g.name} {g.model.name}"
-    run = EvalRun(grader=grader_label, dataset=label, protocol=protocol, items=items, grades=grades)
-    score_metrics(run, seed=seed)
-    if offline_oof is not None and g.name != "offline":  # the offline grader on the very same answers
-        from . import metrics as metrics_mod
-
-        same = metrics_mod.score_report([x.score for x in offline_oof], [it.human for it in items], seed=seed)
-        run.metrics["offline_same_items"] = {k: same[k] for k in ("pearson", "rmse", "qwk") if k in same}
-    if probes:
-        is_llm = g.name != "offline"
-        run.probes = run_probes(grade_fn, items, seed=seed, stability_runs=5 if is_llm else 2,
-                                per_probe=probe_n or (12 if is_llm else 60),
-                                regrade_fn=g.without_cache().grade_many if is_llm else None)
-    path = write_report(run, out_dir, anchors_key=fmt)
-    m = run.metrics
-    out.print(f"{label} / {g.name}: n={m['n']} Pearson {m['pearson']['value']:.3f} "
-              f"[{m['pearson']['ci_low']:.3f}, {m['pearson']['ci_high']:.3f}] RMSE {m['rmse']['value']:.3f} "
-              f"QWK {m['qwk']['value']:.3f} -> {path}")
-    if run.probes:
-        p = run.probes
-        out.print(f"probes: injection success {p['injection_success_overall']:.1%}, stuffing mean "
-                  f"{p['keyword_stuffing']['mean']}, echo mean {p['question_echo']['mean']}")
+    for set_name, items in sets:
+        if limit and limit < len(items):
+            items = random.Random(seed).sample(items, limit)
+        run = evaluate(rt, name or set_name, items, g, proto, seed=seed, probes=probes, probe_n=probe_n)
+        path = write_report(run, out_dir)
+        m = run.metrics
+        out.print(f"{run.dataset} / {g.name}: n={m['n']} Pearson {m['pearson']['value']:.3f} "
+                  f"[{m['pearson']['ci_low']:.3f}, {m['pearson']['ci_high']:.3f}] Spearman {m['spearman']['value']:.3f} "
+                  f"MAE {m['mae']['value']:.3f} -> {path}")
+        for part, v in m.get("labels", {}).items():
+            if "roc_auc" in v:
+                out.print(f"  {part}: AUC {v['roc_auc']:.3f}, macro-F1 at 7 {v['macro_f1_at_7']:.3f}, "
+                          + ", ".join(f"{lab} {b['mean']}" for lab, b in v["by_label"].items()))
+        held = run.probes.get("held_out") if run.probes else None
+        if held:
+            out.print(f"  held-out probes: {held['all']}")
 
 
 @app.command("config")

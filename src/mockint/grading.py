@@ -18,7 +18,7 @@ from .rubric import Status, Verdict
 
 Flag = Literal["injection_suspected", "off_topic", "other_language", "too_short", "truncated",
                "reference_not_found", "llm_failed_fallback", "keyword_stuffing", "question_echo",
-               "hint_capped", "filler"]
+               "hint_capped", "filler", "contradiction", "misconception"]
 
 
 class KeyPointResult(BaseModel):
@@ -28,7 +28,8 @@ class KeyPointResult(BaseModel):
     status: Status
     evidence: str = ""  # verbatim substring of the answer ("" when missing)
     reference: str = ""  # "<question id>#<chunk or key point id>"
-    similarity: float | None = None
+    similarity: float | None = None  # credit: p(entailed) + p(partly) / 2 (None when not judged by the model)
+    probs: list[float] | None = None  # p(entailed, partly, contradicted, not addressed)
 
 
 class Grade(BaseModel):

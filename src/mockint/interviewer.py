@@ -29,6 +29,7 @@ from .features import content_words
 from .grading import GradingTask
 from .prompts import load_prompt
 from .rubric import hint_cap
+from .scoring import rescore
 from .session_report import (COUNTED, QuestionSummary, build_report, merge_grades, scope_text, summarize_question,
                              zero_grade)
 from .store import Store, Turn, iso, utcnow
@@ -353,7 +354,8 @@ class Interview:
         remaining = tuple(k.id for k in previous.key_points if k.status != "covered") if previous else ()
         grade = self.grader.grade(GradingTask(q.question, turn.answer or "", q, hints_used=hints,
                                               only_key_points=remaining))
-        final = merge_grades(previous, grade, hints) if previous else grade
+        final = merge_grades(previous, grade, hints, lambda points: rescore(self.grader.score_map, points)) \
+            if previous else grade
         now = self.clock()
         self.store.save_grade(self.session_id, turn.id, q.id, "answer", grade, now)
         self.store.save_grade(self.session_id, main.id, q.id, "final", final, now)

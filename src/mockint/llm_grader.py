@@ -1,11 +1,12 @@
-"""The LLM judge: per-key-point verdicts with quotes from any ``ChatModel``; Python does the score.
+"""The LLM judge: per-key-point verdicts from any ``ChatModel``, on the same footing as the model's.
 
 The reply must validate (JSON object, every key point judged once, statuses from the fixed
 set, quotes verbatim in the answer); otherwise the judge is re-asked with the error, at most
 ``retries`` times, then the offline grade is returned flagged ``llm_failed_fallback`` — never
-a default score. The offline grade is always computed too: it anchors the result (``hybrid``
-averages the two; with instruction-like text in the answer an LLM score far above the
-evidence is replaced by the evidence and flagged). Replies are cached on disk by
+a default score. The judgement model always reads the answer too, and the two meet per key
+point (``combine``): the LLM's status is mixed into the model's probabilities with a weight that
+lets a capable endpoint lead and keeps the packaged 1.5B model anchored (``LLM_WEIGHT``); the
+score mapping and the guard table are the offline grader's. Replies are cached on disk by
 (model, prompt hash, messages).
 """
 
@@ -19,38 +20,38 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from .errors import LLMError
-from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans,
-                      is_non_answer)
+from .features import content_words, words
+from .grading import Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, is_non_answer, strip_instructions
+from .guards import GuardContext, apply_guards
+from .rubric import verdict_for
 from .llm import ChatModel, Completion
 from .prompts import load_prompt
-from .rubric import hint_cap, score_from_statuses, verdict_for
+from .scoring import ONE_HOT, Point, features, status
 
-INJECTION_MARGIN = 3.0
-SMALL_JUDGE_WEIGHT = 0.3  # how far a small (compact) judge pulls the offline score towards its own
-SMALL_JUDGE_SWING = 1.5  # and never more than this many points
-SMALL_JUDGE_POINTS = 2  # ... when it rates at most this many key points in one reply; less when it rates more
+# How much the LLM's status for a key point counts against the judgement model's probabilities
+# (``combine``). A capable endpoint leads; the packaged 1.5B model stays anchored: see
+# eval/reports/hybrid-rule.md for how these were measured.
+LLM_WEIGHT = {"strong": 0.7, "compact": 0.15}
 
 
-def anchored(offline: float, judge: float, points: int = 1) -> float:
-    """The hybrid score with a small local judge: the evidence, nudged towards the judge.
+def combine(model: Sequence[float], llm_status: str | None, weight: float) -> tuple[float, ...]:
+    """One key point's probabilities: the LLM's verdict (one-hot) mixed into the model's.
 
-    Weight and swing were fitted on Mohler (one or two key points per question: stacking
-    gave the judge 0.28 of the weight). With more key points in one reply the 1.5B judge gets
-    worse (on our 5-8-point rubrics its Pearson is 0.29 against 0.44), so both shrink by
-    ``SMALL_JUDGE_POINTS / points``.
-
-    >>> anchored(4.0, 10.0), anchored(4.0, 5.0), anchored(6.0, 0.0), anchored(4.0, 10.0, points=6)
-    (5.5, 4.3, 4.5, 4.5)
+    >>> combine((0.0, 0.0, 0.0, 1.0), "covered", 0.7)
+    (0.7, 0.0, 0.0, 0.3)
+    >>> combine((0.2, 0.2, 0.1, 0.5), None, 0.7)  # the LLM did not judge it: the model alone
+    (0.2, 0.2, 0.1, 0.5)
     """
-    share = min(1.0, SMALL_JUDGE_POINTS / max(1, points))
-    swing = SMALL_JUDGE_SWING * share
-    delta = max(-swing, min(swing, SMALL_JUDGE_WEIGHT * share * (judge - offline)))
-    return round(min(10.0, max(0.0, offline + delta)), 1)
+    if llm_status is None:
+        return tuple(float(x) for x in model)
+    hot = ONE_HOT[llm_status]
+    return tuple(round(weight * h + (1 - weight) * float(m), 6) for h, m in zip(hot, model))
 
 
 class JudgedPoint(BaseModel):
@@ -165,8 +166,13 @@ class LLMGrader:
         self.name = "hybrid" if hybrid else "llm"
 
     @property
-    def embedder(self):
-        return self.offline.embedder
+    def score_map(self):
+        return self.offline.score_map
+
+    @property
+    def version(self) -> str:
+        """What a stored grade depends on: the prompt, the LLM and the offline grader."""
+        return f"{self.prompt.hash}+{self.model.name}+{self.offline.version}"
 
     def _messages(self, task: GradingTask) -> tuple[list[tuple[str, str]], list[str]]:
         q = task.question
@@ -228,65 +234,85 @@ class LLMGrader:
         return LLMGrader(self.model, self.offline, cache_dir=None, hybrid=self.hybrid, retries=self.retries,
                          concurrency=self.concurrency)
 
-    def grade(self, task: GradingTask, offline: Grade | None = None) -> Grade:
-        """``offline``: the evidence grade when the caller has it (evaluation passes out-of-fold ones)."""
+    @property
+    def weight(self) -> float:
+        """The LLM's share per key point: 1 for ``--grader llm``, else by the model's class."""
+        if not self.hybrid:
+            return 1.0
+        return LLM_WEIGHT["compact" if self.compact else "strong"]
+
+    def grade(self, task: GradingTask, judged: tuple | None = None) -> Grade:
+        """``judged``: the judgement model's output for the task when the caller has it (the
+        evaluation passes out-of-fold ones)."""
         t0 = time.perf_counter()
-        offline = offline or self.offline.grade(task)
-        meta = dict(grader=self.name, model=self.model.name, prompt=self.prompt.name, prompt_hash=self.prompt.hash,
-                    question_id=offline.question_id, match_similarity=task.match_similarity)
-        if is_non_answer(task.answer):
-            return offline.model_copy(update={**meta, "latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
+        off = self.offline
+        if judged is None:
+            judged = off.judgements([task])[0]
+        meta = dict(grader=self.name, model=self.model.name, prompt=self.prompt.name, prompt_hash=self.version)
+        if is_non_answer(strip_instructions(task.answer)):
+            return off.empty(task).model_copy(update={**meta, "latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
+        if judged is None:  # no reference: the LLM judges from the question alone
+            return self._without_reference(task, meta, t0)
+        ps, probs, red, clean = judged
+        model_only = float(off.score_map.predict(off.row(task, judged))[0])
         reply, flags, error = self.judge(task)
         if reply is None:
-            fallback = offline.model_copy(update={
-                "flags": sorted(set(offline.flags) | set(flags) | {"llm_failed_fallback"}),
-                "feedback_add": (offline.feedback_add + f" (LLM judge failed: {error[:160]})").strip(),
+            g = off.finish(task, judged, model_only)
+            off.attach_quotes([task], [judged], [g])
+            return g.model_copy(update={
+                "flags": sorted(set(g.flags) | set(flags) | {"llm_failed_fallback"}),
+                "feedback_add": (g.feedback_add + f" (LLM judge failed: {error[:160]})").strip(),
                 "latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
-            return fallback
-        q = task.question
-        texts = {k.id: k for k in (q.key_points if q else [])}
-        evidence = {k.id: k.evidence for k in offline.key_points}
-        results = []
-        for jp in reply.key_points:
-            kp = texts.get(jp.id)
-            quote = "" if jp.status == "missing" else \
-                exact_quote(task.answer, jp.quote) if not self.compact else evidence.get(jp.id, "")
-            results.append(KeyPointResult(
-                id=jp.id, text=kp.text if kp else "a correct and complete answer", weight=kp.weight if kp else "essential",
-                status=jp.status, evidence=quote, reference=f"{q.id}#{jp.id}" if q else ""))
+        said = {jp.id: jp.status for jp in reply.key_points}
+        mixed = [combine(pr, said.get(p.id), self.weight) for p, pr in zip(ps, probs)]
+        points = [Point(p.id, p.weight, m) for p, m in zip(ps, mixed)]
+        row = features(points, red)
+        predicted = float(off.score_map.predict(row)[0])
+        statuses = [said.get(p.id) or status(m) for p, m in zip(ps, mixed)]
+        g = off.finish(task, (ps, np.array(mixed), red, clean), predicted, model_score=model_only,
+                       statuses=statuses)
+        quotes = {jp.id: exact_quote(task.answer, jp.quote) for jp in reply.key_points if jp.quote}
+        off.attach_quotes([task], [(ps, np.array(mixed), red, clean)], [g])
+        for k in g.key_points:  # a capable judge's own verbatim quote, where it gave one
+            if not self.compact and k.status != "missing" and quotes.get(k.id):
+                k.evidence = quotes[k.id]
         claims = [c for c in (exact_quote(task.answer, c) for c in reply.incorrect_claims) if c]
-        llm_score = score_from_statuses([(r.status, r.weight) for r in results], incorrect_claims=min(2, len(claims)))
-        flags = set(flags) | set(offline.flags)
-        if self.hybrid and q is not None:
-            # a small local judge only nudges the evidence; a capable one is averaged with it
-            score = anchored(offline.score, llm_score, points=len(results)) if self.compact \
-                else round((llm_score + offline.score) / 2, 1)
-        else:
-            score = llm_score
-        if instruction_spans(task.answer) and llm_score > offline.score + INJECTION_MARGIN:
-            flags.add("injection_suspected")
-            score = offline.score  # trust the evidence over a judge that may have been talked into it
-        for capped in ("keyword_stuffing", "question_echo"):
-            if capped in offline.flags:
-                score = min(score, offline.score)
-        cap = hint_cap(task.hints_used)
-        if score > cap:
-            flags.add("hint_capped")
-            score = cap
-        if q is None:
-            flags.add("reference_not_found")
-        good, add = (reply.feedback_good, reply.feedback_add) if not self.compact else feedback_for(results, claims)
-        return Grade(score=score, verdict=verdict_for(score), key_points=results, incorrect_claims=claims,
-                     feedback_good=good, feedback_add=add, flags=sorted(flags),
-                     latency_ms=round((time.perf_counter() - t0) * 1000, 1), **meta)
+        update = {**meta, "flags": sorted(set(g.flags) | set(flags)),
+                  "incorrect_claims": list(dict.fromkeys(g.incorrect_claims + claims)),
+                  "latency_ms": round((time.perf_counter() - t0) * 1000, 1)}
+        if not self.compact and (reply.feedback_good or reply.feedback_add):
+            update.update(feedback_good=reply.feedback_good, feedback_add=reply.feedback_add)
+        return g.model_copy(update=update)
+
+    def _without_reference(self, task: GradingTask, meta: dict, t0: float) -> Grade:
+        """No corpus question matched: one generic key point judged by the LLM alone."""
+        reply, flags, error = self.judge(task)
+        ms = round((time.perf_counter() - t0) * 1000, 1)
+        if reply is None:
+            g = self.offline.empty(task)
+            return g.model_copy(update={**meta, "flags": sorted(set(g.flags) | set(flags) | {"llm_failed_fallback"}),
+                                        "feedback_add": f"{g.feedback_add} (LLM judge failed: {error[:160]})",
+                                        "latency_ms": ms})
+        said = reply.key_points[0].status
+        clean = strip_instructions(task.answer)
+        row = features([Point("kp1", "essential", ONE_HOT[said])], [])
+        ctx = GuardContext(answer=task.answer, body=clean, question=task.question_text, reference="",
+                           topical=set(content_words(task.question_text)), hints_used=task.hints_used)
+        score, guard_flags, _ = apply_guards(float(self.offline.score_map.predict(row)[0]), ctx)
+        results = [KeyPointResult(id="kp1", text="a correct and complete answer", weight="essential", status=said,
+                                  evidence=exact_quote(task.answer, reply.key_points[0].quote))]
+        good, add = (reply.feedback_good, reply.feedback_add) if not self.compact else feedback_for(results, [])
+        return Grade(score=score, verdict=verdict_for(score), key_points=results, feedback_good=good,
+                     feedback_add=add, flags=sorted(set(flags) | set(guard_flags) | {"reference_not_found"}),
+                     match_similarity=task.match_similarity, latency_ms=ms, **meta)
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
-        evidence = self.offline.grade_many(tasks)  # all answers through the encoder in one batch
+        judged = self.offline.judgements(tasks)  # all answers through the judgement model in one batch
         if self.compact:  # one local model: in question order, so each prompt prefix is read once
             order = sorted(range(len(tasks)), key=lambda i: (tasks[i].question_text, i))
-            done = {i: self.grade(tasks[i], offline=evidence[i]) for i in order}
+            done = {i: self.grade(tasks[i], judged=judged[i]) for i in order}
             return [done[i] for i in range(len(tasks))]
         if self.concurrency <= 1 or len(tasks) <= 1:
-            return [self.grade(t, offline=e) for t, e in zip(tasks, evidence)]
+            return [self.grade(t, judged=j) for t, j in zip(tasks, judged)]
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(self.grade, tasks, evidence))
+            return list(pool.map(self.grade, tasks, judged))

@@ -1,13 +1,14 @@
-"""The offline grader: deterministic, no LLM, calibrated on human grades.
+"""The offline grader: the judgement model reads each key point against the answer; no LLM.
 
-For each answer it encodes the answer once and pools its sentences, the answer without
-filler and a question-demoted copy out of that pass (all answers of a batch in one encoder
-call; sentences with few topical words are also encoded alone to spot filler), compares
-them with the question's key points
-and reference chunks (vectors from the index when available), maps the evidence to
-0-10 with the fitted calibration, then applies guards the calibration cannot learn:
-grader instructions are stripped before scoring, echoes of the question, keyword lists,
-off-topic text and stated misconceptions are capped or penalised, hints cap the score.
+For a task it strips instructions to the grader from the answer, asks the judgement model
+(``judge/``) for each key point whether the answer states it, partly states it, contradicts it or
+does not address it, and for each red flag whether the answer states that misconception; the
+score mapping (``scoring.ScoreMap``) turns those probabilities into 0-10 and the guard table
+(``guards.py``) applies. A key point's quote is the sentence of the answer that shares most words
+with it, shown only when the judgement model, asked about that sentence alone, agrees it supports
+the point. Questions without a curated rubric (a dataset's or a batch file's ``reference``) are
+judged against the whole reference answer as their essential point, with the extracted key
+points as supporting ones. All answers of a batch go through the model together.
 """
 
 from __future__ import annotations
@@ -17,289 +18,181 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibration import Calibration
 from .corpus import Question
-from .embedding import Embedder, pool
-from .features import (FEATURES, HIGH_SIM, MID_SIM, Evidence, content_words, copied_keywords, demote, demoted_spans,
-                       echoes, evidence_features, looks_stuffed, other_language, sentences, shotgun_list, words)
-from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans, is_non_answer,
-                      strip_instructions)
-from .index import chunk_reference
-from .rubric import WEIGHT, hint_cap, verdict_for
+from .features import content_words, sentences, words
+from .grading import (Grade, GradingTask, KeyPointResult, exact_quote, feedback_for, instruction_spans,
+                      is_non_answer, strip_instructions)
+from .guards import RED_FLAG_P, GuardContext, apply_guards
+from .judge.model import Judge
+from .markdown import plain_text
+from .scoring import CONTRADICTED, ENTAILED, NOT_ADDRESSED, PARTLY, Point, ScoreMap, credit, features, status
+from .rubric import verdict_for
 
-COVERED, PARTIAL = HIGH_SIM, MID_SIM
-RED_FLAG_SIM = 0.72
-ECHO_CAP, STUFFED_CAP = 1.0, 2.0
-INJECTION_PENALTY = 1.0
-FILLER_SIM = 0.2  # a sentence less similar than this to every key point / chunk, sharing no topical word, is filler
-FILLER_PENALTY = 0.5
-TOPICAL_SHARE = 0.2  # a sentence with at least this share of topical words is never filler
+QUOTE_SUPPORT = 0.5  # entailed + partly for a sentence to be shown as a point's evidence
+QUOTE_CONTRA = 0.4  # contradicted, for a sentence shown as contradicting a point
+REFERENCE_ID = "ref"
 
 
-def unit_spans(text: str, units: list[str]) -> list[tuple[int, int]]:
-    """Character spans of ``units`` (verbatim substrings of ``text``, in order).
+@dataclass(frozen=True)
+class Premise:
+    id: str
+    text: str
+    weight: str
 
-    >>> unit_spans("One. Two! One.", ["One.", "Two!", "One."])
-    [(0, 4), (5, 9), (10, 14)]
+
+def premises(q: Question, only: tuple[str, ...] = ()) -> list[Premise]:
+    """What the answer is judged against: the curated key points; for an auto rubric the whole
+    reference answer (essential) and the extracted key points (supporting)."""
+    kps = [k for k in q.key_points if not only or k.id in only]
+    if q.rubric == "auto" and not only:
+        ref = " ".join(plain_text(r.markdown) for r in q.references).strip()
+        out = [Premise(REFERENCE_ID, ref, "essential")] if ref else []
+        return out + [Premise(k.id, k.text, "supporting") for k in kps if k.text.strip() != ref]
+    return [Premise(k.id, k.text, k.weight) for k in kps]
+
+
+def best_sentence(answer: str, premise: str, question: str) -> str:
+    """The sentence of ``answer`` sharing most content words (not the question's) with ``premise``;
+    "" when none shares any.
+
+    >>> best_sentence("Bagging averages. Boosting fits residuals one tree at a time.", "Boosting fits "
+    ...               "each new tree to the residuals", "What is boosting?")
+    'Boosting fits residuals one tree at a time.'
     """
-    spans, pos = [], 0
-    for u in units:
-        at = text.find(u, pos)
-        spans.append((at, at + len(u)))
-        pos = at + len(u)
-    return spans
-
-
-class SpanPooler:
-    """Vectors of parts of texts: pooled from one encoder pass per text when the embedder gives
-    token states, else (or when a part has no tokens, e.g. past a cut) by encoding the part."""
-
-    def __init__(self, embedder: Embedder, texts: list[str]):
-        self.embedder = embedder
-        states = getattr(embedder, "token_states", None)
-        self.states = dict(zip(texts, states(texts))) if states and texts else {}
-
-    def vector(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        v = pool(self.states[text], spans) if text in self.states else None
-        if v is None:
-            v = self.embedder.encode([" ".join(text[a:b] for a, b in spans)])[0]
-        return v
-
-
-@dataclass
-class _Ref:
-    summary: str
-    kp_ids: list[str]
-    kp_texts: list[str]
-    kp_weights: list[str]
-    chunks: list[str]
-    v_kps: np.ndarray
-    v_chunks: np.ndarray
-    v_summary: np.ndarray
-    v_summary_demoted: np.ndarray
-    red_flags: list[str]
-    v_red: np.ndarray
-    v_question: np.ndarray
-    topical: set[str]  # content words of the key points and the question
+    target = set(content_words(premise)) - set(content_words(question))
+    best, best_n = "", 0
+    for s in sentences(answer):
+        n = len(target & set(content_words(s)))
+        if n > best_n:
+            best, best_n = s, n
+    return best
 
 
 class OfflineGrader:
+    """``grade``/``grade_many`` with the judgement model and the fitted score mapping."""
+
     name = "offline"
 
-    def __init__(self, embedder: Embedder, calibration: Calibration | None = None, index=None,
-                 references: dict | None = None):
-        self.embedder = embedder
-        self._calibration = calibration
-        self.index = index
-        self._refs: dict[str, _Ref] = {} if references is None else references  # may be shared: keyed by content
+    def __init__(self, judge: Judge, score_map: ScoreMap):
+        self.judge = judge
+        self.score_map = score_map
 
     @property
-    def calibration(self) -> Calibration:
-        if self._calibration is None:
-            self._calibration = Calibration.load()
-        return self._calibration
+    def version(self) -> str:
+        """What a stored grade depends on: the judgement model's file and the mapping's version."""
+        return f"{self.judge.name}@{self.judge.version}+{self.score_map.version}"
 
-    @calibration.setter
-    def calibration(self, value: Calibration) -> None:
-        self._calibration = value
+    def grade(self, task: GradingTask) -> Grade:
+        return self.grade_many([task])[0]
 
-    # ----------------------------------------------------------------- references
-    def _stored(self, ids: list[str]) -> np.ndarray | None:
-        if self.index is None:
-            return None
-        try:
-            vecs = self.index.vectors()
-        except Exception:  # no index yet: fall back to encoding
-            return None
-        if all(i in vecs for i in ids):
-            return np.stack([vecs[i] for i in ids]) if ids else np.zeros((0, 384), np.float32)
-        return None
-
-    def reference(self, q: Question, question_text: str) -> _Ref:
-        content = (question_text, q.reference_text, tuple(k.text for k in q.key_points), tuple(q.red_flags))
-        key = f"{q.id}\x00{hash(content)}"
-        if key in self._refs:
-            return self._refs[key]
-        kps = q.key_points
-        summary = " ".join(k.text for k in kps)
-        chunks = [c for r in q.references for c in chunk_reference(r.markdown)]
-        v_kps = self._stored([f"k::{q.id}::{k.id}" for k in kps])
-        v_chunks = self._stored([f"r::{q.id}::{n}" for n in range(len(chunks))])
-        extra = [summary, demote(summary, question_text), question_text, *q.red_flags]
-        if v_kps is None:
-            extra += [k.text for k in kps]
-        if v_chunks is None:
-            extra += chunks
-        vecs = self.embedder.encode(extra)
-        n_flags = len(q.red_flags)
-        pos = 3 + n_flags
-        if v_kps is None:
-            v_kps, pos = vecs[pos:pos + len(kps)], pos + len(kps)
-        if v_chunks is None:
-            v_chunks = vecs[pos:pos + len(chunks)]
-        ref = _Ref(summary, [k.id for k in kps], [k.text for k in kps], [k.weight for k in kps], chunks,
-                   v_kps, v_chunks, vecs[0], vecs[1], list(q.red_flags), vecs[3:3 + n_flags], vecs[2],
-                   set(content_words(summary + " " + question_text)))
-        self._refs[key] = ref
-        return ref
-
-    # ----------------------------------------------------------------- evidence
-    def evidence_many(self, tasks: list[GradingTask]) -> list[Evidence | None]:
-        """Feature evidence for each task (None where there is nothing to compare).
-
-        One encoder pass per answer, all answers of a batch together: the vectors of its
-        sentences, of the answer without filler (sentences unrelated to every key point and
-        reference chunk) and of the answer without the question's words are all pooled out
-        of that pass's token states.
-        """
-        staged = []
+    def judgements(self, tasks: list[GradingTask]) -> list[tuple | None]:
+        """Per task: (premises, their probabilities, red-flag probabilities, cleaned answer), or None
+        when there is nothing to judge (no reference, no answer). One model call for the batch."""
+        staged, triples = [], []
         for t in tasks:
             clean = strip_instructions(t.answer)
             if t.question is None or is_non_answer(clean):
                 staged.append(None)
                 continue
-            units = sentences(clean)
-            staged.append((clean, units, unit_spans(clean, units)))
-        texts = list(dict.fromkeys(st[0] for st in staged if st))
-        pooler = SpanPooler(self.embedder, texts)
-        refs = [self.reference(t.question, t.question_text) if st else None for t, st in zip(tasks, staged)]
-        # Filler is judged on each sentence alone: pooled in context, padding after a technical
-        # answer borrows its topic. Only sentences sharing few topical words need that check,
-        # and one encoder call does all of them.
-        unsure = [[u for u in st[1] if self._topical_share(u, ref) < TOPICAL_SHARE] if st else []
-                  for st, ref in zip(staged, refs)]
-        alone_texts = list(dict.fromkeys(u for us in unsure for u in us))
-        alone = dict(zip(alone_texts, self.embedder.encode(alone_texts))) if alone_texts else {}
-        out: list[Evidence | None] = []
-        for t, st, ref, doubt in zip(tasks, staged, refs, unsure):
+            ps = premises(t.question, t.only_key_points)
+            flags = list(t.question.red_flags) if not t.only_key_points else []
+            start = len(triples)
+            triples += [(t.question_text, p.text, clean) for p in ps] + [(t.question_text, f, clean) for f in flags]
+            staged.append((ps, flags, clean, start))
+        probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
+        out = []
+        for st in staged:
             if st is None:
                 out.append(None)
                 continue
-            clean, units, spans = st
-            v_units = [pooler.vector(clean, [sp]) for sp in spans]
-            keep = self._on_topic(units, set(doubt), alone, ref)
-            kept, kept_spans = [units[i] for i in keep], [spans[i] for i in keep]
-            body = clean if len(kept) == len(units) else " ".join(kept)
-            v_body = pooler.vector(clean, kept_spans)
-            dem_spans = demoted_spans(clean, kept_spans, t.question_text)
-            v_dem = pooler.vector(clean, dem_spans) if dem_spans else v_body
-            ev = evidence_features(
-                answer=body, question=t.question_text, summary=ref.summary, answer_units=kept,
-                v_answer=v_body, v_units=np.stack([v_units[i] for i in keep]), v_demoted=v_dem,
-                v_summary=ref.v_summary, v_summary_demoted=ref.v_summary_demoted,
-                v_question=ref.v_question, v_kps=ref.v_kps,
-                kp_weights=[WEIGHT[w] for w in ref.kp_weights], v_chunks=ref.v_chunks, kp_texts=ref.kp_texts)
-            ev.filler_share, ev.body = 1 - len(kept) / len(units), body
-            ev.unit_vectors = dict(zip(units, v_units))
-            out.append(ev)
+            ps, flags, clean, start = st
+            k = len(ps)
+            out.append((ps, probs[start:start + k], probs[start + k:start + k + len(flags)], clean))
         return out
-
-    @staticmethod
-    def _topical_share(unit: str, ref: _Ref) -> float:
-        """Share of the sentence's content words that the question or the key points use."""
-        words_u = content_words(unit)
-        return sum(w in ref.topical for w in words_u) / len(words_u) if words_u else 0.0
-
-    @staticmethod
-    def _on_topic(units: list[str], doubtful: set[str], alone: dict[str, np.ndarray], ref: _Ref) -> list[int]:
-        """Indices of the sentences related to the rubric or reference: a fifth of their words are
-        topical, or (alone) they are similar to a key point or chunk; all of them if none are."""
-        targets = np.vstack([ref.v_kps, ref.v_chunks]) if len(ref.v_chunks) else ref.v_kps
-        kept = [i for i, u in enumerate(units) if u not in doubtful or float((targets @ alone[u]).max()) >= FILLER_SIM]
-        return kept or list(range(len(units)))
-
-    # ----------------------------------------------------------------- grading
-    def grade(self, task: GradingTask) -> Grade:
-        return self.grade_many([task])[0]
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
         t0 = time.perf_counter()
-        evidence = self.evidence_many(tasks)
-        rows = [e for e in evidence if e is not None]
-        preds = iter(self.calibration.predict(np.array([[e.features[f] for f in FEATURES] for e in rows]))
-                     if rows else [])
-        grades = []
-        for task, ev in zip(tasks, evidence):
-            grades.append(self._finish(task, ev, next(preds) if ev is not None else 0.0))
+        judged = self.judgements(tasks)
+        rows = [self.row(t, j) for t, j in zip(tasks, judged) if j is not None]
+        scores = iter(self.score_map.predict(np.array(rows)) if rows else [])
+        grades = [self.finish(t, j, float(next(scores))) if j is not None else self.empty(t)
+                  for t, j in zip(tasks, judged)]
+        self.attach_quotes(tasks, judged, grades)
         per = (time.perf_counter() - t0) * 1000 / max(1, len(tasks))
         for g in grades:
             g.latency_ms = round(per, 1)
         return grades
 
-    def _finish(self, task: GradingTask, ev: Evidence | None, predicted: float) -> Grade:
-        base = dict(grader=self.name, model=self.embedder.name, prompt=self.calibration.version,
+    @staticmethod
+    def row(task: GradingTask, judged: tuple) -> np.ndarray:
+        ps, probs, red, clean = judged
+        points = [Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)]
+        return features(points, red)
+
+    def _base(self, task: GradingTask) -> dict:
+        return dict(grader=self.name, model=self.judge.name, prompt=self.score_map.version, prompt_hash=self.version,
                     question_id=task.question.id if task.question else None, match_similarity=task.match_similarity)
-        flags: list[str] = []
-        if instruction_spans(task.answer):
-            flags.append("injection_suspected")
+
+    def empty(self, task: GradingTask) -> Grade:
+        """No reference, or no answer."""
+        flags = ["injection_suspected"] if instruction_spans(task.answer) else []
         if task.question is None:
             return Grade(score=0, verdict="ungradable", flags=flags + ["reference_not_found"],
-                         feedback_add="No reference answer matches this question, so the offline grader cannot grade it.",
-                         **base)
-        clean = strip_instructions(task.answer)
-        if ev is None:
-            return Grade(score=0, verdict="no_answer", flags=flags,
-                         feedback_add="No answer given. Study the model answer and try again.",
-                         key_points=self._kp_results(task, None, clean), **base)
-        kp_results = self._kp_results(task, ev, clean)
-        score = float(predicted)
-        f = ev.features
-        body = ev.body or clean
-        n_words = len(words(body))
-        if n_words < 4:
-            flags.append("too_short")  # flag only: short correct answers exist ("push and pop")
-        ref = self.reference(task.question, task.question_text)
-        if echoes(body, task.question_text, ref.topical):
-            flags.append("question_echo")
-            score = min(score, ECHO_CAP)
-        reference = ref.summary + " " + task.question.reference_text
-        if looks_stuffed(body) or copied_keywords(body, reference) or shotgun_list(clean, reference):
-            flags.append("keyword_stuffing")
-            score = min(score, STUFFED_CAP)
-        if f["cos_ref_max"] < 0.1 and f["lex_recall_all"] == 0:
-            flags.append("off_topic")  # flag only: the calibration already scores these low
-        if n_words >= 5 and other_language(body):
-            flags.append("other_language")
-        claims = self._red_flags(task, ev.unit_vectors)
-        score -= 1.5 * min(2, len(claims))
-        if ev.filler_share >= 0.5:
-            flags.append("filler")
-            score -= FILLER_PENALTY  # mostly padding: a little off, the rest is graded on its merits
-        if "injection_suspected" in flags:
-            score -= INJECTION_PENALTY  # what survives the stripping must not gain; trying costs
-        cap = hint_cap(task.hints_used)
-        if score > cap:
-            flags.append("hint_capped")
-            score = cap
-        score = round(min(10.0, max(0.0, score)), 1)
-        good, add = feedback_for(kp_results, claims)
-        return Grade(score=score, verdict=verdict_for(score), key_points=kp_results, incorrect_claims=claims,
-                     feedback_good=good, feedback_add=add, flags=sorted(set(flags)), **base)
+                         feedback_add="No reference answer matches this question, so the offline grader cannot "
+                                      "grade it.", **self._base(task))
+        results = [KeyPointResult(id=p.id, text=p.text, weight=p.weight, status="missing",
+                                  reference=f"{task.question.id}#{p.id}")
+                   for p in premises(task.question, task.only_key_points)]
+        return Grade(score=0, verdict="no_answer", flags=flags, key_points=results,
+                     feedback_add="No answer given. Study the model answer and try again.", **self._base(task))
 
-    def _kp_results(self, task: GradingTask, ev: Evidence | None, clean: str) -> list[KeyPointResult]:
+    def finish(self, task: GradingTask, judged: tuple, predicted: float, *, model_score: float | None = None,
+               statuses: list[str] | None = None, grader: str | None = None) -> Grade:
+        """The grade from the mapped score, the guards and the per-point statuses (an LLM grader
+        passes its own combined statuses and the model-only score)."""
+        ps, probs, red, clean = judged
         q = task.question
-        out = []
-        for i, kp in enumerate(q.key_points):
-            if task.only_key_points and kp.id not in task.only_key_points:
-                continue
-            sim = ev.kp_similarity[i] if ev else 0.0
-            status = "covered" if sim >= COVERED else "partial" if sim >= PARTIAL else "missing"
-            quote = exact_quote(task.answer, ev.kp_evidence[i]) if ev and status != "missing" else ""
-            out.append(KeyPointResult(id=kp.id, text=kp.text, weight=kp.weight, status=status, evidence=quote,
-                                      reference=f"{q.id}#{kp.id}", similarity=round(sim, 3)))
-        return out
+        claims = [f for f, r in zip(q.red_flags if not task.only_key_points else [], red) if r[ENTAILED] >= RED_FLAG_P]
+        essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
+        ctx = GuardContext(
+            answer=task.answer, body=clean, question=task.question_text,
+            reference=" ".join(k.text for k in q.key_points) + " " + q.reference_text,
+            topical=set(content_words(" ".join(k.text for k in q.key_points) + " " + task.question_text)),
+            red_flags=claims, con_ess=max((float(pr[CONTRADICTED]) for pr in essentials), default=0.0),
+            not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
+            hints_used=task.hints_used, model_score=model_score)
+        score, flags, _ = apply_guards(predicted, ctx)
+        statuses = statuses or [status(pr) for pr in probs]
+        results = [KeyPointResult(id=p.id, text=p.text, weight=p.weight, status=s, reference=f"{q.id}#{p.id}",
+                                  similarity=round(credit(pr), 3), probs=[round(float(x), 4) for x in pr])
+                   for p, pr, s in zip(ps, probs, statuses)]
+        good, add = feedback_for(results, claims)
+        base = self._base(task)
+        if grader:
+            base["grader"] = grader
+        return Grade(score=score, verdict=verdict_for(score), key_points=results, incorrect_claims=claims,
+                     feedback_good=good, feedback_add=add, flags=flags, **base)
 
-    def _red_flags(self, task: GradingTask, unit_vectors: dict[str, np.ndarray]) -> list[str]:
-        """Sentences of the answer (with their vectors from the grading pass) close to a red flag."""
-        ref = self.reference(task.question, task.question_text)
-        if not ref.red_flags or not unit_vectors:
-            return []
-        units, v = list(unit_vectors), np.stack(list(unit_vectors.values()))
-        sims = ref.v_red @ v.T  # flags x units
-        kp_best = (ref.v_kps @ v.T).max(axis=0) if len(ref.v_kps) else np.zeros(len(units))
-        claims = []
-        for fi in range(len(ref.red_flags)):
-            j = int(sims[fi].argmax())
-            if sims[fi, j] >= RED_FLAG_SIM and sims[fi, j] > kp_best[j] + 0.05:
-                claims.append(exact_quote(task.answer, units[j]) or units[j])
-        return list(dict.fromkeys(claims))
+    def attach_quotes(self, tasks: list[GradingTask], judged: list, grades: list[Grade]) -> None:
+        """Each stated or contradicted point's quote: its best sentence, kept only when the model,
+        reading that sentence alone, agrees (one more model call for the whole batch)."""
+        asks, where = [], []
+        for t, j, g in zip(tasks, judged, grades):
+            if j is None:
+                continue
+            clean = j[3]
+            for k in g.key_points:
+                if k.status == "missing":
+                    continue
+                s = best_sentence(clean, k.text, t.question_text)
+                if s:
+                    asks.append((t.question_text, k.text, s))
+                    where.append((g, k, s, t.answer))
+        if not asks:
+            return
+        for (g, k, s, answer), pr in zip(where, self.judge.predict(asks)):
+            ok = pr[CONTRADICTED] >= QUOTE_CONTRA if k.status == "contradicted" else \
+                pr[ENTAILED] + pr[PARTLY] >= QUOTE_SUPPORT
+            if ok:
+                k.evidence = exact_quote(answer, s) or ""
+

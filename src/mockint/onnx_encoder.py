@@ -54,25 +54,6 @@ class OnnxEncoder:
             out[idx] = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
         return out
 
-    def token_states(self, texts: Sequence[str], batch_size: int = 32) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per text: the last hidden states of its content tokens and their character spans.
-
-        Texts are cut at ``max_length`` tokens, as ``encode`` cuts them; [CLS]/[SEP] are left out.
-        """
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list = [None] * len(texts)
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_length,
-                                 return_tensors="np", return_offsets_mapping=True, return_special_tokens_mask=True)
-            feed = {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")
-                    if k in self.inputs}
-            hidden = self.session.run(None, feed)[0]
-            for row, i in enumerate(idx):
-                keep = (enc["attention_mask"][row] == 1) & (enc["special_tokens_mask"][row] == 0)
-                out[i] = (hidden[row][keep].astype(np.float32), enc["offset_mapping"][row][keep].astype(np.int64))
-        return out
-
 
 def _fingerprint(model_dir: Path) -> str:
     h = hashlib.sha256()

@@ -11,6 +11,9 @@ import numpy as np
 from .evaluation import STUFF_MIN, EvalRun
 
 ANCHORS = {
+    "semeval": [("Best SemEval-2013 systems, SciEntsBank 2-way macro-F1, unseen questions (trained on this split)",
+                 "≈ 0.74", ""), ("The same, unseen answers", "≈ 0.77", "")],
+    "saf": [("Zero-shot mockint before the judgement model (unseen questions)", "Spearman 0.59", "MAE 2.5")],
     "mohler": [("Human vs human (grader 1 vs 2)", "0.597", "1.31"),
                ("Sultan, Salazar & Sumner 2016", "0.592", "0.887"),
                ("Mohler et al. 2011", "≈ 0.52", "≈ 0.98"),
@@ -71,6 +74,7 @@ def _plots(run: EvalRun, out: Path, stem: str) -> list[str]:
 
 
 def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
+    anchors_key = anchors_key or next((k for k in ANCHORS if k in run.dataset.lower()), "")
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{slug(run.dataset)}--{slug(run.grader)}"
     m = run.metrics
@@ -96,7 +100,11 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
         lines += ["", "The offline grader (out-of-fold) on the very same answers: "
                       + ", ".join(f"{k} {o[k]['value']:.3f} [{o[k]['ci_low']:.3f}, {o[k]['ci_high']:.3f}]"
                                   for k in ("pearson", "rmse", "qwk") if k in o) + "."]
-    if anchors_key in ANCHORS:
+    if "labels" in m:
+        lines += _label_lines(m["labels"])
+    if anchors_key in ("semeval", "saf"):
+        lines += ["", "Reference points:", ""] + [f"- {a}: {r} {e}".rstrip() for a, r, e in ANCHORS[anchors_key]]
+    if anchors_key == "mohler":
         lines += ["", "Published anchors (Mohler, 0-5 scale; divide our RMSE by 2 to compare):", "",
                   "| system | Pearson r | RMSE (0-5) |", "|---|---|---|"]
         lines += [f"| {a} | {r} | {e} |" for a, r, e in ANCHORS[anchors_key]]
@@ -128,11 +136,44 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
                   f"- Paraphrase (sentence order, contractions): mean |change| {p['paraphrase']['mean_abs_change']}",
                   f"- Re-grade stability ({p['regrade_stability']['runs']} runs): max spread "
                   f"{p['regrade_stability']['max_spread']}"]
+    if run.probes and run.probes.get("held_out"):
+        lines += _held_out_lines(run.probes["held_out"])
     lines += ["", "## Plots", ""] + [f"![{n}]({n})" for n in pngs]
     lines += ["", f"Worst disagreements: [{stem}-worst.md]({stem}-worst.md)"]
     (out / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     _worst(run, out / f"{stem}-worst.md")
     return out / f"{stem}.md"
+
+
+def _label_lines(labels: dict) -> list[str]:
+    out = ["", "## By human label", "",
+           "| part | n | ROC AUC (correct vs rest) | macro-F1 at ≥ 7 | majority-class macro-F1 | mean score per label "
+           "(share ≤ 3 / share ≥ 7) |", "|---|---|---|---|---|---|"]
+    for part, v in labels.items():
+        per = "; ".join(f"{lab}: {b['mean']} (n {b['n']}, {b['share_le_3']:.0%} / {b['share_ge_7']:.0%})"
+                        for lab, b in v["by_label"].items())
+        auc = f"{v['roc_auc']:.3f}" if "roc_auc" in v else "—"
+        f1 = f"{v['macro_f1_at_7']:.3f}" if "macro_f1_at_7" in v else "—"
+        base = f"{v['macro_f1_majority_baseline']:.3f}" if "macro_f1_majority_baseline" in v else "—"
+        out.append(f"| {part} | {v['n']} | {auc} | {f1} | {base} | {per} |")
+    return out
+
+
+def _held_out_lines(h: dict) -> list[str]:
+    key = next(k for k in h["all"] if k.startswith("share_le_"))
+    out = ["", "## Held-out probes", "",
+           f"Written after the guards were frozen, by a helper who saw neither the guards nor the tuning probes "
+           f"(`eval/datasets/{h['file']}`, {h['n']} probes on corpus questions). Target: all ≤ 2.5.", "",
+           "| kind | n | mean | max | share ≤ 2.5 | injection gain / success / flagged |", "|---|---|---|---|---|---|"]
+    for kind, v in h["by_kind"].items():
+        inj = (f"{v['mean_gain']:+.2f} / {v['success_rate']:.0%} / {v['flagged']:.0%}"
+               if "mean_gain" in v else "")
+        out.append(f"| {kind} | {v['n']} | {v['mean']} | {v['max']} | {v[key]:.0%} | {inj} |")
+    out.append(f"| **all** | {h['n']} | {h['all']['mean']} | | {h['all'][key]:.0%} | |")
+    if h.get("worst"):
+        out += ["", "Highest-scored probes:", ""] + [f"- {w['id']} ({w['kind']}, {w['score']}): {w['answer']!r}"
+                                                     for w in h["worst"][:5]]
+    return out
 
 
 def _share(v: dict) -> str:

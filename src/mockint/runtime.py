@@ -16,10 +16,10 @@ from .index import BuildReport, CorpusIndex
 
 
 class Runtime:
-    def __init__(self, config: Config, *, embedder: Embedder | None = None):
+    def __init__(self, config: Config, *, embedder: Embedder | None = None, judge=None):
         self.config = config
         self._embedder = embedder
-        self._reference_cache: dict = {}  # encoded references, shared by every offline grader made here
+        self._judge = judge
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -44,24 +44,24 @@ class Runtime:
         return self.index.build(self.questions, progress=progress)
 
     @cached_property
-    def calibration(self):
-        from .calibration import Calibration
+    def judge(self):
+        """The judgement model (``judge_model``), loaded once; every grader of this Runtime shares it
+        and its cache of judged pairs."""
+        from .judge.model import make_judge
 
-        return Calibration.load()
+        return self._judge or make_judge(self.config.judge_model)
+
+    @cached_property
+    def score_map(self):
+        from .scoring import ScoreMap
+
+        return ScoreMap.load()
 
     def offline_grader(self):
-        """A new grader (its calibration can be swapped, as the evaluation's folds do) sharing
-        the Runtime's shipped calibration and its cache of encoded references, so a new
-        interview session does not encode its questions' references again."""
+        """A grader on the shared judgement model and the shipped score mapping."""
         from .offline import OfflineGrader
 
-        index = None
-        try:
-            if self.index.count() > 0:
-                index = self.index
-        except Exception:  # an unreadable index only costs speed here
-            index = None
-        return OfflineGrader(self.embedder, self.calibration, index=index, references=self._reference_cache)
+        return OfflineGrader(self.judge, self.score_map)
 
     def make_grader(self, kind: str, *, concurrency: int = 4):
         """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline)."""

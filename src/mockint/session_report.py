@@ -15,6 +15,8 @@ nor decides what to ask.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import json
 import re
 from collections import defaultdict
@@ -24,7 +26,7 @@ from pathlib import Path
 from .corpus import Question
 from .errors import SessionError
 from .grading import Grade, KeyPointResult
-from .rubric import hint_cap, merge_statuses, score_from_statuses, verdict_for
+from .rubric import hint_cap, merge_statuses, verdict_for
 from .store import PastGrade, SessionRecord, Turn
 
 COUNTED = ("answered", "idk")  # outcomes that count as answered (a skip does not)
@@ -117,20 +119,24 @@ def zero_grade(q: Question, grader: str, feedback: str) -> Grade:
                                             reference=f"{q.id}#{k.id}") for k in q.key_points])
 
 
-def merge_grades(first: Grade, follow: Grade, hints_used: int) -> Grade:
-    """The question's grade after a follow-up: statuses merged (a follow-up only raises them),
-    score = max(first score, rubric score of the merged statuses) when some status rose (else
-    the first score), capped by the hints used."""
+def merge_grades(first: Grade, follow: Grade, hints_used: int, rescore: Callable[[list], float]) -> Grade:
+    """The question's grade after a follow-up: statuses merged (a follow-up only raises them; a
+    raised point takes the follow-up's judgement), score = max(first score, ``rescore`` of the
+    merged points) when some status rose (else the first score), capped by the hints used."""
     new = {k.id: k for k in follow.key_points}
     merged, rose = [], False
     for k in first.key_points:
         n = new.get(k.id)
         status = merge_statuses(k.status, n.status) if n else k.status
-        rose = rose or (status != k.status and status != "contradicted")
+        raised = status != k.status and status != "contradicted"
+        rose = rose or raised
         evidence = n.evidence if n and status != k.status and n.evidence else k.evidence
-        merged.append(k.model_copy(update={"status": status, "evidence": evidence}))
+        update = {"status": status, "evidence": evidence}
+        if raised and n is not None:
+            update.update(probs=n.probs, similarity=n.similarity)
+        merged.append(k.model_copy(update=update))
     cap = hint_cap(hints_used)
-    best = max(first.score, score_from_statuses([(k.status, k.weight) for k in merged]) if rose else 0.0)
+    best = max(first.score, round(rescore(merged), 1) if rose else 0.0)
     score = min(cap, best)
     flags = set(first.flags) | ({"hint_capped"} if best > cap else set())
     covered = [k.text for k in merged if k.status == "covered"]

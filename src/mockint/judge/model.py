@@ -1,0 +1,178 @@
+"""Run the judgement model offline: (question, premise, answer) triples -> status probabilities.
+
+``OnnxJudge`` runs the shipped int8 ONNX file through onnxruntime (no torch). A long answer is
+judged in windows (``encoding.PairEncoder.windows``) and the window that addresses the premise
+most (lowest ``not_addressed``) speaks for the answer. Results are cached per triple (an
+interview re-grades a follow-up against the same points). ``Judge`` is the protocol the
+graders use; tests pass a deterministic fake (``tests/fakes.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from mockint.errors import ConfigError
+from mockint.judge import LABELS
+from mockint.judge.encoding import PairEncoder, batch_arrays
+
+SHIPPED = Path(__file__).resolve().parents[1] / "params" / "judge"
+Triple = tuple[str, str, str]  # (question, premise, answer)
+
+
+class Judge(Protocol):
+    name: str
+    version: str  # changes whenever the model's judgements may change
+
+    def predict(self, triples: Sequence[Triple]) -> np.ndarray:
+        """(n, 4) probabilities of entailed / partly / contradicted / not_addressed."""
+        ...
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class OnnxJudge:
+    def __init__(self, model_path: Path, encoder: PairEncoder | None = None, *, threads: int = 0,
+                 batch_size: int = 16, cache_size: int = 50_000):
+        import onnxruntime as ort
+
+        if not model_path.is_file():
+            raise ConfigError("the judgement model file is missing", where=str(model_path),
+                              fix="reinstall mockint, or rebuild it with 'make train-judge'")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or os.cpu_count() or 2
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self.encoder = encoder or PairEncoder(model_path.parent / "tokenizer.json")
+        self.batch_size = batch_size
+        self.name = model_path.parent.name if model_path.parent != SHIPPED else "mockint-judge"
+        self.version = model_card(model_path.parent).get("sha256", "")[:12] or f"{model_path.stat().st_size}"
+        self._cache: OrderedDict[Triple, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def predict(self, triples: Sequence[Triple]) -> np.ndarray:
+        out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
+        todo: dict[Triple, list[int]] = {}
+        with self._lock:
+            for i, t in enumerate(triples):
+                hit = self._cache.get(t)
+                if hit is not None:
+                    out[i] = hit
+                else:
+                    todo.setdefault(t, []).append(i)
+        if todo:
+            fresh = self._run(list(todo))
+            with self._lock:
+                for t, p in zip(todo, fresh):
+                    for i in todo[t]:
+                        out[i] = p
+                    self._cache[t] = p
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
+    def _run(self, triples: list[Triple]) -> np.ndarray:
+        enc = self.encoder
+        heads: dict[tuple[str, str], list[int]] = {}
+        items = []  # (triple index, encoded window)
+        for n, (q, premise, answer) in enumerate(triples):
+            head = heads.get((q, premise))
+            if head is None:
+                head = heads[(q, premise)] = enc.head(q, premise)
+            for window in enc.windows(answer, enc.room(head)):
+                items.append((n, enc.pair(head, window)))
+        order = sorted(range(len(items)), key=lambda i: len(items[i][1].input_ids))
+        probs = np.zeros((len(items), len(LABELS)), dtype=np.float32)
+        for s in range(0, len(order), self.batch_size):
+            idx = order[s:s + self.batch_size]
+            feed = batch_arrays([items[i][1] for i in idx], enc.pad)
+            probs[idx] = softmax(self.session.run(None, feed)[0].astype(np.float32))
+        out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
+        best = np.full(len(triples), np.inf)
+        for (n, _), p in zip(items, probs):
+            if p[3] < best[n]:  # the window that addresses the premise most
+                best[n], out[n] = p[3], p
+        return out
+
+
+_SHARED: dict[str, OnnxJudge] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shipped_judge(folder: Path = SHIPPED) -> OnnxJudge:
+    """The packaged model, loaded once per process (every grader shares it and its cache)."""
+    key = str(folder)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = OnnxJudge(folder / "judge.onnx")
+        return _SHARED[key]
+
+
+def model_card(folder: Path = SHIPPED) -> dict:
+    """``meta.json`` of a judge folder ({} when absent)."""
+    try:
+        return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+class OverlapJudge:
+    """A deterministic stand-in for tests and demos (``MOCKINT_JUDGE_MODEL=overlap-fake``): the share
+    of the premise's content words the answer uses decides entailed (≥ 0.6) / partly (≥ 0.3) / not
+    addressed; a premise word next to "not"/"never"/"no" in the answer makes it contradicted.
+
+    >>> j = OverlapJudge()
+    >>> j.predict([("q", "stacks are last in first out", "A stack is last in, first out.")]).argmax(1).tolist()
+    [0]
+    >>> j.predict([("q", "stacks are last in first out", "Queues are fair.")]).argmax(1).tolist()
+    [3]
+    """
+
+    name = "overlap-fake"
+    version = "1"
+
+    def predict(self, triples: Sequence[Triple]) -> np.ndarray:
+        import re
+
+        from mockint.features import content_words
+
+        out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
+        for i, (_, premise, answer) in enumerate(triples):
+            target = set(content_words(premise))
+            said = content_words(answer)
+            share = len(target & set(said)) / len(target) if target else 0.0
+            negated = bool(re.search(r"\b(not|never|no)\s+(\w+\s+)?(" + "|".join(map(re.escape, target or {"\x00"}))
+                                     + r")", answer.lower()))
+            if negated and share >= 0.3:
+                out[i] = (0.05, 0.05, 0.85, 0.05)
+            elif share >= 0.6:
+                out[i] = (0.85, 0.1, 0.0, 0.05)
+            elif share >= 0.3:
+                out[i] = (0.15, 0.6, 0.0, 0.25)
+            else:
+                out[i] = (0.0, 0.05, 0.0, 0.95)
+        return out
+
+
+def make_judge(setting: str) -> Judge:
+    """``packaged`` (the shipped model), ``overlap-fake`` (tests), or a folder with ``judge.onnx``."""
+    if setting in ("", "packaged"):
+        return shipped_judge()
+    if setting == "overlap-fake":
+        return OverlapJudge()
+    folder = Path(setting).expanduser()
+    if not (folder / "judge.onnx").is_file():
+        raise ConfigError(f"no judge.onnx in {folder}", where="MOCKINT_JUDGE_MODEL",
+                          fix="point it at a folder written by 'make train-judge', or set it to 'packaged'")
+    return shipped_judge(folder)
