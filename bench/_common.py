@@ -22,10 +22,16 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "date": time.strftime("%Y-%m-%d"),
-            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                     cwd=BENCH).stdout.strip()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%d"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=BENCH
+        ).stdout.strip(),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -45,7 +51,9 @@ def write(name: str, result: dict, markdown: str) -> None:
     result = {"machine": machine(), **result}
     (BENCH / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     m = result["machine"]
-    header = (f"_Measured {m['date']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, "
-              f"commit {m['commit']}._\n\n")
+    header = (
+        f"_Measured {m['date']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, "
+        f"commit {m['commit']}._\n\n"
+    )
     (BENCH / f"{name}.md").write_text(markdown.rstrip() + "\n\n" + header)
     print(markdown)

@@ -19,15 +19,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write  # noqa: E402
+from _common import percentile, write
 
-from mockint import local_model  # noqa: E402
-from mockint.config import Config  # noqa: E402
-from mockint.grading import GradingTask  # noqa: E402
-from mockint.llm import resolve_backend  # noqa: E402
-from mockint.llm_grader import LLMGrader, compact_schema  # noqa: E402
-from mockint.prompts import load_prompt  # noqa: E402
-from mockint.runtime import Runtime  # noqa: E402
+from mockint.config import Config
+from mockint.grading.llm_judge import LLMGrader, llm_grader
+from mockint.grading.replies import compact_schema
+from mockint.grading.schema import GradingTask
+from mockint.llm import gguf
+from mockint.llm import server as llama_server
+from mockint.llm.backend import resolve_backend
+from mockint.llm.prompts import load_prompt
+from mockint.runtime import Runtime
 
 DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "interview-graded.jsonl"
 N = int(os.environ.get("BENCH_LOCAL_N", "12"))
@@ -45,39 +47,62 @@ def speeds(base_url: str) -> dict:
     import openai
 
     client = openai.OpenAI(base_url=base_url, api_key="local")
-    long_prompt = " ".join(f"Fact {i}: gradient descent step {i} lowers the loss a little." for i in range(60))
+    long_prompt = " ".join(
+        f"Fact {i}: gradient descent step {i} lowers the loss a little." for i in range(60)
+    )
     t0 = time.perf_counter()
-    r = client.chat.completions.create(model=local_model.MODEL_ALIAS, max_tokens=1, temperature=0,
-                                       messages=[{"role": "user", "content": long_prompt}])
+    r = client.chat.completions.create(
+        model=gguf.MODEL_ALIAS,
+        max_tokens=1,
+        temperature=0,
+        messages=[{"role": "user", "content": long_prompt}],
+    )
     read_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    g = client.chat.completions.create(model=local_model.MODEL_ALIAS, max_tokens=128, temperature=0,
-                                       messages=[{"role": "user", "content": "Count from 1 to 200, comma separated."}])
+    g = client.chat.completions.create(
+        model=gguf.MODEL_ALIAS,
+        max_tokens=128,
+        temperature=0,
+        messages=[{"role": "user", "content": "Count from 1 to 200, comma separated."}],
+    )
     gen_s = time.perf_counter() - t0
-    return {"prompt_tokens": r.usage.prompt_tokens, "prompt_read_tok_s": round(r.usage.prompt_tokens / read_s, 1),
-            "decode_tokens": g.usage.completion_tokens,
-            "decode_tok_s": round(g.usage.completion_tokens / gen_s, 1)}
+    return {
+        "prompt_tokens": r.usage.prompt_tokens,
+        "prompt_read_tok_s": round(r.usage.prompt_tokens / read_s, 1),
+        "decode_tokens": g.usage.completion_tokens,
+        "decode_tok_s": round(g.usage.completion_tokens / gen_s, 1),
+    }
 
 
-def in_process(path: Path, grader: LLMGrader, tasks: list[GradingTask], threads: int) -> list[float]:
+def in_process(
+    path: Path, grader: LLMGrader, tasks: list[GradingTask], threads: int
+) -> list[float]:
     """The same compact grade requests through Llama() in this process (no HTTP)."""
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(path), n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False)
+    llm = Llama(
+        model_path=str(path), n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False
+    )
     lat = []
     for t in tasks:
         messages, ids = grader._messages(t)
         t0 = time.perf_counter()
-        llm.create_chat_completion([{"role": r, "content": c} for r, c in messages], temperature=0, max_tokens=400,
-                                   response_format={"type": "json_object", "schema": compact_schema(ids)})
+        llm.create_chat_completion(
+            [{"role": r, "content": c} for r, c in messages],
+            temperature=0,
+            max_tokens=400,
+            response_format={"type": "json_object", "schema": compact_schema(ids)},
+        )
         lat.append((time.perf_counter() - t0) * 1000)
     del llm
     return lat
 
 
 def main() -> None:
-    if not (local_model.server_installed() and not local_model.missing_parts()):
-        sys.exit("the local model is not installed: pip install 'mockint[local]' (make setup installs it)")
+    if not (gguf.server_installed() and not gguf.missing_parts()):
+        sys.exit(
+            "the local model is not installed: pip install 'mockint[local]' (make setup installs it)"
+        )
     rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     rng = random.Random(0)
     by_q: dict[str, dict] = {}
@@ -89,15 +114,19 @@ def main() -> None:
         rt = Runtime(Config.load(home=home, llm="local", local_model="packaged"))
         rt.ensure_index()
         t0 = time.perf_counter()
-        path = local_model.assemble(Path(home) / "models")
+        path = gguf.assemble(Path(home) / "models")
         assemble_s = time.perf_counter() - t0
         chat = resolve_backend(rt.config)
         t0 = time.perf_counter()
         server = chat.server()
         start_s = time.perf_counter() - t0
-        grader = LLMGrader(chat, rt.offline_grader(), cache_dir=None, hybrid=True)
-        tasks = [GradingTask(rt.by_id[r["question_id"]].question, r["answer"], rt.by_id[r["question_id"]])
-                 for r in picked]
+        grader = llm_grader(chat, rt.offline_grader(), cache_dir=None, hybrid=True)
+        tasks = [
+            GradingTask(
+                rt.by_id[r["question_id"]].question, r["answer"], rt.by_id[r["question_id"]]
+            )
+            for r in picked
+        ]
         rt.offline_grader().grade_many(tasks)
         grader.grade(tasks[-1])  # first request: warm caches
         cold, warm, fallbacks = [], [], 0
@@ -117,36 +146,61 @@ def main() -> None:
         for t in tasks[:6]:
             kp = t.question.key_points[-1]
             t0 = time.perf_counter()
-            chat.complete([("system", prompts.render("system")),
-                           ("user", prompts.render("followup", question=t.question_text, answer=t.answer[:3000],
-                                                   key_point=kp.text, probe=kp.probe))])
+            chat.complete(
+                [
+                    ("system", prompts.render("system")),
+                    (
+                        "user",
+                        prompts.render(
+                            "followup",
+                            question=t.question_text,
+                            answer=t.answer[:3000],
+                            key_point=kp.text,
+                            probe=kp.probe,
+                        ),
+                    ),
+                ]
+            )
             followup.append((time.perf_counter() - t0) * 1000)
         speed = speeds(server.base_url)
         rss = vm_hwm_mb(server._proc.pid)
-        local_model.stop_all()
+        llama_server.stop_all()
         inproc = in_process(path, grader, tasks, chat.threads)
 
     def stats(xs):
-        return {"p50_ms": round(percentile(xs, 0.5)), "p95_ms": round(percentile(xs, 0.95)), "n": len(xs)}
+        return {
+            "p50_ms": round(percentile(xs, 0.5)),
+            "p95_ms": round(percentile(xs, 0.95)),
+            "n": len(xs),
+        }
 
-    result = {"model": local_model.MODEL_ALIAS, "threads": chat.threads, "n_ctx": chat.n_ctx,
-              "assemble_s": round(assemble_s, 1), "server_start_s": round(start_s, 1),
-              "grade_cold": stats(cold), "grade_warm": stats(warm), "followup": stats(followup),
-              "grade_in_process": stats(inproc), "llm_failed_fallback": fallbacks, **speed,
-              "server_peak_rss_mb": round(rss)}
-    md = f"""# Local LLM ({result['model']}, llama.cpp server, {result['threads']} threads)
+    result = {
+        "model": gguf.MODEL_ALIAS,
+        "threads": chat.threads,
+        "n_ctx": chat.n_ctx,
+        "assemble_s": round(assemble_s, 1),
+        "server_start_s": round(start_s, 1),
+        "grade_cold": stats(cold),
+        "grade_warm": stats(warm),
+        "followup": stats(followup),
+        "grade_in_process": stats(inproc),
+        "llm_failed_fallback": fallbacks,
+        **speed,
+        "server_peak_rss_mb": round(rss),
+    }
+    md = f"""# Local LLM ({result["model"]}, llama.cpp server, {result["threads"]} threads)
 
 | measure | value |
 |---|---|
-| model file ready (assemble + SHA-256 check, or stamp check) | {result['assemble_s']} s |
-| server cold start to first answer | {result['server_start_s']} s |
-| hybrid grade, cold prompt (batch), p50 / p95 | {result['grade_cold']['p50_ms'] / 1000:.1f} s / {result['grade_cold']['p95_ms'] / 1000:.1f} s |
-| hybrid grade, prefix read while typing (interview), p50 / p95 | {result['grade_warm']['p50_ms'] / 1000:.1f} s / {result['grade_warm']['p95_ms'] / 1000:.1f} s |
-| same compact grade request in-process (`Llama()`, cold), p50 | {result['grade_in_process']['p50_ms'] / 1000:.1f} s |
-| follow-up phrasing, p50 / p95 | {result['followup']['p50_ms'] / 1000:.1f} s / {result['followup']['p95_ms'] / 1000:.1f} s |
-| prompt reading | {result['prompt_read_tok_s']} tokens/s ({result['prompt_tokens']}-token prompt) |
-| decoding | {result['decode_tok_s']} tokens/s |
-| server peak RSS | {result['server_peak_rss_mb']} MB |
+| model file ready (assemble + SHA-256 check, or stamp check) | {result["assemble_s"]} s |
+| server cold start to first answer | {result["server_start_s"]} s |
+| hybrid grade, cold prompt (batch), p50 / p95 | {result["grade_cold"]["p50_ms"] / 1000:.1f} s / {result["grade_cold"]["p95_ms"] / 1000:.1f} s |
+| hybrid grade, prefix read while typing (interview), p50 / p95 | {result["grade_warm"]["p50_ms"] / 1000:.1f} s / {result["grade_warm"]["p95_ms"] / 1000:.1f} s |
+| same compact grade request in-process (`Llama()`, cold), p50 | {result["grade_in_process"]["p50_ms"] / 1000:.1f} s |
+| follow-up phrasing, p50 / p95 | {result["followup"]["p50_ms"] / 1000:.1f} s / {result["followup"]["p95_ms"] / 1000:.1f} s |
+| prompt reading | {result["prompt_read_tok_s"]} tokens/s ({result["prompt_tokens"]}-token prompt) |
+| decoding | {result["decode_tok_s"]} tokens/s |
+| server peak RSS | {result["server_peak_rss_mb"]} MB |
 | grades that fell back to offline | {fallbacks} of {len(cold) + len(warm)} |
 
 {len(tasks)} answers to different questions of `eval/datasets/interview-graded.jsonl` (seed 0).

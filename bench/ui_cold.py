@@ -19,12 +19,12 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write  # noqa: E402
-from ui_load import ANSWER, connect, free_port, server_rss_mb  # noqa: E402
+from _common import percentile, write
+from ui_load import ANSWER, connect, free_port, server_rss_mb
 
-from mockint import local_model  # noqa: E402
-from mockint.config import Config  # noqa: E402
-from mockint.runtime import Runtime  # noqa: E402
+from mockint.config import Config
+from mockint.llm import gguf
+from mockint.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 TURNS = int(os.environ.get("BENCH_UI_TURNS", "4"))
@@ -46,9 +46,22 @@ def tree_rss_mb(pid: int) -> int:
 def run(home: Path, llm: str) -> dict:
     port = free_port()
     env = dict(os.environ, MOCKINT_HOME=str(home), MOCKINT_LLM=llm, MOCKINT_LOCAL_MODEL="packaged")
-    cmd = [sys.executable, "-m", "mockint.cli", "ui", "--host", "127.0.0.1", "--port", str(port), "--grader", "auto"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mockint.cli",
+        "ui",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--grader",
+        "auto",
+    ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         while True:
@@ -79,9 +92,15 @@ def run(home: Path, llm: str) -> dict:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"llm": llm, "process_to_page_s": round(up_s, 1), "start_to_first_question_s": round(first_q_s, 1),
-            "turn_p50_ms": round(percentile(turns, 0.5)), "turn_p95_ms": round(percentile(turns, 0.95)),
-            "turns": len(turns), "server_peak_rss_mb": rss}
+    return {
+        "llm": llm,
+        "process_to_page_s": round(up_s, 1),
+        "start_to_first_question_s": round(first_q_s, 1),
+        "turn_p50_ms": round(percentile(turns, 0.5)),
+        "turn_p95_ms": round(percentile(turns, 0.95)),
+        "turns": len(turns),
+        "server_peak_rss_mb": rss,
+    }
 
 
 def main() -> None:
@@ -89,12 +108,14 @@ def main() -> None:
         home = Path(os.environ.get("MOCKINT_HOME") or tmp)
         Runtime(Config.load(home=home)).ensure_index()
         runs = [run(home, "none")]
-        if local_model.available("packaged"):
+        if gguf.available("packaged"):
             runs.append(run(home, "local"))
     rows = "\n".join(
         f"| {r['llm']} | {r['process_to_page_s']} s | {r['start_to_first_question_s']} s | "
         f"{r['turn_p50_ms'] / 1000:.1f} s / {r['turn_p95_ms'] / 1000:.1f} s ({r['turns']} turns) | "
-        f"{r['server_peak_rss_mb']} MB |" for r in runs)
+        f"{r['server_peak_rss_mb']} MB |"
+        for r in runs
+    )
     md = f"""# Web UI, one user (`mockint ui` process, gradio_client)
 
 | LLM | process start → page | Start → first question | answer turn p50 / p95 | server peak RSS (incl. children) |

@@ -25,15 +25,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peak_rss_mb, percentile, write  # noqa: E402
+from _common import peak_rss_mb, percentile, write
 
-import mockint.config  # noqa: E402,F401  (offline environment before gradio)
-from mockint.config import Config  # noqa: E402
-from mockint.embedding import HashEmbedder  # noqa: E402
-from mockint.runtime import Runtime  # noqa: E402
+import mockint.config  # noqa: F401  (offline environment before gradio)
+from mockint.config import Config
+from mockint.runtime import Runtime
+from mockint.search.embedding import HashEmbedder
 
-ANSWER = ("{marker} The main idea is to trade bias for variance: a penalty or constraint keeps the model simple, "
-          "and we check it on held-out data with cross-validation before trusting it.")
+ANSWER = (
+    "{marker} The main idea is to trade bias for variance: a penalty or constraint keeps the model simple, "
+    "and we check it on held-out data with cross-validation before trusting it."
+)
 
 
 def free_port() -> int:
@@ -55,13 +57,25 @@ def text_of(chat) -> str:
 def connect(url: str, downloads: Path):
     from gradio_client import Client
 
-    return Client(url, verbose=False, download_files=str(downloads), analytics_enabled=False,
-                  httpx_kwargs={"timeout": 300})
+    return Client(
+        url,
+        verbose=False,
+        download_files=str(downloads),
+        analytics_enabled=False,
+        httpx_kwargs={"timeout": 300},
+    )
 
 
 def run_session(c, i: int, questions: int, out: dict, barrier: threading.Barrier) -> None:
     marker = f"marker-{i:03d}-{time.time_ns() % 10**6:06d}"
-    rec = {"marker": marker, "turns": [], "errors": [], "start_s": None, "report_s": None, "sid": None}
+    rec = {
+        "marker": marker,
+        "turns": [],
+        "errors": [],
+        "start_s": None,
+        "report_s": None,
+        "sid": None,
+    }
     out[i] = rec
     try:
         barrier.wait(timeout=120)  # start together
@@ -82,7 +96,7 @@ def run_session(c, i: int, questions: int, out: dict, barrier: threading.Barrier
         rec["report_s"] = time.perf_counter() - t0
         report = next(f for f in files if f.endswith(".json"))
         rec["report"] = json.loads(Path(report).read_text(encoding="utf-8"))
-    except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+    except Exception as exc:
         rec["errors"].append(f"{type(exc).__name__}: {exc}")
 
 
@@ -97,7 +111,12 @@ def serve(home: Path, files: Path, port: int, fake: bool) -> None:
     index_s = time.perf_counter() - t0
     rt.offline_grader().grade_many([])  # load the calibration before the clock starts
     demo = build_app(rt, grader="offline", chat=None, files_dir=files)
-    print(json.dumps({"ready": True, "index_build_s": round(index_s, 2), "embedder": rt.embedder.name}), flush=True)
+    print(
+        json.dumps(
+            {"ready": True, "index_build_s": round(index_s, 2), "embedder": rt.embedder.name}
+        ),
+        flush=True,
+    )
     demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=port))
 
 
@@ -118,19 +137,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--questions", type=int, default=3)
-    ap.add_argument("--fake", action="store_true", help="hash embedder instead of the packaged MiniLM")
+    ap.add_argument(
+        "--fake", action="store_true", help="hash embedder instead of the packaged MiniLM"
+    )
     ap.add_argument("--serve", nargs=3, metavar=("HOME", "FILES", "PORT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         serve(Path(args.serve[0]), Path(args.serve[1]), int(args.serve[2]), args.fake)
         return
 
-    from mockint.ui.app import INTERVIEW_CONCURRENCY
+    from mockint.ui.wiring import INTERVIEW_CONCURRENCY
 
     work = Path(tempfile.mkdtemp(prefix="mockint-ui-load-"))
     port = free_port()
     cmd = [sys.executable, __file__, "--serve", str(work / "home"), str(work / "files"), str(port)]
-    server = subprocess.Popen(cmd + (["--fake"] if args.fake else []), stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        cmd + (["--fake"] if args.fake else []), stdout=subprocess.PIPE, text=True
+    )
     try:
         info = json.loads(server.stdout.readline() or "{}")
         if not info.get("ready"):
@@ -146,12 +169,16 @@ def main() -> None:
                     raise SystemExit("the server never answered")
                 time.sleep(0.2)
         t0 = time.perf_counter()
-        clients = [connect(url, work / "dl" / f"s{i}") for i in range(args.sessions)]  # one at a time, not timed
+        clients = [
+            connect(url, work / "dl" / f"s{i}") for i in range(args.sessions)
+        ]  # one at a time, not timed
         connect_s = time.perf_counter() - t0
         results: dict[int, dict] = {}
         barrier = threading.Barrier(args.sessions)
-        threads = [threading.Thread(target=run_session, args=(c, i, args.questions, results, barrier))
-                   for i, c in enumerate(clients)]
+        threads = [
+            threading.Thread(target=run_session, args=(c, i, args.questions, results, barrier))
+            for i, c in enumerate(clients)
+        ]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -184,35 +211,43 @@ def main() -> None:
     reports = [r["report_s"] for r in results.values() if r["report_s"] is not None]
     ms = lambda xs, q: round(percentile(xs, q) * 1000, 1)  # noqa: E731
     result = {
-        "sessions": args.sessions, "questions_per_session": args.questions,
-        "embedder": info["embedder"], "grader": "offline", "interview_concurrency_limit": INTERVIEW_CONCURRENCY,
-        "index_build_s": info["index_build_s"], "connect_all_clients_s": round(connect_s, 2), "wall_s": round(wall, 2),
-        "errors": len(errors), "error_samples": errors[:5], "leaks": leaks,
+        "sessions": args.sessions,
+        "questions_per_session": args.questions,
+        "embedder": info["embedder"],
+        "grader": "offline",
+        "interview_concurrency_limit": INTERVIEW_CONCURRENCY,
+        "index_build_s": info["index_build_s"],
+        "connect_all_clients_s": round(connect_s, 2),
+        "wall_s": round(wall, 2),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "leaks": leaks,
         "answer_turns": len(turns),
         "turn_latency_ms": {"p50": ms(turns, 0.5), "p95": ms(turns, 0.95), "max": ms(turns, 1.0)},
         "start_latency_ms": {"p50": ms(starts, 0.5), "p95": ms(starts, 0.95)},
         "report_latency_ms": {"p50": ms(reports, 0.5), "p95": ms(reports, 0.95)},
         "turns_per_s": round(len(turns) / wall, 2) if wall else None,
-        "server_peak_rss_mb": rss, "client_process_peak_rss_mb": round(peak_rss_mb()),
+        "server_peak_rss_mb": rss,
+        "client_process_peak_rss_mb": round(peak_rss_mb()),
     }
     t, s, r = result["turn_latency_ms"], result["start_latency_ms"], result["report_latency_ms"]
     md = f"""**web UI load** (`bench/ui_load.md`)
 
 {args.sessions} concurrent browser sessions simulated with gradio_client against the app on 127.0.0.1
-(server in its own process, offline grader, embedder `{info['embedder']}`, {INTERVIEW_CONCURRENCY} interview turns processed at
+(server in its own process, offline grader, embedder `{info["embedder"]}`, {INTERVIEW_CONCURRENCY} interview turns processed at
 once). Each session: start a {args.questions}-question practice interview, one hint, answer every question with
 text carrying its own marker, fetch the report; every transcript and report is checked for its own marker and
 for any other session's.
 
 | metric | value | target |
 |---|---|---|
-| errors | {result['errors']} | 0 |
+| errors | {result["errors"]} | 0 |
 | sessions leaking into another | {len(leaks)} | 0 |
 | answer turns | {len(turns)} | |
-| answer turn latency p50 / p95 / max | {t['p50']} / {t['p95']} / {t['max']} ms | |
-| start latency p50 / p95 | {s['p50']} / {s['p95']} ms | |
-| report latency p50 / p95 | {r['p50']} / {r['p95']} ms | |
-| wall time, throughput | {result['wall_s']} s, {result['turns_per_s']} answer turns/s | |
+| answer turn latency p50 / p95 / max | {t["p50"]} / {t["p95"]} / {t["max"]} ms | |
+| start latency p50 / p95 | {s["p50"]} / {s["p95"]} ms | |
+| report latency p50 / p95 | {r["p50"]} / {r["p95"]} ms | |
+| wall time, throughput | {result["wall_s"]} s, {result["turns_per_s"]} answer turns/s | |
 | server peak RSS | {rss} MB | |
 """
     write("ui_load", result, md)

@@ -11,15 +11,25 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
-for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MOCKINT_CORPUS", "MOCKINT_CHROMA_URL", "MOCKINT_LLM"):
+for var in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "MOCKINT_CORPUS",
+    "MOCKINT_CHROMA_URL",
+    "MOCKINT_LLM",
+):
     os.environ.pop(var, None)
-os.environ["MOCKINT_LOCAL_MODEL"] = "off"  # "auto" never starts the local model in tests; its own tests opt in
-os.environ["MOCKINT_JUDGE_MODEL"] = "overlap-fake"  # the lexical fake; real_runtime and the judge's own tests use the real one
+os.environ["MOCKINT_LOCAL_MODEL"] = (
+    "off"  # "auto" never starts the local model in tests; its own tests opt in
+)
+os.environ["MOCKINT_JUDGE_MODEL"] = (
+    "overlap-fake"  # the lexical fake; real_runtime and the judge's own tests use the real one
+)
 
 from mockint.config import Config  # noqa: E402
-from mockint.embedding import HashEmbedder, MiniLMEmbedder  # noqa: E402
 from mockint.judge.model import OverlapJudge  # noqa: E402
 from mockint.runtime import Runtime  # noqa: E402
+from mockint.search.embedding import HashEmbedder, MiniLMEmbedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -62,13 +72,15 @@ def free_port() -> int:
 
 def serve_ui(base: Path):
     """Launch the web app over the small UI test corpus on 127.0.0.1; returns (demo, url, runtime)."""
-    from mockint.ui.app import build_app, launch_kwargs
     from test_ui_handlers import make_runtime, write_ui_corpus
+
+    from mockint.ui.app import build_app, launch_kwargs
 
     rt = make_runtime(base / "home", write_ui_corpus(base / "ui.jsonl"))
     demo = build_app(rt, grader="offline", chat=None, files_dir=base / "files")
-    _, url, _ = demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=free_port(),
-                                            prevent_thread_lock=True))
+    _, url, _ = demo.launch(
+        **launch_kwargs(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True)
+    )
     return demo, url, rt
 
 

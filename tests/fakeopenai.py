@@ -21,7 +21,7 @@ class FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
                 fake.requests.append(body)
                 fake.headers.append(dict(self.headers))
@@ -33,13 +33,30 @@ class FakeOpenAI:
                 if "raw" in step:
                     data = step["raw"].encode()
                 elif status != 200:
-                    data = json.dumps({"error": {"message": f"fake {status}", "type": "fake"}}).encode()
+                    data = json.dumps(
+                        {"error": {"message": f"fake {status}", "type": "fake"}}
+                    ).encode()
                 else:
-                    data = json.dumps({
-                        "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": body["model"],
-                        "choices": [{"index": 0, "finish_reason": step.get("finish", "stop"),
-                                     "message": {"role": "assistant", "content": step["content"]}}],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}).encode()
+                    data = json.dumps(
+                        {
+                            "id": "chatcmpl-fake",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": body["model"],
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": step.get("finish", "stop"),
+                                    "message": {"role": "assistant", "content": step["content"]},
+                                }
+                            ],
+                            "usage": {
+                                "prompt_tokens": 10,
+                                "completion_tokens": 10,
+                                "total_tokens": 20,
+                            },
+                        }
+                    ).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 if "retry_after" in step:

@@ -4,11 +4,10 @@ import csv
 import json
 
 import pytest
+from fakeopenai import FakeOpenAI
 from typer.testing import CliRunner
 
-from mockint.cli import app
-
-from fakeopenai import FakeOpenAI
+from mockint.cli.app import app
 
 runner = CliRunner()
 QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
@@ -30,20 +29,35 @@ def write_csv(path, rows, header=("id", "question", "answer", "reference")):
 
 def test_offline_batch_with_error_rows_and_resume(tmp_path, fast_env):
     src = tmp_path / "answers.csv"
-    write_csv(src, [
-        ("a1", QID, "L1 adds absolute weights and gives sparsity; L2 adds squared weights.", ""),
-        ("a2", QTEXT, "L2 shrinks weights smoothly.", ""),
-        ("a3", "What is the capital of the moon?", "Cheese city.", ""),
-        ("a4", "Name a sorting algorithm", "Merge sort", "Merge sort, quicksort and heap sort are common."),
-        ("a5", QID, "", ""),
-        ("a6", QID, "x" * 30_000, ""),
-    ])
+    write_csv(
+        src,
+        [
+            (
+                "a1",
+                QID,
+                "L1 adds absolute weights and gives sparsity; L2 adds squared weights.",
+                "",
+            ),
+            ("a2", QTEXT, "L2 shrinks weights smoothly.", ""),
+            ("a3", "What is the capital of the moon?", "Cheese city.", ""),
+            (
+                "a4",
+                "Name a sorting algorithm",
+                "Merge sort",
+                "Merge sort, quicksort and heap sort are common.",
+            ),
+            ("a5", QID, "", ""),
+            ("a6", QID, "x" * 30_000, ""),
+        ],
+    )
     out = tmp_path / "graded.jsonl"
     res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
     assert res.exit_code == 2, res.output  # one error row (the 30k answer)
     rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert rows["a1"]["question_id"] == QID and 0 <= rows["a1"]["score"] <= 10
-    assert rows["a2"]["question_id"] == QID and rows["a2"]["match_similarity"] > 0.6  # free text matched
+    assert (
+        rows["a2"]["question_id"] == QID and rows["a2"]["match_similarity"] > 0.6
+    )  # free text matched
     assert rows["a3"]["verdict"] == "ungradable" and "reference_not_found" in rows["a3"]["flags"]
     assert rows["a4"]["question_id"] == "row-a4"  # graded against its own reference
     assert rows["a5"]["verdict"] == "no_answer"
@@ -56,8 +70,12 @@ def test_offline_batch_with_error_rows_and_resume(tmp_path, fast_env):
 
 def test_broken_lines_and_csv_output(tmp_path, fast_env):
     src = tmp_path / "answers.jsonl"
-    src.write_text(json.dumps({"question": QID, "answer": "L1 gives sparse weights."}) + "\n{broken\n"
-                   + json.dumps({"question": QID, "answer": "<script>alert(1)</script> L2 squares weights 😀"}) + "\n")
+    src.write_text(
+        json.dumps({"question": QID, "answer": "L1 gives sparse weights."})
+        + "\n{broken\n"
+        + json.dumps({"question": QID, "answer": "<script>alert(1)</script> L2 squares weights 😀"})
+        + "\n"
+    )
     out = tmp_path / "out.csv"
     res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
     assert res.exit_code == 2
@@ -80,19 +98,34 @@ def test_llm_grader_needs_a_backend(tmp_path, fast_env):
     assert res.exit_code != 0 and "OPENAI_API_KEY" in str(res.exception)
 
 
-def test_hybrid_batch_through_an_openai_compatible_server(tmp_path, fast_env, monkeypatch, fake_runtime):
+def test_hybrid_batch_through_an_openai_compatible_server(
+    tmp_path, fast_env, monkeypatch, fake_runtime
+):
     server = FakeOpenAI()
     try:
         q = fake_runtime.by_id[QID]
-        good = json.dumps({"key_points": [{"id": k.id, "status": "covered", "quote": "L1"} for k in q.key_points],
-                           "incorrect_claims": [], "feedback_good": "ok", "feedback_add": ""})
+        good = json.dumps(
+            {
+                "key_points": [
+                    {"id": k.id, "status": "covered", "quote": "L1"} for k in q.key_points
+                ],
+                "incorrect_claims": [],
+                "feedback_good": "ok",
+                "feedback_add": "",
+            }
+        )
         server.script = [{"content": good}, {"status": 500}, {"status": 500}, {"status": 500}]
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-never-shown-123")
         monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", "2")
         src = tmp_path / "a.csv"
-        write_csv(src, [("a1", QID, "L1 adds absolute weights; L2 squares them.", ""),
-                        ("a2", QID, "L1 is lasso and L2 is ridge.", "")])
+        write_csv(
+            src,
+            [
+                ("a1", QID, "L1 adds absolute weights; L2 squares them.", ""),
+                ("a2", QID, "L1 is lasso and L2 is ridge.", ""),
+            ],
+        )
         out = tmp_path / "g.jsonl"
         res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--concurrency", "1"])
         assert res.exit_code == 0, res.output
@@ -113,16 +146,44 @@ def test_eval_with_an_llm_grader_through_the_server(tmp_path, fast_env, monkeypa
 
     server = FakeOpenAI()
     try:
+
         def judge_all_missing(n):
-            return [{"content": json.dumps({"key_points": [{"id": f"kp{i}", "status": "missing", "quote": ""}
-                                                           for i in range(1, 9)]})}] * n
+            return [
+                {
+                    "content": json.dumps(
+                        {
+                            "key_points": [
+                                {"id": f"kp{i}", "status": "missing", "quote": ""}
+                                for i in range(1, 9)
+                            ]
+                        }
+                    )
+                }
+            ] * n
+
         server.script = judge_all_missing(3) + [{"status": 500}] * 30
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         out = tmp_path / "rep"
-        res = runner.invoke(app, ["eval", "--dataset", str(FIXTURES / "mockint-mini.jsonl"), "--grader", "llm",
-                                  "--limit", "4", "--no-probes", "--out", str(out), "--model", "judge-x",
-                                  "--protocol", "shipped"])
+        res = runner.invoke(
+            app,
+            [
+                "eval",
+                "--dataset",
+                str(FIXTURES / "mockint-mini.jsonl"),
+                "--grader",
+                "llm",
+                "--limit",
+                "4",
+                "--no-probes",
+                "--out",
+                str(out),
+                "--model",
+                "judge-x",
+                "--protocol",
+                "shipped",
+            ],
+        )
         assert res.exit_code == 0, res.output
         data = json.loads(next(out.glob("*.json")).read_text())
         assert data["grader"] == "llm judge-x" and data["metrics"]["n"] == 4

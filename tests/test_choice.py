@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_interview_engine import QID, write_mini_corpus
 
-from mockint import choice
-from mockint.choice import (
+from mockint.config import Config
+from mockint.interview import choice
+from mockint.interview.choice import (
     Candidate,
     Mastery,
     adapt_difficulty,
@@ -20,12 +21,11 @@ from mockint.choice import (
     target_difficulty,
     topic_weights,
 )
-from mockint.config import Config
-from mockint.embedding import HashEmbedder
+from mockint.interview.store import PastGrade
 from mockint.runtime import Runtime
-from mockint.store import PastGrade
+from mockint.search.embedding import HashEmbedder
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def day(n: float) -> datetime:
@@ -37,7 +37,17 @@ def past(qid, score, at, topics=("ml-fundamentals",), outcome="answered", sessio
 
 
 def test_quality_from_score():
-    assert [quality_from_score(s) for s in (0, 1.0, 3.0, 4.9, 5.0, 7.0, 8.9, 9.0, 10)] == [0, 1, 2, 2, 3, 4, 4, 5, 5]
+    assert [quality_from_score(s) for s in (0, 1.0, 3.0, 4.9, 5.0, 7.0, 8.9, 9.0, 10)] == [
+        0,
+        1,
+        2,
+        2,
+        3,
+        4,
+        4,
+        5,
+        5,
+    ]
 
 
 def test_sm2_intervals_grow_then_reset():
@@ -57,7 +67,12 @@ def test_sm2_intervals_grow_then_reset():
 
 
 def test_mastery_from_history_replays_in_time_order_and_skips_only_touch_last_seen():
-    hist = [past("a", 8, day(1)), past("a", 8, day(0)), past("b", 2, day(0)), past("c", 0, day(3), outcome="skipped")]
+    hist = [
+        past("a", 8, day(1)),
+        past("a", 8, day(0)),
+        past("b", 2, day(0)),
+        past("c", 0, day(3), outcome="skipped"),
+    ]
     m = mastery_from_history(hist)
     assert (m["a"].interval_days, m["a"].due, m["a"].last_seen) == (6, day(7), day(1))
     assert (m["b"].interval_days, m["b"].due, m["b"].last_score) == (1, day(1), 2)
@@ -65,12 +80,24 @@ def test_mastery_from_history_replays_in_time_order_and_skips_only_touch_last_se
 
 
 def test_weak_topics_weigh_more():
-    hist = [past("a", 9, day(0), ("sql",)), past("b", 2, day(0), ("coding",)), past("c", 4, day(1), ("coding",)),
-            past("d", 0, day(1), ("sql",), outcome="skipped")]
+    hist = [
+        past("a", 9, day(0), ("sql",)),
+        past("b", 2, day(0), ("coding",)),
+        past("c", 4, day(1), ("coding",)),
+        past("d", 0, day(1), ("sql",), outcome="skipped"),
+    ]
     w = topic_weights(hist)
     assert w == {"sql": 1.1, "coding": 1.7}
-    cands = [Candidate("s1", ("sql",), 2, 0.9), Candidate("c1", ("coding",), 2, 0.6), Candidate("n1", ("nlp-llm",), 2, 0.8)]
-    assert rank_candidates(cands, asked=[], mastery={}, weights=w, target=2, now=day(2)) == ["c1", "s1", "n1"]
+    cands = [
+        Candidate("s1", ("sql",), 2, 0.9),
+        Candidate("c1", ("coding",), 2, 0.6),
+        Candidate("n1", ("nlp-llm",), 2, 0.8),
+    ]
+    assert rank_candidates(cands, asked=[], mastery={}, weights=w, target=2, now=day(2)) == [
+        "c1",
+        "s1",
+        "n1",
+    ]
 
 
 def test_difficulty_adapts_up_and_down():
@@ -85,35 +112,68 @@ def test_difficulty_adapts_up_and_down():
 
 
 def test_no_repeats_and_recently_seen_later():
-    cands = [Candidate(q, ("sql",), 2, rel) for q, rel in (("a", 0.9), ("b", 0.8), ("c", 0.7), ("d", 0.6))]
+    cands = [
+        Candidate(q, ("sql",), 2, rel)
+        for q, rel in (("a", 0.9), ("b", 0.8), ("c", 0.7), ("d", 0.6))
+    ]
     mastery = mastery_from_history([past("a", 9, day(-0.5)), past("c", 9, day(-30))])
     ranked = rank_candidates(cands, asked=["b"], mastery=mastery, weights={}, target=2, now=T0)
     assert "b" not in ranked
-    assert ranked == ["c", "d", "a"]  # a was seen 12 hours ago (not due): last; c long ago: by relevance
+    assert ranked == [
+        "c",
+        "d",
+        "a",
+    ]  # a was seen 12 hours ago (not due): last; c long ago: by relevance
 
 
 def test_review_mode_due_first_then_weakest():
-    hist = [past("due-old", 8, day(-20)), past("due-new", 8, day(-2)), past("weak", 3, day(0)), past("ok", 6, day(0))]
+    hist = [
+        past("due-old", 8, day(-20)),
+        past("due-new", 8, day(-2)),
+        past("weak", 3, day(0)),
+        past("ok", 6, day(0)),
+    ]
     mastery = mastery_from_history(hist)
-    cands = [Candidate(q, ("sql",), 2, r) for q, r in (("fresh", 1.0), ("ok", 0.5), ("weak", 0.5), ("due-new", 0.5),
-                                                        ("due-old", 0.5))]
+    cands = [
+        Candidate(q, ("sql",), 2, r)
+        for q, r in (("fresh", 1.0), ("ok", 0.5), ("weak", 0.5), ("due-new", 0.5), ("due-old", 0.5))
+    ]
     now = day(0.5)
-    assert mastery["due-old"].is_due(now) and mastery["due-new"].is_due(now) and not mastery["weak"].is_due(now)
-    ranked = rank_candidates(cands, asked=[], mastery=mastery, weights={}, target=None, now=now, review=True)
+    assert (
+        mastery["due-old"].is_due(now)
+        and mastery["due-new"].is_due(now)
+        and not mastery["weak"].is_due(now)
+    )
+    ranked = rank_candidates(
+        cands, asked=[], mastery=mastery, weights={}, target=None, now=now, review=True
+    )
     assert ranked == ["due-old", "due-new", "weak", "ok", "fresh"]
     normal = rank_candidates(cands, asked=[], mastery=mastery, weights={}, target=None, now=now)
-    assert normal[0] == "fresh" and set(normal[-2:]) == {"ok", "weak"}  # seen hours ago, not due: last
+    assert normal[0] == "fresh" and set(normal[-2:]) == {
+        "ok",
+        "weak",
+    }  # seen hours ago, not due: last
 
 
 def test_next_probe_order():
-    from mockint.corpus import KeyPoint, Question, ReferenceAnswer
+    from mockint.corpus.schema import KeyPoint, Question, ReferenceAnswer
 
-    q = Question(id="q", section="s", heading="h", question="q?", topics=["sql"], type="sql", difficulty=1,
-                 references=[ReferenceAnswer(heading="h", markdown="m")],
-                 key_points=[KeyPoint(id="kp1", text="one point", probe="p1"),
-                             KeyPoint(id="kp2", text="two point", weight="supporting", probe="p2"),
-                             KeyPoint(id="kp3", text="three point", probe="p3"),
-                             KeyPoint(id="kp4", text="four point", probe="p4")])
+    q = Question(
+        id="q",
+        section="s",
+        heading="h",
+        question="q?",
+        topics=["sql"],
+        type="sql",
+        difficulty=1,
+        references=[ReferenceAnswer(heading="h", markdown="m")],
+        key_points=[
+            KeyPoint(id="kp1", text="one point", probe="p1"),
+            KeyPoint(id="kp2", text="two point", weight="supporting", probe="p2"),
+            KeyPoint(id="kp3", text="three point", probe="p3"),
+            KeyPoint(id="kp4", text="four point", probe="p4"),
+        ],
+    )
     statuses = {"kp1": "covered", "kp2": "missing", "kp3": "partial", "kp4": "missing"}
     assert next_probe(q, statuses).id == "kp3"
     assert next_probe(q, statuses, later={"kp3"}).id == "kp4"
@@ -125,7 +185,10 @@ def test_next_probe_order():
 @pytest.fixture
 def rt(home, tmp_path, monkeypatch):
     monkeypatch.setenv("MOCKINT_EMBEDDING_MODEL", "hash-fake")
-    runtime = Runtime(Config.load(home=home, corpus=write_mini_corpus(tmp_path / "mini.jsonl")), embedder=HashEmbedder())
+    runtime = Runtime(
+        Config.load(home=home, corpus=write_mini_corpus(tmp_path / "mini.jsonl")),
+        embedder=HashEmbedder(),
+    )
     runtime.ensure_index()
     return runtime
 
@@ -146,12 +209,17 @@ def test_pick_next_retrieves_the_focus_filters_and_never_repeats(rt):
         picks.append(nxt)
     assert picks and all(topic in rt.by_id[p].topics for p in picks)
     assert len(picks) == sum(topic in x.topics for x in rt.questions)
-    fixed = choice.pick_next(rt, focus="neural network training", difficulty=3, strict_difficulty=True, now=T0)
+    fixed = choice.pick_next(
+        rt, focus="neural network training", difficulty=3, strict_difficulty=True, now=T0
+    )
     assert rt.by_id[fixed].difficulty == 3
 
 
 def test_pick_next_review_brings_back_due_questions(rt):
     other = next(x.id for x in rt.questions if x.id != QID)
     hist = [past(other, 2.0, day(-3), tuple(rt.by_id[other].topics))]
-    assert choice.pick_next(rt, focus=rt.by_id[QID].question, history=hist, review=True, now=T0) == other
+    assert (
+        choice.pick_next(rt, focus=rt.by_id[QID].question, history=hist, review=True, now=T0)
+        == other
+    )
     assert choice.pick_next(rt, focus=rt.by_id[QID].question, history=hist, now=T0) == QID

@@ -3,12 +3,11 @@
 import json
 
 import pytest
+from conftest import FIXTURES, REPO
 from typer.testing import CliRunner
 
-from mockint.cli import app
+from mockint.cli.app import app
 from mockint.config import settings_table
-
-from conftest import FIXTURES, REPO
 
 runner = CliRunner()
 
@@ -16,7 +15,18 @@ runner = CliRunner()
 def test_help_lists_the_commands():
     res = runner.invoke(app, ["--help"])
     assert res.exit_code == 0
-    for cmd in ("corpus", "index", "search", "grade", "eval", "calibrate", "config", "interview", "history", "ui"):
+    for cmd in (
+        "corpus",
+        "index",
+        "search",
+        "grade",
+        "eval",
+        "calibrate",
+        "config",
+        "interview",
+        "history",
+        "ui",
+    ):
         assert cmd in res.output
 
 
@@ -31,8 +41,10 @@ def test_config_resolves_and_table_is_in_readme(home, monkeypatch, tmp_path):
 
 def test_corpus_import_cli(tmp_path, home):
     f = tmp_path / "mine.csv"
-    f.write_text("question,answer\nWhat is a heap?,A heap is a tree where each parent is ordered before its "
-                 "children. It gives O(log n) insert and pop. It backs priority queues.\n")
+    f.write_text(
+        "question,answer\nWhat is a heap?,A heap is a tree where each parent is ordered before its "
+        "children. It gives O(log n) insert and pop. It backs priority queues.\n"
+    )
     res = runner.invoke(app, ["corpus", "import", str(f), "-o", str(tmp_path / "out.jsonl")])
     assert res.exit_code == 0, res.output
     rec = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
@@ -40,12 +52,20 @@ def test_corpus_import_cli(tmp_path, home):
 
 
 def test_errors_are_one_clear_line(tmp_path, home):
-    import subprocess, sys
+    import subprocess
+    import sys
 
-    res = subprocess.run([sys.executable, "-m", "mockint.cli", "corpus", "import", str(tmp_path / "nope.csv")],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "mockint.cli", "corpus", "import", str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 1
-    assert "file not found" in res.stderr and "nope.csv" in res.stderr and "Traceback" not in res.stderr
+    assert (
+        "file not found" in res.stderr
+        and "nope.csv" in res.stderr
+        and "Traceback" not in res.stderr
+    )
 
 
 @pytest.mark.slow
@@ -54,19 +74,44 @@ def test_index_and_search_json(home):
     assert res.exit_code == 0 and "added" in res.output
     res = runner.invoke(app, ["index"])
     assert "0 added, 0 re-embedded" in res.output
-    res = runner.invoke(app, ["search", "memory needed to load a seven billion parameter model", "--k", "3", "--json"])
+    res = runner.invoke(
+        app,
+        ["search", "memory needed to load a seven billion parameter model", "--k", "3", "--json"],
+    )
     assert res.exit_code == 0
     rows = json.loads(res.output)
-    assert rows[0]["id"] == "how-much-vram-is-required-to-load-a-7b-llm" and 0 < rows[0]["similarity"] <= 1
+    assert (
+        rows[0]["id"] == "how-much-vram-is-required-to-load-a-7b-llm"
+        and 0 < rows[0]["similarity"] <= 1
+    )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt,name,folds", [("mohler", "mohler-mini.jsonl", 3), ("mockint", "mockint-mini.jsonl", 0),
-                                           ("semeval", "semeval-mini.xml", 0)])
+@pytest.mark.parametrize(
+    "fmt,name,folds",
+    [
+        ("mohler", "mohler-mini.jsonl", 3),
+        ("mockint", "mockint-mini.jsonl", 0),
+        ("semeval", "semeval-mini.xml", 0),
+    ],
+)
 def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
     out = tmp_path / "reports"
-    res = runner.invoke(app, ["eval", "--dataset", str(FIXTURES / name), "--format", fmt, "--folds", str(folds),
-                              "--out", str(out), "--no-probes" if fmt == "semeval" else "--probes"])
+    res = runner.invoke(
+        app,
+        [
+            "eval",
+            "--dataset",
+            str(FIXTURES / name),
+            "--format",
+            fmt,
+            "--folds",
+            str(folds),
+            "--out",
+            str(out),
+            "--no-probes" if fmt == "semeval" else "--probes",
+        ],
+    )
     assert res.exit_code == 0, res.output
     stem = name.rsplit(".", 1)[0] + "--offline"
     data = json.loads((out / f"{stem}.json").read_text())
@@ -84,12 +129,16 @@ def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
         assert three["n"] >= 1 and three["share_le_2"] == 1.0  # copied keyword lists are capped
         assert ks["comma_separated"]["n"] == ks["n"] and echo["other_wordings"]["share_le_2"] == 1.0
         md = (out / f"{stem}.md").read_text()
-        assert "of three or more words" in md and "with commas" in md and "three other wordings" in md
+        assert (
+            "of three or more words" in md and "with commas" in md and "three other wordings" in md
+        )
         assert "Human-graded answers here that are one or two words" in md
     assert "Flags on the human-graded answers" in (out / f"{stem}.md").read_text()
     assert all(v["n"] >= 1 for v in data["metrics"]["flags"].values())
 
 
 def test_unknown_grader_is_refused(home):
-    res = runner.invoke(app, ["eval", "--dataset", str(FIXTURES / "mockint-mini.jsonl"), "--grader", "llm"])
+    res = runner.invoke(
+        app, ["eval", "--dataset", str(FIXTURES / "mockint-mini.jsonl"), "--grader", "llm"]
+    )
     assert res.exit_code != 0

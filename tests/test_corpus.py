@@ -3,11 +3,11 @@ import sys
 
 import pytest
 import yaml
-
-from mockint.corpus import (Curation, build_corpus, load_curation, load_questions, parse_source, slugify)
-from mockint.errors import CorpusError
-
 from conftest import REPO
+
+from mockint.corpus.build import Curation, build_corpus, load_curation, parse_source, slugify
+from mockint.corpus.schema import load_questions
+from mockint.errors import CorpusError
 
 QUESTIONS = REPO / "corpus" / "questions.jsonl"
 SOURCE = REPO / "corpus" / "source" / "interview-questions.md"
@@ -30,14 +30,22 @@ def test_corpus_size_and_rubrics(corpus):
 
 def test_rebuild_is_byte_identical(tmp_path):
     out = tmp_path / "q.jsonl"
-    subprocess.run([sys.executable, "-m", "mockint.cli", "corpus", "build", "-o", str(out)], check=True,
-                   capture_output=True, cwd=REPO)
+    subprocess.run(
+        [sys.executable, "-m", "mockint.cli", "corpus", "build", "-o", str(out)],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
     assert out.read_bytes() == QUESTIONS.read_bytes()
 
 
 # A dozen records checked exactly (id, section, question text, taxonomy, merges).
 SPOT = [
-    ("what-are-some-drawbacks-of-the-transformer", "Deep Learning", "What are some drawbacks of the Transformer?"),
+    (
+        "what-are-some-drawbacks-of-the-transformer",
+        "Deep Learning",
+        "What are some drawbacks of the Transformer?",
+    ),
     ("what-is-active-learning", "Deep Learning", "What is active learning?"),
     ("dimensionality-reduction-techniques", "Deep Learning", None),
     ("small-file-and-big-file-problem-in-big-data", "Deep Learning", None),
@@ -48,7 +56,11 @@ SPOT = [
     ("what-is-weight-tying-in-language-model", "NLP", "What is weight tying in language models?"),
     ("what-is-dummy-variable-trap-in-ml", "Machine Learning", None),
     ("what-is-redis", "Misc", "What is Redis?"),
-    ("how-do-you-swap-two-numbers-without-a-temporary-variable", "Misc", "How do you swap two numbers without a temporary variable?"),
+    (
+        "how-do-you-swap-two-numbers-without-a-temporary-variable",
+        "Misc",
+        "How do you swap two numbers without a temporary variable?",
+    ),
 ]
 
 
@@ -70,13 +82,18 @@ def test_headings_that_are_not_questions_are_rewritten(corpus):
 
 def test_duplicates_are_merged_with_all_references(corpus):
     entropy = corpus["what-is-entropy-in-information-theory"]
-    assert set(entropy.merged_ids) == {"what-is-entropy-in-information-theory-2", "what-is-entropy-information-theory"}
+    assert set(entropy.merged_ids) == {
+        "what-is-entropy-in-information-theory-2",
+        "what-is-entropy-information-theory",
+    }
     assert len(entropy.references) == 3
     assert "active-learning" in corpus["what-is-active-learning"].merged_ids
     assert "what-is-the-difference-between-l1-and-l2-regularization-in" not in corpus
-    for merged in ("what-is-the-difference-between-standardization-and-normalization-2",
-                   "what-is-the-difference-between-an-autoencoder-and-a-variational",
-                   "what-are-generative-and-discriminative-models"):
+    for merged in (
+        "what-is-the-difference-between-standardization-and-normalization-2",
+        "what-is-the-difference-between-an-autoencoder-and-a-variational",
+        "what-are-generative-and-discriminative-models",
+    ):
         assert merged not in corpus
 
 
@@ -114,11 +131,14 @@ def test_parse_source_drops_toc_references_and_script():
     assert all("var headings" not in e.markdown for e in entries)
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("# Title\n\nno sections at all", "no questions found"),
-    ("## Deep Learning\n\n### An empty one\n\n### Next?\n\nanswer", "has no answer text"),
-    ("## Recipes\n\n### Pancakes?\n\nflour", "no questions found"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("# Title\n\nno sections at all", "no questions found"),
+        ("## Deep Learning\n\n### An empty one\n\n### Next?\n\nanswer", "has no answer text"),
+        ("## Recipes\n\n### Pancakes?\n\nflour", "no questions found"),
+    ],
+)
 def test_parser_rejects_malformed_input(text, needle):
     with pytest.raises(CorpusError, match=needle) as exc:
         parse_source(text, origin="page.md")
@@ -129,8 +149,13 @@ def test_build_names_missing_and_bad_curation(tmp_path):
     entries = parse_source("## NLP\n\n### What is X?\n\nX is a thing.\n")
     with pytest.raises(CorpusError, match="no curation record"):
         build_corpus(entries, {})
-    bad = Curation(id="what-is-x", topics=["cooking"], type="concept", difficulty=1,
-                   key_points=[{"text": "X is a thing", "probe": "What is it?"}] * 3)
+    bad = Curation(
+        id="what-is-x",
+        topics=["cooking"],
+        type="concept",
+        difficulty=1,
+        key_points=[{"text": "X is a thing", "probe": "What is it?"}] * 3,
+    )
     with pytest.raises(CorpusError, match="topics"):
         build_corpus(entries, {"what-is-x": bad})
     (tmp_path / "a.yaml").write_text("- id: x\n  difficulty: 9\n")

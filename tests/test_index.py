@@ -1,12 +1,10 @@
-
 import pytest
-
-from mockint.corpus import load_questions
-from mockint.index import CorpusIndex, chunk_reference
-from mockint.embedding import HashEmbedder
-from mockint.errors import IndexError_
-
 from conftest import REPO
+
+from mockint.corpus.schema import load_questions
+from mockint.errors import IndexError_
+from mockint.search.embedding import HashEmbedder
+from mockint.search.index import CorpusIndex, chunk_reference
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +18,9 @@ def test_build_is_incremental(tmp_path, small_corpus):
     assert first.added > 12 and first.unchanged == 0
     again = CorpusIndex(HashEmbedder(), tmp_path / "chroma", model="hash-fake").build(small_corpus)
     assert again.added == again.updated == 0 and again.unchanged == first.added
-    changed = [small_corpus[0].model_copy(update={"question": "A new wording of the first question?"})]
+    changed = [
+        small_corpus[0].model_copy(update={"question": "A new wording of the first question?"})
+    ]
     third = idx.build(changed + small_corpus[1:])
     assert third.updated == 1 and third.added == 0
     fewer = idx.build(small_corpus[:6])
@@ -62,7 +62,9 @@ def test_chunking_keeps_text_and_limits_size():
 
 @pytest.mark.slow
 def test_real_model_and_real_chroma(real_runtime):
-    hits = real_runtime.index.search("GAN generator collapses to a few modes and produces the same samples", k=3)
+    hits = real_runtime.index.search(
+        "GAN generator collapses to a few modes and produces the same samples", k=3
+    )
     assert "what-is-mode-collapse-in-gans" in [h.qid for h in hits]
     hits = real_runtime.index.search("SQL clause order of evaluation", k=3, topics=["sql"])
     assert hits[0].qid == "order-of-execution-of-an-sql-query-in-detail"

@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import run_in_threads, REPO
+from conftest import REPO, run_in_threads
 
 from mockint.config import Config
-from mockint.embedding import HashEmbedder
 from mockint.errors import LLMError, SessionError
-from mockint.grading import Grade, KeyPointResult
-from mockint.interviewer import Interview, Setup, classify, leaks
-from mockint.llm import ScriptedModel
+from mockint.grading.schema import Grade, KeyPointResult
+from mockint.interview.engine import Interview, Setup, classify
+from mockint.interview.moves import leaks
+from mockint.interview.report import export, merge_grades, scope_text
+from mockint.interview.store import MIGRATIONS, Store
+from mockint.llm.client import ScriptedModel
 from mockint.runtime import Runtime
-from mockint.session_report import export, merge_grades, scope_text
-from mockint.store import MIGRATIONS, Store
+from mockint.search.embedding import HashEmbedder
 
 QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
 
 
 def write_mini_corpus(path):
     """14 real questions: 3 of difficulty 3, 4 of difficulty 1, 6 of difficulty 2, plus L1/L2."""
-    recs = [json.loads(line) for line in (REPO / "corpus" / "questions.jsonl").read_text().splitlines() if line]
-    pick = ([r for r in recs if r["difficulty"] == 3][:3] + [r for r in recs if r["difficulty"] == 1][:4]
-            + [r for r in recs if r["difficulty"] == 2][:6])
+    recs = [
+        json.loads(line)
+        for line in (REPO / "corpus" / "questions.jsonl").read_text().splitlines()
+        if line
+    ]
+    pick = (
+        [r for r in recs if r["difficulty"] == 3][:3]
+        + [r for r in recs if r["difficulty"] == 1][:4]
+        + [r for r in recs if r["difficulty"] == 2][:6]
+    )
     if QID not in {r["id"] for r in pick}:
         pick.append(next(r for r in recs if r["id"] == QID))
     path.write_text("".join(json.dumps(r) + "\n" for r in pick), encoding="utf-8")
@@ -48,7 +56,7 @@ def rt(mini_env):
 
 
 class Clock:
-    def __init__(self, start=datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)):
+    def __init__(self, start=datetime(2026, 3, 1, 9, 0, tzinfo=UTC)):
         self.now = start
 
     def __call__(self):
@@ -60,7 +68,9 @@ class Clock:
 
 def start(rt, clock=None, chat=None, **setup):
     setup = {"focus": rt.by_id[QID].question, "questions": 2, **setup}
-    return Interview.start(rt, Setup(**setup), grader=rt.offline_grader(), chat=chat, clock=clock or Clock())
+    return Interview.start(
+        rt, Setup(**setup), grader=rt.offline_grader(), chat=chat, clock=clock or Clock()
+    )
 
 
 def essentials(q):
@@ -70,13 +80,25 @@ def essentials(q):
 # ------------------------------------------------------------------ pure parts
 
 
-@pytest.mark.parametrize("text,intent", [
-    ("Can I get a hint?", "hint"), ("hint please", "hint"), ("skip", "skip"), ("next question", "skip"),
-    ("I don't know", "idk"), ("no idea", "idk"), ("repeat the question", "repeat"),
-    ("can you clarify what you mean by loss?", "clarify"), ("what do you mean by regularization?", "clarify"),
-    ("end", "end"), ("quit", "end"), ("L1 adds absolute weights.", "answer"),
-    ("We skip the next layer with a residual connection.", "answer"), ("I don't know\nbut maybe L1", "answer"),
-])
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("Can I get a hint?", "hint"),
+        ("hint please", "hint"),
+        ("skip", "skip"),
+        ("next question", "skip"),
+        ("I don't know", "idk"),
+        ("no idea", "idk"),
+        ("repeat the question", "repeat"),
+        ("can you clarify what you mean by loss?", "clarify"),
+        ("what do you mean by regularization?", "clarify"),
+        ("end", "end"),
+        ("quit", "end"),
+        ("L1 adds absolute weights.", "answer"),
+        ("We skip the next layer with a residual connection.", "answer"),
+        ("I don't know\nbut maybe L1", "answer"),
+    ],
+)
 def test_classify(text, intent):
     assert classify(text) == intent
 
@@ -93,9 +115,21 @@ def test_leak_check_and_scope_text(rt):
 
 def test_merge_grades_only_raises_and_caps():
     def g(score, statuses):
-        return Grade(score=score, verdict="weak", grader="offline", key_points=[
-            KeyPointResult(id=f"kp{i}", text=f"point {i}", weight="essential", status=s, evidence="e" if s != "missing" else "")
-            for i, s in enumerate(statuses, 1)])
+        return Grade(
+            score=score,
+            verdict="weak",
+            grader="offline",
+            key_points=[
+                KeyPointResult(
+                    id=f"kp{i}",
+                    text=f"point {i}",
+                    weight="essential",
+                    status=s,
+                    evidence="e" if s != "missing" else "",
+                )
+                for i, s in enumerate(statuses, 1)
+            ],
+        )
 
     def rescore(points):
         return 10.0 * sum(k.status == "covered" for k in points) / len(points)
@@ -106,7 +140,9 @@ def test_merge_grades_only_raises_and_caps():
     assert [k.status for k in merged.key_points] == ["covered", "covered", "partial"]
     assert merged.score == 6.7 and merged.verdict == "adequate"
     assert merge_grades(first, follow, 2, lambda p: 9.0).score == 7.0  # hint cap
-    assert merge_grades(g(9.0, ["covered"] * 3), g(0, ["missing"] * 3), 0, rescore).score == 9.0  # never lowered
+    assert (
+        merge_grades(g(9.0, ["covered"] * 3), g(0, ["missing"] * 3), 0, rescore).score == 9.0
+    )  # never lowered
 
 
 # ------------------------------------------------------------------ store
@@ -138,10 +174,22 @@ def test_concurrent_writes(tmp_path):
             for _ in range(3):
                 sid = store.create_session({"n": n}, mode="practice", grader="offline")
                 for pos in range(1, 4):
-                    tid = store.add_turn(sid, position=pos, kind="question", question_id=f"q{pos}", prompt="?",
-                                         topics=["sql"], asked_at=datetime.now(timezone.utc))
-                    store.record_answer(tid, f"answer {n}-{pos}", outcome="answered",
-                                        answered_at=datetime.now(timezone.utc), seconds=1.0)
+                    tid = store.add_turn(
+                        sid,
+                        position=pos,
+                        kind="question",
+                        question_id=f"q{pos}",
+                        prompt="?",
+                        topics=["sql"],
+                        asked_at=datetime.now(UTC),
+                    )
+                    store.record_answer(
+                        tid,
+                        f"answer {n}-{pos}",
+                        outcome="answered",
+                        answered_at=datetime.now(UTC),
+                        seconds=1.0,
+                    )
                     store.save_grade(sid, tid, f"q{pos}", "final", grade)
                 ids.append(sid)
         except Exception as exc:  # collected and asserted below
@@ -167,11 +215,15 @@ def test_practice_flow_hint_followup_merge(rt):
     assert hint.intent == "hint" and hint.messages[0].startswith("Hint: ")
     clock.tick(42)
     r = iv.respond("L1 uses absolute values.")
-    assert r.prompt.kind == "followup" and not r.feedback  # feedback waits until the question is done
+    assert (
+        r.prompt.kind == "followup" and not r.feedback
+    )  # feedback waits until the question is done
     fu = iv.record.turns[-1]
     q = rt.by_id[QID]
     hinted = iv.record.turns[0].actions[0]["key_point"]
-    assert fu.key_point_id != hinted and fu.prompt == next(k.probe for k in q.key_points if k.id == fu.key_point_id)
+    assert fu.key_point_id != hinted and fu.prompt == next(
+        k.probe for k in q.key_points if k.id == fu.key_point_id
+    )
     first = iv.record.final_grades[iv.record.turns[0].id]
     r = iv.respond(essentials(q))
     assert r.feedback and r.feedback[0].question_id == QID and r.prompt.position == 2
@@ -179,10 +231,14 @@ def test_practice_flow_hint_followup_merge(rt):
     main, follow = rec.turns[0], rec.turns[1]
     assert main.seconds == 42.0 and main.answer == "L1 uses absolute values."
     graded_ids = {k.id for k in rec.answer_grades[follow.id].key_points}
-    assert graded_ids == {k.id for k in first.key_points if k.status != "covered"}  # remaining points only
+    assert graded_ids == {
+        k.id for k in first.key_points if k.status != "covered"
+    }  # remaining points only
     final = rec.final_grades[main.id]
     assert first.score <= final.score <= 8.5  # one hint caps at 8.5
-    assert sum(k.status == "covered" for k in final.key_points) > sum(k.status == "covered" for k in first.key_points)
+    assert sum(k.status == "covered" for k in final.key_points) > sum(
+        k.status == "covered" for k in first.key_points
+    )
 
 
 def test_skip_idk_exam_mode_and_report(rt, tmp_path):
@@ -198,25 +254,35 @@ def test_skip_idk_exam_mode_and_report(rt, tmp_path):
     assert outcomes == ["skipped", "idk", "ended"]
     assert report["summary"]["answered"] == 1 and report["summary"]["mean_score"] == 0.0
     assert report["questions"][1]["model_answer"] and report["questions"][1]["missed"]
-    assert {s["question_id"] for s in report["study"]} == {q["question_id"] for q in report["questions"]}
+    assert {s["question_id"] for s in report["study"]} == {
+        q["question_id"] for q in report["questions"]
+    }
     md, js = export(report, tmp_path / "out", name="../../escape me")
-    assert md.parent == tmp_path / "out" and md.name == "escape_me.md" and json.loads(js.read_text())
+    assert (
+        md.parent == tmp_path / "out" and md.name == "escape_me.md" and json.loads(js.read_text())
+    )
     with pytest.raises(SessionError, match="already finished"):
         Interview.resume(iv.session_id, rt, grader=rt.offline_grader())
 
 
 def test_answer_is_stored_before_grading_and_graded_on_resume(rt):
-    class Broken:
+    from mockint.grading.schema import Grader
+
+    class Broken(Grader):
         name = "offline"
 
         def grade(self, task):
             raise RuntimeError("grader crashed")
 
-    iv = Interview.start(rt, Setup(focus=rt.by_id[QID].question, questions=1), grader=Broken(), clock=Clock())
+    iv = Interview.start(
+        rt, Setup(focus=rt.by_id[QID].question, questions=1), grader=Broken(), clock=Clock()
+    )
     with pytest.raises(RuntimeError):
         iv.respond("L1 gives sparse weights; L2 shrinks them.")
     rec = iv.store.load(iv.session_id)
-    assert rec.turns[0].answer == "L1 gives sparse weights; L2 shrinks them." and not rec.answer_grades
+    assert (
+        rec.turns[0].answer == "L1 gives sparse weights; L2 shrinks them." and not rec.answer_grades
+    )
     again = Interview.resume(iv.session_id, rt, grader=rt.offline_grader(), clock=Clock())
     rec = again.store.load(iv.session_id)
     assert rec.turns[0].id in rec.answer_grades and rec.turns[0].id in rec.final_grades
@@ -242,8 +308,14 @@ def test_llm_followup_clarify_and_fallbacks(rt):
         user = messages[-1][1]
         return user.split("do not use its key terms):")[1].strip().splitlines()[0]
 
-    chat = ScriptedModel([secret_of, "What does each penalty do to the individual weights during training?",
-                          LLMError("down"), "It asks how the two penalties behave differently."])
+    chat = ScriptedModel(
+        [
+            secret_of,
+            "What does each penalty do to the individual weights during training?",
+            LLMError("down"),
+            "It asks how the two penalties behave differently.",
+        ]
+    )
     iv = start(rt, chat=chat, max_followups=3, questions=1)
     iv.respond("L1 uses absolute values.")
     first = iv.record.turns[-1]

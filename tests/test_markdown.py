@@ -1,4 +1,4 @@
-from mockint.markdown import clean_markdown, plain_text
+from mockint.corpus.markdown import clean_markdown, plain_text
 
 
 def test_latex_inline_and_display_become_dollars():

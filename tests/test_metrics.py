@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from mockint import metrics
+from mockint.evaluation import metrics
 
 
 def test_hand_computed_values():

@@ -19,21 +19,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import free_port
 from fakeopenai import FakeOpenAI
 from test_interview_engine import QID
 from test_ui_handlers import write_ui_corpus
+from typer.testing import CliRunner
 
-from mockint.cli import app
+from mockint.cli.app import app
 from mockint.config import Config
-from mockint.embedding import HashEmbedder
-from mockint.interviewer import Interview, Setup
-from mockint.llm import resolve_backend
+from mockint.interview.engine import Interview, Setup
+from mockint.interview.report import export
+from mockint.interview.store import Store
+from mockint.llm.backend import resolve_backend
 from mockint.runtime import Runtime
-from mockint.session_report import export
-from mockint.store import Store
+from mockint.search.embedding import HashEmbedder
 
 CANARY = "sk-mockint-canary-7f3a"
 ANSWER_1 = "L1 adds the absolute values of the weights and drives some of them to exactly zero."
@@ -44,22 +43,49 @@ ANSWER_1 = "L1 adds the absolute values of the weights and drives some of them t
 
 def ui_env(corpus: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOCKINT_"))}
-    return {**env, "MOCKINT_EMBEDDING_MODEL": "hash-fake", "MOCKINT_CORPUS": str(corpus), "HF_HUB_OFFLINE": "1",
-            "GRADIO_ANALYTICS_ENABLED": "False", "MOCKINT_LOCAL_MODEL": "off", "MOCKINT_LLM": "none",
-            "ANONYMIZED_TELEMETRY": "False", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    return {
+        **env,
+        "MOCKINT_EMBEDDING_MODEL": "hash-fake",
+        "MOCKINT_CORPUS": str(corpus),
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "MOCKINT_LOCAL_MODEL": "off",
+        "MOCKINT_LLM": "none",
+        "ANONYMIZED_TELEMETRY": "False",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
 
 
 def start_server(home: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, str]:
     """``mockint ui`` as a real process on a free 127.0.0.1 port; returns (process, url) once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen([sys.executable, "-m", "mockint.cli", "ui", "--host", "127.0.0.1", "--port", str(port),
-                             "--home", str(home), "--grader", "offline"],
-                            env=ui_env(corpus), stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockint.cli",
+            "ui",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--home",
+            str(home),
+            "--grader",
+            "offline",
+        ],
+        env=ui_env(corpus),
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"mockint ui exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+            raise AssertionError(
+                f"mockint ui exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
@@ -67,7 +93,9 @@ def start_server(home: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen,
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise AssertionError(f"mockint ui did not answer within 120 s:\n{log.read_text(errors='replace')}")
+    raise AssertionError(
+        f"mockint ui did not answer within 120 s:\n{log.read_text(errors='replace')}"
+    )
 
 
 def kill(proc: subprocess.Popen | None) -> None:
@@ -80,7 +108,11 @@ def said(chat) -> str:
     parts = []
     for m in chat:
         content = m["content"]
-        parts.append("".join(p.get("text", "") for p in content) if isinstance(content, list) else str(content))
+        parts.append(
+            "".join(p.get("text", "") for p in content)
+            if isinstance(content, list)
+            else str(content)
+        )
     return html.unescape("\n".join(parts))
 
 
@@ -88,13 +120,23 @@ def said(chat) -> str:
 @pytest.mark.timeout(300)
 def test_ui_server_killed_mid_interview_resumes(tmp_path):
     gradio_client = pytest.importorskip("gradio_client")
-    home, corpus, log = tmp_path / "home", write_ui_corpus(tmp_path / "ui.jsonl"), tmp_path / "server.log"
-    focus = next(json.loads(line)["question"] for line in corpus.read_text().splitlines() if QID in line)
+    home, corpus, log = (
+        tmp_path / "home",
+        write_ui_corpus(tmp_path / "ui.jsonl"),
+        tmp_path / "server.log",
+    )
+    focus = next(
+        json.loads(line)["question"] for line in corpus.read_text().splitlines() if QID in line
+    )
     proc = None
     try:
         proc, url = start_server(home, corpus, log)
-        c = gradio_client.Client(url, verbose=False, download_files=str(tmp_path / "dl1"), analytics_enabled=False)
-        chat, *_ = c.predict([], ["comparison", "concept"], "any", 2, 0, focus, "practice", api_name="/start")
+        c = gradio_client.Client(
+            url, verbose=False, download_files=str(tmp_path / "dl1"), analytics_enabled=False
+        )
+        chat, *_ = c.predict(
+            [], ["comparison", "concept"], "any", 2, 0, focus, "practice", api_name="/start"
+        )
         assert "Question 1/2" in said(chat)
         chat, *_, status = c.predict(ANSWER_1, "", api_name="/submit")
         assert "question 2 of 2" in status and "Question 2/2" in said(chat)
@@ -105,22 +147,40 @@ def test_ui_server_killed_mid_interview_resumes(tmp_path):
         (session,) = store.sessions()
         rec = store.load(session.id)
         assert session.status != "finished"  # still resumable
-        assert [(t.position, t.answer, t.outcome) for t in rec.turns] == [(1, ANSWER_1, "answered"), (2, None, None)]
+        assert [(t.position, t.answer, t.outcome) for t in rec.turns] == [
+            (1, ANSWER_1, "answered"),
+            (2, None, None),
+        ]
         assert rec.turns[0].id in rec.final_grades  # the answer was graded before the kill
 
         proc, url = start_server(home, corpus, log)  # the same data dir, a new process
-        c = gradio_client.Client(url, verbose=False, download_files=str(tmp_path / "dl2"), analytics_enabled=False)
+        c = gradio_client.Client(
+            url, verbose=False, download_files=str(tmp_path / "dl2"), analytics_enabled=False
+        )
         sessions, _topics, resume_pick, _chart = c.predict(api_name="/history")
         rows = {r[0]: r for r in sessions["data"]}
-        assert rows[session.id][5] in ("active", "paused") and resume_pick["value"] == session.id  # offered first
+        assert (
+            rows[session.id][5] in ("active", "paused") and resume_pick["value"] == session.id
+        )  # offered first
         chat, *_, status = c.predict(session.id, api_name="/resume")
         text = said(chat)
-        assert ANSWER_1 in text and "(resumed)" in text and "Question 2/2" in text and "question 2 of 2" in status
-        chat, *_, status = c.predict("Pearson's r is the covariance divided by the product of the standard "
-                                     "deviations.", "", api_name="/submit")
+        assert (
+            ANSWER_1 in text
+            and "(resumed)" in text
+            and "Question 2/2" in text
+            and "question 2 of 2" in status
+        )
+        chat, *_, status = c.predict(
+            "Pearson's r is the covariance divided by the product of the standard deviations.",
+            "",
+            api_name="/submit",
+        )
         assert "finished" in status
         rec = Store(home / "history.db").load(session.id)
-        assert rec.session.status == "finished" and [t.outcome for t in rec.turns] == ["answered", "answered"]
+        assert rec.session.status == "finished" and [t.outcome for t in rec.turns] == [
+            "answered",
+            "answered",
+        ]
         assert rec.turns[0].answer == ANSWER_1 and len(rec.final_grades) == 2
         assert any(a["action"] == "resumed" for a in rec.turns[1].actions)
     finally:
@@ -131,9 +191,21 @@ def test_ui_server_killed_mid_interview_resumes(tmp_path):
 
 
 def judge_reply(q, covered: int) -> str:
-    return json.dumps({"key_points": [{"id": k.id, "status": "covered" if i < covered else "missing",
-                                       "quote": "L1" if i < covered else ""} for i, k in enumerate(q.key_points)],
-                       "incorrect_claims": [], "feedback_good": "ok", "feedback_add": ""})
+    return json.dumps(
+        {
+            "key_points": [
+                {
+                    "id": k.id,
+                    "status": "covered" if i < covered else "missing",
+                    "quote": "L1" if i < covered else "",
+                }
+                for i, k in enumerate(q.key_points)
+            ],
+            "incorrect_claims": [],
+            "feedback_good": "ok",
+            "feedback_add": "",
+        }
+    )
 
 
 def test_api_key_never_reaches_the_db_caches_reports_or_output(tmp_path, monkeypatch, caplog):
@@ -141,9 +213,14 @@ def test_api_key_never_reaches_the_db_caches_reports_or_output(tmp_path, monkeyp
     home, corpus = tmp_path / "home", write_ui_corpus(tmp_path / "ui.jsonl")
     server = FakeOpenAI()
     try:
-        for name, value in {"MOCKINT_EMBEDDING_MODEL": "hash-fake", "MOCKINT_CORPUS": str(corpus),
-                            "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": CANARY, "MOCKINT_LLM_TIMEOUT": "2",
-                            "MOCKINT_LLM_RETRIES": "1"}.items():
+        for name, value in {
+            "MOCKINT_EMBEDDING_MODEL": "hash-fake",
+            "MOCKINT_CORPUS": str(corpus),
+            "OPENAI_BASE_URL": server.url,
+            "OPENAI_API_KEY": CANARY,
+            "MOCKINT_LLM_TIMEOUT": "2",
+            "MOCKINT_LLM_RETRIES": "1",
+        }.items():
             monkeypatch.setenv(name, value)
         rt = Runtime(Config.load(home=home), embedder=HashEmbedder())
         rt.ensure_index()
@@ -152,22 +229,45 @@ def test_api_key_never_reaches_the_db_caches_reports_or_output(tmp_path, monkeyp
         # a batch graded by the LLM judge: one good reply, then 500s (retries, then the offline fallback)
         server.script = [{"content": judge_reply(q, len(q.key_points))}] + [{"status": 500}] * 6
         src, out = tmp_path / "answers.csv", tmp_path / "out" / "graded.jsonl"
-        src.write_text(f"id,question,answer\na1,{QID},{ANSWER_1}\na2,{QID},L1 is lasso and L2 is ridge.\n",
-                       encoding="utf-8")
-        res = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--grader", "llm", "--concurrency", "1",
-                                       "--home", str(home)])
+        src.write_text(
+            f"id,question,answer\na1,{QID},{ANSWER_1}\na2,{QID},L1 is lasso and L2 is ridge.\n",
+            encoding="utf-8",
+        )
+        res = CliRunner().invoke(
+            app,
+            [
+                "grade",
+                str(src),
+                "-o",
+                str(out),
+                "--grader",
+                "llm",
+                "--concurrency",
+                "1",
+                "--home",
+                str(home),
+            ],
+        )
         assert res.exit_code == 0, (res.exception, res.output)
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         assert rows[0]["grader"] == "llm" and "llm_failed_fallback" not in rows[0]["flags"]
         assert "llm_failed_fallback" in rows[1]["flags"]  # the fault path ran and was recorded
 
         # an interview with the LLM judge and the LLM interviewer on the same endpoint, a fault at the end
-        server.script = [{"content": judge_reply(q, 1)},
-                         {"content": "Which of the two penalties can set a weight to exactly zero?"}] + [{"status": 500}] * 6
-        iv = Interview.start(rt, Setup(focus=q.question, questions=1, max_followups=1), grader=rt.make_grader("hybrid"),
-                             chat=resolve_backend(rt.config))
+        server.script = [
+            {"content": judge_reply(q, 1)},
+            {"content": "Which of the two penalties can set a weight to exactly zero?"},
+        ] + [{"status": 500}] * 6
+        iv = Interview.start(
+            rt,
+            Setup(focus=q.question, questions=1, max_followups=1),
+            grader=rt.make_grader("hybrid"),
+            chat=resolve_backend(rt.config),
+        )
         assert iv.prompt.question_id == QID
-        iv.respond("L1 sums the absolute weights, and that is all I remember.")  # not cached by the batch
+        iv.respond(
+            "L1 sums the absolute weights, and that is all I remember."
+        )  # not cached by the batch
         assert iv.prompt is not None and iv.prompt.kind == "followup"
         iv.respond("L2 keeps every weight small but not zero.")
         assert iv.finished
@@ -182,7 +282,9 @@ def test_api_key_never_reaches_the_db_caches_reports_or_output(tmp_path, monkeyp
     auth = {h.get("authorization") or h.get("Authorization") for h in server.headers}
     assert auth == {f"Bearer {CANARY}"} and len(server.requests) >= 6  # the key was really in use
     files = [p for p in [*home.rglob("*"), *out.parent.rglob("*")] if p.is_file()]
-    assert any(p.suffix == ".db" for p in files) and any(p.parent.name == "llm" for p in files)  # db and cache
+    assert any(p.suffix == ".db" for p in files) and any(
+        p.parent.name == "llm" for p in files
+    )  # db and cache
     assert any(p.parent.name == "reports" for p in files)
     needle = CANARY.removeprefix("sk-").encode()
     leaked = [p for p in files if needle in p.read_bytes()]

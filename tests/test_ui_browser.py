@@ -10,16 +10,18 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from test_interview_engine import QID
 from conftest import serve_ui
+from test_interview_engine import QID
 from test_ui_handlers import XSS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 if not CHROMIUM.exists():
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium); Playwright browsers are never downloaded",
-                allow_module_level=True)
+    pytest.skip(
+        "no /usr/bin/chromium (apt-get install chromium); Playwright browsers are never downloaded",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -36,13 +38,18 @@ def page(url):
     blocked: list[str] = []
     dialogs: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         pg = browser.new_page(viewport={"width": 1280, "height": 1000})
 
         def local_only(route):
             host = urlparse(route.request.url).hostname
-            if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            if route.request.url.startswith(("data:", "blob:")) or host in (
+                "127.0.0.1",
+                "localhost",
+            ):
                 route.continue_()
             else:
                 blocked.append(route.request.url)
@@ -59,8 +66,10 @@ def page(url):
 def settle(page) -> None:
     """Wait until every Gradio status tracker is hidden (no event pending), then let the page paint.
     (Not "networkidle": the page keeps a connection to the server open.)"""
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
-                           ".every(e => e.classList.contains('hide'))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+        ".every(e => e.classList.contains('hide'))"
+    )
     page.wait_for_timeout(400)
 
 
@@ -75,13 +84,17 @@ def shot(page, name: str) -> Path:
 def submit(page, text: str, expect_messages: int) -> None:
     page.locator("#mi-answer textarea").fill(text)
     page.locator("#mi-submit").click()
-    page.wait_for_function("n => document.querySelectorAll('#mi-chat .message-row, #mi-chat .message').length >= n",
-                           arg=expect_messages)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#mi-chat .message-row, #mi-chat .message').length >= n",
+        arg=expect_messages,
+    )
     settle(page)
 
 
 def chat_count(page) -> int:
-    return page.evaluate("() => document.querySelectorAll('#mi-chat .message-row, #mi-chat .message').length")
+    return page.evaluate(
+        "() => document.querySelectorAll('#mi-chat .message-row, #mi-chat .message').length"
+    )
 
 
 def test_two_question_interview_in_a_browser(page, url):
@@ -116,12 +129,16 @@ def test_two_question_interview_in_a_browser(page, url):
     assert page.get_by_text("Model answer").first.is_visible()
 
     page.get_by_role("tab", name="Report").click()
-    page.wait_for_function("() => document.querySelector('#mi-report').innerText.includes('Interview ')")
+    page.wait_for_function(
+        "() => document.querySelector('#mi-report').innerText.includes('Interview ')"
+    )
     report = page.locator("#mi-report")
     assert "Study list" in report.inner_text() or "answered" in report.inner_text()
     assert XSS in report.inner_text() and report.locator("img[src='x']").count() == 0
-    page.wait_for_function("() => { const i = document.querySelector('#mi-report-chart img');"
-                           " return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#mi-report-chart img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     files = page.locator("#mi-report-files").inner_text()
     assert ".md" in files and ".json" in files and ".html" in files
     path = shot(page, "ui-report.png")

@@ -7,10 +7,9 @@ import html
 import json
 
 import pytest
-from test_interview_engine import QID
 from conftest import serve_ui
+from test_interview_engine import QID
 from test_ui_handlers import XSS, essentials
-
 
 gradio_client = pytest.importorskip("gradio_client")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # starts a server
@@ -27,8 +26,9 @@ def served(tmp_path_factory):
 
 def client(served, name="c"):
     url, _, base = served
-    return gradio_client.Client(url, verbose=False, download_files=str(base / f"downloads-{name}"),
-                                analytics_enabled=False)
+    return gradio_client.Client(
+        url, verbose=False, download_files=str(base / f"downloads-{name}"), analytics_enabled=False
+    )
 
 
 def messages(chat) -> list[tuple[str, str]]:
@@ -36,22 +36,48 @@ def messages(chat) -> list[tuple[str, str]]:
     out = []
     for m in chat:
         content = m["content"]
-        text = "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
+        text = (
+            "".join(part.get("text", "") for part in content)
+            if isinstance(content, list)
+            else str(content)
+        )
         out.append((m["role"], html.unescape(text)))
     return out
 
 
 def start(c, rt, **kw):
-    args = {"topics": [], "types": ["comparison", "concept"], "difficulty": "any", "questions": 2, "followups": 0,
-            "focus": rt.by_id[QID].question, "mode": "practice", **kw}
+    args = {
+        "topics": [],
+        "types": ["comparison", "concept"],
+        "difficulty": "any",
+        "questions": 2,
+        "followups": 0,
+        "focus": rt.by_id[QID].question,
+        "mode": "practice",
+        **kw,
+    }
     return c.predict(*args.values(), api_name="/start")
 
 
 def test_api_names(served):
     api = client(served).view_api(return_format="dict", print_info=False)
     names = set(api["named_endpoints"])
-    assert {"/start", "/submit", "/hint", "/skip", "/idk", "/end", "/report", "/history", "/resume", "/review",
-            "/batch", "/search", "/question", "/import_corpus"} <= names
+    assert {
+        "/start",
+        "/submit",
+        "/hint",
+        "/skip",
+        "/idk",
+        "/end",
+        "/report",
+        "/history",
+        "/resume",
+        "/review",
+        "/batch",
+        "/search",
+        "/question",
+        "/import_corpus",
+    } <= names
 
 
 def test_two_question_interview_and_report(served):
@@ -59,13 +85,26 @@ def test_two_question_interview_and_report(served):
     c = client(served, "two")
     chat, answer, code, feedback, model, status = start(c, rt)
     said = messages(chat)
-    assert said[-1][0] == "assistant" and "Question 1/2" in said[-1][1] and rt.by_id[QID].question in said[-1][1]
+    assert (
+        said[-1][0] == "assistant"
+        and "Question 1/2" in said[-1][1]
+        and rt.by_id[QID].question in said[-1][1]
+    )
     assert "question 1 of 2" in status and feedback == ""
-    chat, answer, code, feedback, model, status = c.predict(essentials(rt.by_id[QID]), "", api_name="/submit")
-    assert "Question 1:" in feedback and "✓" in feedback and model.strip() == rt.by_id[QID].references[0].markdown.strip()
+    chat, answer, code, feedback, model, status = c.predict(
+        essentials(rt.by_id[QID]), "", api_name="/submit"
+    )
+    assert (
+        "Question 1:" in feedback
+        and "✓" in feedback
+        and model.strip() == rt.by_id[QID].references[0].markdown.strip()
+    )
     assert answer["value"] == "" and "Question 2/2" in messages(chat)[-1][1]
-    chat, *_, feedback, model, status = c.predict(f"{XSS} Pearson's r is the covariance over the product of the "
-                                                   "standard deviations.", "", api_name="/submit")
+    chat, *_, feedback, model, status = c.predict(
+        f"{XSS} Pearson's r is the covariance over the product of the standard deviations.",
+        "",
+        api_name="/submit",
+    )
     assert "finished" in status and "Question 2:" in feedback
     user = [m for m in chat if m["role"] == "user"][-1]
     raw = "".join(p["text"] for p in user["content"])
@@ -106,5 +145,7 @@ def test_history_search_and_errors(served):
     assert sessions["headers"][:2] == ["id", "date"] and len(sessions["data"]) >= 1
     results, pick, page = c.predict(rt.by_id[QID].question, 3, [], api_name="/search")
     assert results["data"][0][1] == QID and "Rubric" in page
-    with pytest.raises(Exception, match="no question matches"):  # a MockintError reaches the client as one line
+    with pytest.raises(
+        Exception, match="no question matches"
+    ):  # a MockintError reaches the client as one line
         start(c, rt, topics=["generative-models"], types=["sql"])

@@ -3,39 +3,47 @@ sessions, escaping, report files, history / resume / review, batch grading and t
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import html
 import json
+from datetime import UTC, datetime
 
 import pytest
-from conftest import run_in_threads, REPO
+from conftest import REPO, run_in_threads
 from test_interview_engine import QID
 
 from mockint.config import Config
-from mockint.embedding import HashEmbedder
 from mockint.errors import SessionError
+from mockint.interview.store import Store
 from mockint.runtime import Runtime
-from mockint.store import Store
+from mockint.search.embedding import HashEmbedder
 from mockint.ui import handlers as h
-from mockint.ui import tools
-from mockint.ui import render
+from mockint.ui import past, render, tools
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def write_ui_corpus(path):
     """The L1/L2 question plus 9 concept/comparison questions, one coding and one SQL question."""
-    recs = [json.loads(line) for line in (REPO / "corpus" / "questions.jsonl").read_text().splitlines() if line]
+    recs = [
+        json.loads(line)
+        for line in (REPO / "corpus" / "questions.jsonl").read_text().splitlines()
+        if line
+    ]
     pick = [r for r in recs if r["id"] == QID]
     pick += [r for r in recs if r["type"] in ("concept", "comparison") and r["id"] != QID][:9]
-    pick += [next(r for r in recs if r["type"] == "coding"), next(r for r in recs if r["type"] == "sql")]
+    pick += [
+        next(r for r in recs if r["type"] == "coding"),
+        next(r for r in recs if r["type"] == "sql"),
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in pick), encoding="utf-8")
     return path
 
 
 def make_runtime(home, corpus_path):
-    rt = Runtime(Config.load(home=home, corpus=corpus_path, embedding_model="hash-fake"), embedder=HashEmbedder())
+    rt = Runtime(
+        Config.load(home=home, corpus=corpus_path, embedding_model="hash-fake"),
+        embedder=HashEmbedder(),
+    )
     rt.ensure_index()
     return rt
 
@@ -57,8 +65,13 @@ def ctx(home, tmp_path, monkeypatch):
 
 
 def begin(ctx, **kw):
-    kw = {"questions": 2, "focus": ctx.runtime.by_id[QID].question, "followups": 0, "types": ["comparison", "concept"],
-          **kw}
+    kw = {
+        "questions": 2,
+        "focus": ctx.runtime.by_id[QID].question,
+        "followups": 0,
+        "types": ["comparison", "concept"],
+        **kw,
+    }
     return h.start(ctx, h.new_state(), **kw)
 
 
@@ -66,10 +79,19 @@ def test_two_question_practice_interview(ctx):
     q = ctx.runtime.by_id[QID]
     v = begin(ctx)
     assert v.state["sid"] and not v.finished and v.editor == "text"
-    assert "Question 1/2" in chat_text(v.chat) and "offline" in v.status and "question 1 of 2" in v.status
+    assert (
+        "Question 1/2" in chat_text(v.chat)
+        and "offline" in v.status
+        and "question 1 of 2" in v.status
+    )
     v = h.respond(ctx, v.state, essentials(q))
-    assert v.feedback_html.startswith('<div class="mi-feedback-card">') and "Question 1:" in v.feedback_html
-    assert "✓" in v.feedback_html and "<q class=\"mi-quote\">" in v.feedback_html  # covered points with quotes
+    assert (
+        v.feedback_html.startswith('<div class="mi-feedback-card">')
+        and "Question 1:" in v.feedback_html
+    )
+    assert (
+        "✓" in v.feedback_html and '<q class="mi-quote">' in v.feedback_html
+    )  # covered points with quotes
     assert v.model_answer == q.references[0].markdown
     assert "Feedback on question 1" in chat_text(v.chat) and "Question 2/2" in chat_text(v.chat)
     v = h.move(ctx, v.state, "skip")
@@ -79,15 +101,26 @@ def test_two_question_practice_interview(ctx):
     rec = ctx.store.load(v.state["sid"])
     assert [(t.position, t.outcome) for t in rec.turns] == [(1, "answered"), (2, "skipped")]
 
-    r = h.report(ctx, v.state)
+    r = past.report(ctx, v.state)
     md, js, page = r.files
-    assert md.suffix == ".md" and js.suffix == ".json" and page.suffix == ".html" and r.chart.read_bytes()[:4] == b"\x89PNG"
+    assert (
+        md.suffix == ".md"
+        and js.suffix == ".json"
+        and page.suffix == ".html"
+        and r.chart.read_bytes()[:4] == b"\x89PNG"
+    )
     data = json.loads(js.read_text())
     assert data["summary"]["asked"] == 2 and data["summary"]["answered"] == 1
     html = page.read_text()
-    assert html.startswith("<!doctype html>") and "data:image/png;base64," in html and "<script" not in html
+    assert (
+        html.startswith("<!doctype html>")
+        and "data:image/png;base64," in html
+        and "<script" not in html
+    )
     assert "default-src 'none'" in html and q.question in html
-    assert all(str(p).startswith(str(ctx.files)) for p in r.files)  # served only from the download area
+    assert all(
+        str(p).startswith(str(ctx.files)) for p in r.files
+    )  # served only from the download area
 
 
 def test_exam_mode_holds_feedback_until_the_end(ctx):
@@ -101,7 +134,11 @@ def test_exam_mode_holds_feedback_until_the_end(ctx):
 def test_hint_keeps_the_typed_answer_and_moves_are_the_cli_words(ctx):
     v = begin(ctx)
     v = h.move(ctx, v.state, "hint")
-    assert v.keep_input and "Hint:" in chat_text(v.chat) and "best attainable score" in chat_text(v.chat)
+    assert (
+        v.keep_input
+        and "Hint:" in chat_text(v.chat)
+        and "best attainable score" in chat_text(v.chat)
+    )
     v = h.move(ctx, v.state, "idk")
     assert not v.keep_input and "Question 2/2" in chat_text(v.chat)
     rec = ctx.store.load(v.state["sid"])
@@ -122,7 +159,9 @@ def test_no_session_and_bad_setup_are_clear_errors(ctx):
 def test_code_editor_for_coding_and_sql_questions(ctx):
     v = begin(ctx, types=["coding"], focus="")
     assert v.editor == "python"
-    v = h.respond(ctx, v.state, "ignored text box", "def f(x):\n    return x  # ``` not a fence end")
+    v = h.respond(
+        ctx, v.state, "ignored text box", "def f(x):\n    return x  # ``` not a fence end"
+    )
     user = [m for m in v.chat if m["role"] == "user"][-1]["content"]
     assert user.startswith("````python\n") and user.endswith("\n````")
     assert ctx.store.load(v.state["sid"]).turns[0].answer.startswith("def f(x):")
@@ -131,20 +170,45 @@ def test_code_editor_for_coding_and_sql_questions(ctx):
 
 def test_user_text_is_escaped_everywhere(ctx):
     v = begin(ctx)
-    v = h.respond(ctx, v.state, f"{XSS} L1 adds the absolute values of the weights. **bold** [x](javascript:alert(1))")
+    v = h.respond(
+        ctx,
+        v.state,
+        f"{XSS} L1 adds the absolute values of the weights. **bold** [x](javascript:alert(1))",
+    )
     user = [m for m in v.chat if m["role"] == "user"][-1]["content"]
-    assert "<" not in user and ">" not in user and "*" not in user and "[" not in user and "(" not in user
+    assert (
+        "<" not in user
+        and ">" not in user
+        and "*" not in user
+        and "[" not in user
+        and "(" not in user
+    )
     assert "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;" in user
-    r = h.report(ctx, v.state)
+    r = past.report(ctx, v.state)
     for text in (r.html, r.files[2].read_text()):
         assert XSS not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
     # quotes taken from an answer are escaped in the feedback panel
-    s = type("S", (), {"position": 1, "score": 5.0, "verdict": "adequate", "hints": 0, "seconds": 3, "flags": [],
-                       "covered": [{"text": "kp", "status": "covered", "weight": "essential", "quote": XSS}],
-                       "missed": [], "feedback": XSS, "followups": [{"prompt": "p", "answer": XSS, "outcome": "x"}]})
+    s = type(
+        "S",
+        (),
+        {
+            "position": 1,
+            "score": 5.0,
+            "verdict": "adequate",
+            "hints": 0,
+            "seconds": 3,
+            "flags": [],
+            "covered": [{"text": "kp", "status": "covered", "weight": "essential", "quote": XSS}],
+            "missed": [],
+            "feedback": XSS,
+            "followups": [{"prompt": "p", "answer": XSS, "outcome": "x"}],
+        },
+    )
     panel = render.feedback_html(s)
     assert XSS not in panel and panel.count("&lt;img src=x onerror=alert(1)&gt;") == 3
-    assert "<script" not in render.markdown_html("<script>alert(1)</script>\n\n[a](javascript:alert(1))")
+    assert "<script" not in render.markdown_html(
+        "<script>alert(1)</script>\n\n[a](javascript:alert(1))"
+    )
     assert 'href="javascript' not in render.markdown_html("[a](javascript:alert(1))")
 
 
@@ -157,7 +221,7 @@ def test_concurrent_sessions_are_isolated(ctx):
     def run(i):
         try:
             views[i] = h.respond(ctx, states[i], f"answer-from-session-{i}: {essentials(q)}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     run_in_threads(run, 6)
@@ -167,7 +231,9 @@ def test_concurrent_sessions_are_isolated(ctx):
         text = chat_text(v.chat)
         assert f"answer-from-session-{i}:" in text
         assert not any(f"session-{j}:" in text for j in range(6) if j != i)
-        assert ctx.store.load(v.state["sid"]).turns[0].answer.startswith(f"answer-from-session-{i}:")
+        assert (
+            ctx.store.load(v.state["sid"]).turns[0].answer.startswith(f"answer-from-session-{i}:")
+        )
         assert states[i]["chat"] != v.chat  # the input state was not mutated
 
 
@@ -176,33 +242,51 @@ def test_resume_history_and_review(ctx):
     v = h.respond(ctx, v.state, "L1 adds absolute values of the weights.")
     h.pause(ctx, v.state)  # the tab was closed
     sid = v.state["sid"]
-    hist = h.history(ctx)
-    assert hist["resumable"] == [sid] and hist["sessions"][0][0] == sid and hist["sessions"][0][5] == "paused"
+    hist = past.history(ctx)
+    assert (
+        hist["resumable"] == [sid]
+        and hist["sessions"][0][0] == sid
+        and hist["sessions"][0][5] == "paused"
+    )
     assert {row[0] for row in hist["topics"]} >= set(ctx.runtime.by_id[QID].topics)
 
     other = h.resume(ctx, h.new_state(), sid)  # another tab
     text = chat_text(other.chat)
-    assert other.state["sid"] == sid and "L1 adds absolute values of the weights" in text and "(resumed)" in text
+    assert (
+        other.state["sid"] == sid
+        and "L1 adds absolute values of the weights" in text
+        and "(resumed)" in text
+    )
     assert text.rstrip().endswith("(resumed)") and "Question 2/3" in text
     assert Store(ctx.runtime.config.db_path).load(sid).session.status == "active"
     with pytest.raises(SessionError):
         h.resume(ctx, h.new_state(), "no-such-session")
 
     r = h.review(ctx, other.state, questions=2)  # starting anew pauses the tab's unfinished session
-    assert r.state["sid"] != sid and ctx.store.load(r.state["sid"]).session.settings["review"] is True
+    assert (
+        r.state["sid"] != sid and ctx.store.load(r.state["sid"]).session.settings["review"] is True
+    )
     assert ctx.store.load(sid).session.status == "paused"
-    assert "No session yet" in h.report(ctx, h.new_state()).html
+    assert "No session yet" in past.report(ctx, h.new_state()).html
 
 
 def test_batch_grading(ctx, tmp_path):
     src = tmp_path / "answers.csv"
-    src.write_text(f"id,question,answer\na,{QID},L1 adds absolute values; L2 adds squares.\nb,{QID},\n",
-                   encoding="utf-8")
+    src.write_text(
+        f"id,question,answer\na,{QID},L1 adds absolute values; L2 adds squares.\nb,{QID},\n",
+        encoding="utf-8",
+    )
     seen = []
     v = tools.batch(ctx, src, "offline", progress=lambda done, total: seen.append((done, total)))
     graded, summary = v.files
-    assert graded.name == "answers.graded.csv" and graded.exists() and summary.name.endswith(".summary.md")
-    assert v.graded == 2 and "# Batch grading summary" in v.summary and "![histogram]" not in v.summary
+    assert (
+        graded.name == "answers.graded.csv"
+        and graded.exists()
+        and summary.name.endswith(".summary.md")
+    )
+    assert (
+        v.graded == 2 and "# Batch grading summary" in v.summary and "![histogram]" not in v.summary
+    )
     assert seen and seen[-1][0] == seen[-1][1]
     assert str(graded).startswith(str(ctx.files)) and not (tmp_path / "answers.graded.csv").exists()
 
@@ -215,8 +299,10 @@ def test_corpus_search_question_and_import(ctx, tmp_path):
     assert q.key_points[0].text.replace("'", "&#x27;") in page and "Rubric" in page
     assert "No question" in tools.question(ctx, "nope")
     src = tmp_path / "mine.csv"
-    src.write_text(f'question,answer\n"What is {XSS}?","It is a test. Tests check behaviour of code."\n',
-                   encoding="utf-8")
+    src.write_text(
+        f'question,answer\n"What is {XSS}?","It is a test. Tests check behaviour of code."\n',
+        encoding="utf-8",
+    )
     message, out = tools.import_corpus(ctx, src, "Mine")
     assert "Imported 1 questions" in message and out.exists()
     assert (ctx.runtime.config.home / "corpus" / "mine.jsonl").exists()
@@ -228,15 +314,15 @@ def test_render_helpers():
     assert render.text_md("a_b") == "a&#95;b"
     assert render.code_md("x", "py<script>") == "```pyscript\nx\n```"
     assert render.score_color(None) == render.GREY and render.score_color(9) == render.GREEN
-    assert 'width:100%' in render.score_bar(12) and 'width:0%' in render.score_bar(-1)
+    assert "width:100%" in render.score_bar(12) and "width:0%" in render.score_bar(-1)
 
 
 def test_ui_command_registration_and_launch_settings(home, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     import mockint.ui.app as ui_app
-    from mockint.cli import app
-    from mockint.cli_ui import parse_auth, register
+    from mockint.cli.app import app
+    from mockint.cli.ui import parse_auth, register
     from mockint.errors import ConfigError
 
     register(app)
@@ -250,12 +336,18 @@ def test_ui_command_registration_and_launch_settings(home, tmp_path, monkeypatch
         def launch(self, **kw):
             launched.update(kw)
 
-    monkeypatch.setattr(ui_app, "build_app", lambda rt, grader: launched.update(grader=grader) or FakeDemo())
+    monkeypatch.setattr(
+        ui_app, "build_app", lambda rt, grader: launched.update(grader=grader) or FakeDemo()
+    )
     runner = CliRunner()
     res = runner.invoke(app, ["ui", "--port", "7999", "--auth", "ana:pa:ss", "--grader", "offline"])
     assert res.exit_code == 0, res.output
     assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 7999
-    assert launched["auth"] == ("ana", "pa:ss") and launched["share"] is False and launched["ssr_mode"] is False
+    assert (
+        launched["auth"] == ("ana", "pa:ss")
+        and launched["share"] is False
+        and launched["ssr_mode"] is False
+    )
     assert launched["grader"] == "offline"
     res = runner.invoke(app, ["ui", "--host", "0.0.0.0"])  # no password: refused
     assert isinstance(res.exception, ConfigError) and "--auth" in str(res.exception)
@@ -277,11 +369,12 @@ def test_clock_counts_time_on_the_pending_question():
             return self.record
 
     from types import SimpleNamespace
-    now = datetime.now(timezone.utc)
-    turn = SimpleNamespace(answer=None, asked_at=now - timedelta(seconds=75))
+
+    now = datetime.now(UTC)
+    turn = SimpleNamespace(outcome=None, asked_at=now - timedelta(seconds=75))
     record = SimpleNamespace(turns=[turn], session=SimpleNamespace(status="active"))
     ctx = SimpleNamespace(store=FakeStore(record))
-    assert h.clock(ctx, {"sid": "s1"}, now) == "⏱ 1:15 on this question"
+    assert h.clock(ctx, {"sid": "s1"}, now) == "Time on this question: 1:15"
     assert h.clock(ctx, {"sid": None}, now) == ""
     record.session.status = "finished"
     assert h.clock(ctx, {"sid": "s1"}, now) == ""
@@ -292,9 +385,13 @@ def test_mastery_chart_draws_one_line_per_topic():
 
     from mockint.ui.render import mastery_chart
 
-    now = datetime.now(timezone.utc)
-    past = [SimpleNamespace(session_id=s, question_id="q", topics=("nlp-llm",), score=sc, outcome="answered", at=now)
-            for s, sc in (("a", 3.0), ("b", 7.0))]
+    now = datetime.now(UTC)
+    past = [
+        SimpleNamespace(
+            session_id=s, question_id="q", topics=("nlp-llm",), score=sc, outcome="answered", at=now
+        )
+        for s, sc in (("a", 3.0), ("b", 7.0))
+    ]
     png = mastery_chart(past)
     assert png and png.startswith(b"\x89PNG")
     assert mastery_chart([]) is None

@@ -6,13 +6,15 @@ The CLI and the UI both receive a ``Runtime``; tests build one with the hash emb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import Callable
 
-from .config import Config
-from .corpus import Question, load_questions
-from .embedding import Embedder, make_embedder
-from .index import BuildReport, CorpusIndex
+from mockint.config import Config
+from mockint.corpus.schema import Question, load_questions
+from mockint.grading.offline import OfflineGrader
+from mockint.grading.schema import Grader
+from mockint.search.embedding import Embedder, make_embedder
+from mockint.search.index import BuildReport, CorpusIndex
 
 
 class Runtime:
@@ -23,8 +25,11 @@ class Runtime:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or make_embedder(self.config.embedding_model, self.config.embedding_backend,
-                                               self.config.home / "models" / "onnx")
+        return self._embedder or make_embedder(
+            self.config.embedding_model,
+            self.config.embedding_backend,
+            self.config.home / "models" / "onnx",
+        )
 
     @cached_property
     def questions(self) -> list[Question]:
@@ -36,8 +41,12 @@ class Runtime:
 
     @cached_property
     def index(self) -> CorpusIndex:
-        return CorpusIndex(self.embedder, self.config.chroma_dir, self.config.chroma_url,
-                           model=self.config.embedding_model)
+        return CorpusIndex(
+            self.embedder,
+            self.config.chroma_dir,
+            self.config.chroma_url,
+            model=self.config.embedding_model,
+        )
 
     def ensure_index(self, progress: Callable[[int, int], None] | None = None) -> BuildReport:
         """Bring the index up to date with the corpus (cheap when nothing changed)."""
@@ -47,26 +56,24 @@ class Runtime:
     def judge(self):
         """The judgement model (``judge_model``), loaded once; every grader of this Runtime shares it
         and its cache of judged pairs."""
-        from .judge.model import make_judge
+        from mockint.judge.model import make_judge
 
         return self._judge or make_judge(self.config.judge_model)
 
     @cached_property
     def score_map(self):
-        from .scoring import ScoreMap
+        from mockint.grading.scoring import ScoreMap
 
         return ScoreMap.load()
 
-    def offline_grader(self):
+    def offline_grader(self) -> OfflineGrader:
         """A grader on the shared judgement model and the shipped score mapping."""
-        from .offline import OfflineGrader
-
         return OfflineGrader(self.judge, self.score_map)
 
-    def make_grader(self, kind: str, *, concurrency: int = 4):
+    def make_grader(self, kind: str, *, concurrency: int = 4) -> Grader:
         """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline)."""
-        from .errors import ConfigError
-        from .llm import resolve_backend
+        from mockint.errors import ConfigError
+        from mockint.llm.backend import resolve_backend
 
         if kind not in ("offline", "llm", "hybrid", "auto"):
             raise ConfigError(f"unknown grader {kind!r}", fix="use offline, llm, hybrid or auto")
@@ -76,12 +83,20 @@ class Runtime:
         if model is None:
             if kind == "auto":
                 return self.offline_grader()
-            raise ConfigError(f"--grader {kind} needs an LLM, and none is configured",
-                              fix="set OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint), or use --grader offline")
-        from .llm_grader import LLMGrader
+            raise ConfigError(
+                f"--grader {kind} needs an LLM, and none is configured",
+                fix="set OPENAI_API_KEY (and OPENAI_BASE_URL for another endpoint), or use --grader offline",
+            )
+        from mockint.grading.llm_judge import llm_grader
 
-        return LLMGrader(model, self.offline_grader(), cache_dir=self.config.cache_dir, hybrid=kind != "llm",
-                         retries=self.config.llm_retries, concurrency=concurrency)
+        return llm_grader(
+            model,
+            self.offline_grader(),
+            cache_dir=self.config.cache_dir,
+            hybrid=kind != "llm",
+            retries=self.config.llm_retries,
+            concurrency=concurrency,
+        )
 
     def resolve_question(self, text: str) -> tuple[Question | None, float | None]:
         """A corpus id, or free text matched through the index (None below the threshold)."""
@@ -96,4 +111,6 @@ class Runtime:
         if not hits:
             return None, None
         best = hits[0]
-        return (self.by_id.get(best.qid) if best.similarity >= self.config.match_threshold else None), best.similarity
+        return (
+            self.by_id.get(best.qid) if best.similarity >= self.config.match_threshold else None
+        ), best.similarity

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from .errors import InputFileError
+from mockint.errors import InputFileError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -34,30 +34,45 @@ def read_text(path: Path) -> str:
         raise InputFileError("is a folder, not a file", where=str(path), fix="name a file")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputFileError(f"file is {size // 2**20} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit",
-                             where=str(path), fix="split it into smaller files")
+        raise InputFileError(
+            f"file is {size // 2**20} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit",
+            where=str(path),
+            fix="split it into smaller files",
+        )
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputFileError(f"starts like UTF-16 but is not valid UTF-16 at byte {exc.start}",
-                                 where=str(path), fix="re-save the file as UTF-8") from exc
+            raise InputFileError(
+                f"starts like UTF-16 but is not valid UTF-16 at byte {exc.start}",
+                where=str(path),
+                fix="re-save the file as UTF-8",
+            ) from exc
     head = data[:4096]
     if b"\x00" in head:
         half = len(head) // 2
         if half >= 4 and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * half:
-            raise InputFileError("looks like UTF-16 text without a byte-order mark", where=str(path),
-                                 fix="re-save it as UTF-8 (or as UTF-16 with a BOM)")
+            raise InputFileError(
+                "looks like UTF-16 text without a byte-order mark",
+                where=str(path),
+                fix="re-save it as UTF-8 (or as UTF-16 with a BOM)",
+            )
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputFileError("looks like a binary file (NUL bytes)", where=f"{path}:{line}",
-                             fix="save it as UTF-8 text (CSV, JSONL or Markdown)")
+        raise InputFileError(
+            "looks like a binary file (NUL bytes)",
+            where=f"{path}:{line}",
+            fix="save it as UTF-8 text (CSV, JSONL or Markdown)",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(f"not valid UTF-8 at byte {exc.start}", where=f"{path}:{line}",
-                             fix="re-save the file as UTF-8") from exc
+        raise InputFileError(
+            f"not valid UTF-8 at byte {exc.start}",
+            where=f"{path}:{line}",
+            fix="re-save the file as UTF-8",
+        ) from exc
 
 
 def allow_large_fields() -> None:
@@ -75,8 +90,9 @@ def file_format(path: Path) -> str:
         return "csv"
     if suffix in (".md", ".markdown"):
         return "markdown"
-    raise InputFileError(f"unknown file type {suffix or '(none)'!r}", where=str(path),
-                         fix="use .csv, .jsonl or .md")
+    raise InputFileError(
+        f"unknown file type {suffix or '(none)'!r}", where=str(path), fix="use .csv, .jsonl or .md"
+    )
 
 
 def iter_records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict | RowError]]:
@@ -113,8 +129,11 @@ def iter_records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, d
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         absent = [c for c in required if c not in header]
         if absent:
-            raise InputFileError(f"CSV header lacks column(s) {absent}; it has {header}", where=f"{path}:1",
-                                 fix=f"add a header row with at least: {', '.join(required)}")
+            raise InputFileError(
+                f"CSV header lacks column(s) {absent}; it has {header}",
+                where=f"{path}:1",
+                fix=f"add a header row with at least: {', '.join(required)}",
+            )
         reader.fieldnames = header
         n = reader.line_num
         try:
@@ -126,11 +145,21 @@ def iter_records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, d
                 rec = {k: (v or "") for k, v in rec.items()}
                 missing = [c for c in required if c != "answer" and not str(rec.get(c, "")).strip()]
                 if missing:
-                    yield n, RowError(n, f"empty column(s) {missing}", ",".join(map(str, rec.values()))[:200])
+                    yield (
+                        n,
+                        RowError(
+                            n, f"empty column(s) {missing}", ",".join(map(str, rec.values()))[:200]
+                        ),
+                    )
                     continue
                 yield n, rec
         except csv.Error as exc:  # the row after the last good one
-            raise InputFileError(f"unreadable CSV row ({exc})", where=f"{path}:{n + 1}",
-                                 fix="close the quoted cell that starts there, or remove the stray quote") from exc
+            raise InputFileError(
+                f"unreadable CSV row ({exc})",
+                where=f"{path}:{n + 1}",
+                fix="close the quoted cell that starts there, or remove the stray quote",
+            ) from exc
     else:
-        raise InputFileError("Markdown is not a row format here", where=str(path), fix="use CSV or JSONL")
+        raise InputFileError(
+            "Markdown is not a row format here", where=str(path), fix="use CSV or JSONL"
+        )

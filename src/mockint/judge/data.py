@@ -48,31 +48,63 @@ class Pair:
 
 def _lines(path: Path):
     if not path.exists():
-        raise InputFileError("training data not found", where=str(path),
-                             fix="put ../shared beside the repository (see README, 'The judgement model')")
+        raise InputFileError(
+            "training data not found",
+            where=str(path),
+            fix="put ../shared beside the repository (see README, 'The judgement model')",
+        )
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
             try:
                 yield n, json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputFileError(f"invalid JSON ({exc.msg})", where=f"{path}:{n}", fix="fix or remove the line") from exc
+                raise InputFileError(
+                    f"invalid JSON ({exc.msg})", where=f"{path}:{n}", fix="fix or remove the line"
+                ) from exc
 
 
-SEMEVAL_ALLOWED = {"correct": (ENTAILED,), "contradictory": (CONTRADICTED,), "incorrect": (PARTLY, NOT_ADDRESSED)}
+SEMEVAL_ALLOWED = {
+    "correct": (ENTAILED,),
+    "contradictory": (CONTRADICTED,),
+    "incorrect": (PARTLY, NOT_ADDRESSED),
+}
 
 
 def semeval_pairs(path: Path = SHARED / "semeval2013" / "train.jsonl") -> list[Pair]:
-    return [Pair(f"semeval-{r['corpus']}:{r['question_id']}", f"semeval-{r['corpus']}", r["question"],
-                 r["reference_answer"], r["answer"], SEMEVAL_ALLOWED[r["label_3way"]])
-            for _, r in _lines(path) if r["answer"].strip()]
+    return [
+        Pair(
+            f"semeval-{r['corpus']}:{r['question_id']}",
+            f"semeval-{r['corpus']}",
+            r["question"],
+            r["reference_answer"],
+            r["answer"],
+            SEMEVAL_ALLOWED[r["label_3way"]],
+        )
+        for _, r in _lines(path)
+        if r["answer"].strip()
+    ]
 
 
-SAF_ALLOWED = {"Correct": (ENTAILED,), "Partially correct": (PARTLY,), "Incorrect": (CONTRADICTED, NOT_ADDRESSED)}
+SAF_ALLOWED = {
+    "Correct": (ENTAILED,),
+    "Partially correct": (PARTLY,),
+    "Incorrect": (CONTRADICTED, NOT_ADDRESSED),
+}
 
 
 def saf_pairs(path: Path = SHARED / "saf" / "train.jsonl") -> list[Pair]:
-    return [Pair(f"saf:{r['question_id']}", "saf", r["question"], r["reference_answer"], r["answer"],
-                 SAF_ALLOWED[r["verification"]]) for _, r in _lines(path) if r["answer"].strip()]
+    return [
+        Pair(
+            f"saf:{r['question_id']}",
+            "saf",
+            r["question"],
+            r["reference_answer"],
+            r["answer"],
+            SAF_ALLOWED[r["verification"]],
+        )
+        for _, r in _lines(path)
+        if r["answer"].strip()
+    ]
 
 
 def mohler_allowed(score: float) -> tuple[int, ...]:
@@ -91,8 +123,18 @@ def mohler_allowed(score: float) -> tuple[int, ...]:
 
 
 def mohler_pairs(path: Path = SHARED / "mohler.jsonl") -> list[Pair]:
-    return [Pair(f"mohler:{r['question_id']}", "mohler", r["question"], r["reference_answer"], r["answer"],
-                 mohler_allowed(float(r["score_avg"]))) for _, r in _lines(path) if r["answer"].strip()]
+    return [
+        Pair(
+            f"mohler:{r['question_id']}",
+            "mohler",
+            r["question"],
+            r["reference_answer"],
+            r["answer"],
+            mohler_allowed(float(r["score_avg"])),
+        )
+        for _, r in _lines(path)
+        if r["answer"].strip()
+    ]
 
 
 def keypoint_records(folder: Path = PAIRS_DIR) -> list[dict]:
@@ -101,13 +143,18 @@ def keypoint_records(folder: Path = PAIRS_DIR) -> list[dict]:
     for path in sorted(folder.glob("*.jsonl")):
         for n, r in _lines(path):
             if set(r.get("statuses", {}).values()) - set(STATUS_INDEX):
-                raise InputFileError(f"unknown status in {r.get('statuses')}", where=f"{path}:{n}",
-                                     fix=f"use one of {list(LABELS)}")
+                raise InputFileError(
+                    f"unknown status in {r.get('statuses')}",
+                    where=f"{path}:{n}",
+                    fix=f"use one of {list(LABELS)}",
+                )
             out.append({**r, "where": f"{path.name}:{n}"})
     return out
 
 
-def keypoint_pairs(records: list[dict], corpus: dict, *, negatives: int = 1, seed: int = 0) -> list[Pair]:
+def keypoint_pairs(
+    records: list[dict], corpus: dict, *, negatives: int = 1, seed: int = 0
+) -> list[Pair]:
     """One pair per (answer, key point) with the writer's status, and ``negatives`` pairs per answer
     with a key point of another question (``not_addressed``)."""
     rng = random.Random(seed)
@@ -116,26 +163,52 @@ def keypoint_pairs(records: list[dict], corpus: dict, *, negatives: int = 1, see
     for r in records:
         q = corpus.get(r["question_id"])
         if q is None:
-            raise InputFileError(f"unknown question_id {r['question_id']!r}", where=r["where"],
-                                 fix="use an id of corpus/questions.jsonl")
+            raise InputFileError(
+                f"unknown question_id {r['question_id']!r}",
+                where=r["where"],
+                fix="use an id of corpus/questions.jsonl",
+            )
         for kp in q.key_points:
             status = r["statuses"].get(kp.id)
             if status is None:
-                raise InputFileError(f"no status for {kp.id}", where=r["where"], fix="give every key point a status")
-            pairs.append(Pair(f"corpus:{q.id}", "keypoints", q.question, kp.text, r["answer"],
-                              (STATUS_INDEX[status],)))
+                raise InputFileError(
+                    f"no status for {kp.id}", where=r["where"], fix="give every key point a status"
+                )
+            pairs.append(
+                Pair(
+                    f"corpus:{q.id}",
+                    "keypoints",
+                    q.question,
+                    kp.text,
+                    r["answer"],
+                    (STATUS_INDEX[status],),
+                )
+            )
         for _ in range(negatives):
             other = corpus[rng.choice(ids)]
             if other.id != q.id and other.key_points:
                 kp = rng.choice(other.key_points)
-                pairs.append(Pair(f"corpus:{q.id}", "keypoints-negative", q.question, kp.text, r["answer"],
-                                  (NOT_ADDRESSED,), 0.5))
+                pairs.append(
+                    Pair(
+                        f"corpus:{q.id}",
+                        "keypoints-negative",
+                        q.question,
+                        kp.text,
+                        r["answer"],
+                        (NOT_ADDRESSED,),
+                        0.5,
+                    )
+                )
     return pairs
 
 
 def all_pairs(corpus: dict, *, shared: Path = SHARED, pairs_dir: Path = PAIRS_DIR) -> list[Pair]:
-    return (semeval_pairs(shared / "semeval2013" / "train.jsonl") + saf_pairs(shared / "saf" / "train.jsonl")
-            + mohler_pairs(shared / "mohler.jsonl") + keypoint_pairs(keypoint_records(pairs_dir), corpus))
+    return (
+        semeval_pairs(shared / "semeval2013" / "train.jsonl")
+        + saf_pairs(shared / "saf" / "train.jsonl")
+        + mohler_pairs(shared / "mohler.jsonl")
+        + keypoint_pairs(keypoint_records(pairs_dir), corpus)
+    )
 
 
 def family(group: str) -> str:

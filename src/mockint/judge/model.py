@@ -13,8 +13,9 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -42,21 +43,35 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 class OnnxJudge:
-    def __init__(self, model_path: Path, encoder: PairEncoder | None = None, *, threads: int = 0,
-                 batch_size: int = 16, cache_size: int = 50_000):
+    def __init__(
+        self,
+        model_path: Path,
+        encoder: PairEncoder | None = None,
+        *,
+        threads: int = 0,
+        batch_size: int = 16,
+        cache_size: int = 50_000,
+    ):
         import onnxruntime as ort
 
         if not model_path.is_file():
-            raise ConfigError("the judgement model file is missing", where=str(model_path),
-                              fix="reinstall mockint, or rebuild it with 'make train-judge'")
+            raise ConfigError(
+                "the judgement model file is missing",
+                where=str(model_path),
+                fix="reinstall mockint, or rebuild it with 'make train-judge'",
+            )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or os.cpu_count() or 2
         opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(model_path), opts, providers=["CPUExecutionProvider"]
+        )
         self.encoder = encoder or PairEncoder(model_path.parent / "tokenizer.json")
         self.batch_size = batch_size
         self.name = model_path.parent.name if model_path.parent != SHIPPED else "mockint-judge"
-        self.version = model_card(model_path.parent).get("sha256", "")[:12] or f"{model_path.stat().st_size}"
+        self.version = (
+            model_card(model_path.parent).get("sha256", "")[:12] or f"{model_path.stat().st_size}"
+        )
         self._cache: OrderedDict[Triple, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -95,7 +110,7 @@ class OnnxJudge:
         order = sorted(range(len(items)), key=lambda i: len(items[i][1].input_ids))
         probs = np.zeros((len(items), len(LABELS)), dtype=np.float32)
         for s in range(0, len(order), self.batch_size):
-            idx = order[s:s + self.batch_size]
+            idx = order[s : s + self.batch_size]
             feed = batch_arrays([items[i][1] for i in idx], enc.pad)
             probs[idx] = softmax(self.session.run(None, feed)[0].astype(np.float32))
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
@@ -145,15 +160,21 @@ class OverlapJudge:
     def predict(self, triples: Sequence[Triple]) -> np.ndarray:
         import re
 
-        from mockint.features import content_words
+        from mockint.grading.detectors import content_words
 
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
         for i, (_, premise, answer) in enumerate(triples):
             target = set(content_words(premise))
             said = content_words(answer)
             share = len(target & set(said)) / len(target) if target else 0.0
-            negated = bool(re.search(r"\b(not|never|no)\s+(\w+\s+)?(" + "|".join(map(re.escape, target or {"\x00"}))
-                                     + r")", answer.lower()))
+            negated = bool(
+                re.search(
+                    r"\b(not|never|no)\s+(\w+\s+)?("
+                    + "|".join(map(re.escape, target or {"\x00"}))
+                    + r")",
+                    answer.lower(),
+                )
+            )
             if negated and share >= 0.3:
                 out[i] = (0.05, 0.05, 0.85, 0.05)
             elif share >= 0.6:
@@ -173,6 +194,9 @@ def make_judge(setting: str) -> Judge:
         return OverlapJudge()
     folder = Path(setting).expanduser()
     if not (folder / "judge.onnx").is_file():
-        raise ConfigError(f"no judge.onnx in {folder}", where="MOCKINT_JUDGE_MODEL",
-                          fix="point it at a folder written by 'make train-judge', or set it to 'packaged'")
+        raise ConfigError(
+            f"no judge.onnx in {folder}",
+            where="MOCKINT_JUDGE_MODEL",
+            fix="point it at a folder written by 'make train-judge', or set it to 'packaged'",
+        )
     return shipped_judge(folder)

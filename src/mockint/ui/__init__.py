@@ -2,7 +2,7 @@
 
 ``handlers.py`` holds the turn logic as plain functions (tests call them directly),
 ``render.py`` the escaping and HTML, ``app.py`` the Blocks layout and wiring; the
-``mockint ui`` command lives in ``mockint.cli_ui``. Importing this package does not
+``mockint ui`` command lives in ``mockint.cli.ui``. Importing this package does not
 import Gradio: ``build_app`` loads it on first use.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 def build_app(runtime, **kwargs):
     """See ``mockint.ui.app.build_app``."""
-    from .app import build_app as _build
+    from mockint.ui.app import build_app as _build
 
     return _build(runtime, **kwargs)
 

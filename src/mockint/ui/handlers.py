@@ -9,7 +9,7 @@ mutate it, they return a new one. The interview itself is rebuilt from the store
 turn (``Interview`` derives its state from SQLite), so two browser sessions share nothing
 but the database rows of their own session ids.
 
-Interview turns go through ``mockint.interviewer`` exactly as the terminal does: the
+Interview turns go through ``mockint.interview.engine`` exactly as the terminal does: the
 buttons send the same words ("hint", "skip", "I don't know", "end") to
 ``Interview.respond``, which classifies them. Not here: rendering (``render.py``), the Batch and Corpus tabs (``tools.py``),
 layout (``app.py``), grading, question choice and scheduling (the library).
@@ -17,18 +17,18 @@ layout (``app.py``), grading, question choice and scheduling (the library).
 
 from __future__ import annotations
 
-import secrets
 import tempfile
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mockint import llm
 from mockint.errors import SessionError
-from mockint.interviewer import Interview, Prompt, Reply, Setup
-from mockint.session_report import build_report, export, safe_name
-from mockint.store import Store
+from mockint.interview.engine import Interview
+from mockint.interview.moves import Prompt, Reply, Setup
+from mockint.interview.report import safe_name
+from mockint.interview.store import Store, pending_turn
 from mockint.ui import render
 
 MOVES = {"hint": "hint", "skip": "skip", "idk": "I don't know", "end": "end"}
@@ -43,8 +43,15 @@ def new_state() -> dict:
 class UIContext:
     """What every browser session shares. Build one per app; nothing in it is per session."""
 
-    def __init__(self, runtime, *, grader: str = "auto", chat=None, store: Store | None = None,
-                 files_dir: Path | None = None):
+    def __init__(
+        self,
+        runtime,
+        *,
+        grader: str = "auto",
+        chat=None,
+        store: Store | None = None,
+        files_dir: Path | None = None,
+    ):
         self.runtime = runtime
         self.grader_kind = grader
         self.chat = chat
@@ -68,9 +75,11 @@ class UIContext:
         """Which grader and LLM are active, or that grading is offline (plain text)."""
         g = self.grader
         voice = f"LLM {self.chat.name}" if self.chat is not None else "rubric probes (no LLM)"
-        line = llm.describe_model(getattr(g, "model", None) or self.chat, self.runtime.config)
+        line = llm.describe_model(g.model or self.chat, self.runtime.config)
         if g.name == "offline":
-            line = "LLM: none (offline grading)" if self.chat is None else f"{line}; grading offline"
+            line = (
+                "LLM: none (offline grading)" if self.chat is None else f"{line}; grading offline"
+            )
         return f"Grader: {g.name} · {line} · interviewer: {voice}"
 
     def folder(self, *parts: str) -> Path:
@@ -121,35 +130,69 @@ def editor_for(ctx: UIContext, p: Prompt | None) -> str:
 def _open(ctx: UIContext, state: dict) -> Interview:
     sid = state.get("sid")
     if not sid:
-        raise SessionError("no interview is running in this tab", fix="set it up and press Start, or resume one")
+        raise SessionError(
+            "no interview is running in this tab", fix="set it up and press Start, or resume one"
+        )
     return Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat)
 
 
 def _status(ctx: UIContext, iv: Interview) -> str:
     p = iv.prompt
-    where = "finished — see the Report tab" if iv.finished else (
-        f"question {p.position} of {p.total}" + (" (follow-up)" if p.kind == "followup" else "") if p else "waiting")
-    return (f"**Session** {render.ident_md(iv.session_id)} · {iv.setup.mode} · {where}  \n"
-            f"<small>{render.text_md(ctx.backend_line())}</small>")
+    where = (
+        "finished — see the Report tab"
+        if iv.finished
+        else (
+            f"question {p.position} of {p.total}" + (" (follow-up)" if p.kind == "followup" else "")
+            if p
+            else "waiting"
+        )
+    )
+    return (
+        f"**Session** {render.ident_md(iv.session_id)} · {iv.setup.mode} · {where}  \n"
+        f"<small>{render.text_md(ctx.backend_line())}</small>"
+    )
 
 
-def _view(ctx: UIContext, iv: Interview, chat: list[dict], reply: Reply | None = None, *,
-          keep_input: bool = False) -> TurnView:
+def _view(
+    ctx: UIContext,
+    iv: Interview,
+    chat: list[dict],
+    reply: Reply | None = None,
+    *,
+    keep_input: bool = False,
+) -> TurnView:
     feedback, model = "", ""
     if reply is not None and reply.feedback:
         last = reply.feedback[-1]
         feedback, model = render.feedback_html(last), last.model_answer
     if iv.finished:
-        feedback += render.notice_html("The interview is finished. The Report tab has your scores and study list.")
-    return TurnView(state={"sid": iv.session_id, "chat": chat}, status=_status(ctx, iv), feedback_html=feedback,
-                    model_answer=model, editor=editor_for(ctx, iv.prompt), finished=iv.finished,
-                    keep_input=keep_input and not iv.finished)
+        feedback += render.notice_html(
+            "The interview is finished. The Report tab has your scores and study list."
+        )
+    return TurnView(
+        state={"sid": iv.session_id, "chat": chat},
+        status=_status(ctx, iv),
+        feedback_html=feedback,
+        model_answer=model,
+        editor=editor_for(ctx, iv.prompt),
+        finished=iv.finished,
+        keep_input=keep_input and not iv.finished,
+    )
 
 
 def _intro(iv: Interview) -> list[dict]:
-    how = ("feedback after each question" if iv.setup.mode == "practice" else "feedback at the end (exam)")
-    return [_say("assistant", f"Session {render.ident_md(iv.session_id)}: {iv.setup.questions} question(s), {how}. "
-                              "Answer in the box; the buttons ask for a hint, skip, say you don't know, or end.")]
+    how = (
+        "feedback after each question"
+        if iv.setup.mode == "practice"
+        else "feedback at the end (exam)"
+    )
+    return [
+        _say(
+            "assistant",
+            f"Session {render.ident_md(iv.session_id)}: {iv.setup.questions} question(s), {how}. "
+            "Answer in the box; the buttons ask for a hint, skip, say you don't know, or end.",
+        )
+    ]
 
 
 def pause(ctx: UIContext, state: dict | None) -> None:
@@ -175,15 +218,35 @@ def parse_difficulty(value) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise SessionError(f"difficulty {value!r} is not 1, 2 or 3", fix="pick any, 1, 2 or 3") from None
+        raise SessionError(
+            f"difficulty {value!r} is not 1, 2 or 3", fix="pick any, 1, 2 or 3"
+        ) from None
 
 
-def start(ctx: UIContext, state: dict | None, *, topics=(), types=(), difficulty=None, questions: int = 3,
-          focus: str = "", mode: str = "practice", followups: int = 1, review: bool = False) -> TurnView:
+def start(
+    ctx: UIContext,
+    state: dict | None,
+    *,
+    topics=(),
+    types=(),
+    difficulty=None,
+    questions: int = 3,
+    focus: str = "",
+    mode: str = "practice",
+    followups: int = 1,
+    review: bool = False,
+) -> TurnView:
     """Start a new session from the setup panel (an unfinished one in this tab is paused first)."""
-    setup = Setup(topics=list(topics or []), types=list(types or []), difficulty=parse_difficulty(difficulty),
-                  questions=int(questions), focus=(focus or "").strip()[:2000], mode=mode or "practice",
-                  max_followups=int(followups), review=bool(review))
+    setup = Setup(
+        topics=list(topics or []),
+        types=list(types or []),
+        difficulty=parse_difficulty(difficulty),
+        questions=int(questions),
+        focus=(focus or "").strip()[:2000],
+        mode=mode or "practice",
+        max_followups=int(followups),
+        review=bool(review),
+    )
     if ctx.runtime.index.count() == 0:
         ctx.runtime.ensure_index()
     iv = Interview.start(ctx.runtime, setup, grader=ctx.grader, chat=ctx.chat, store=ctx.store)
@@ -191,7 +254,9 @@ def start(ctx: UIContext, state: dict | None, *, topics=(), types=(), difficulty
         pause(ctx, state)
     chat = _intro(iv)
     if iv.prompt is not None:
-        chat.append(_say("assistant", prompt_md(iv.prompt, ctx.runtime.by_id.get(iv.prompt.question_id))))
+        chat.append(
+            _say("assistant", prompt_md(iv.prompt, ctx.runtime.by_id.get(iv.prompt.question_id)))
+        )
     return _view(ctx, iv, chat)
 
 
@@ -199,17 +264,23 @@ def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> Turn
     """Send what the candidate typed (the code editor's text for coding / SQL questions)."""
     iv = _open(ctx, state)
     if iv.finished:
-        raise SessionError(f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one")
+        raise SessionError(
+            f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one"
+        )
     editor = editor_for(ctx, iv.prompt)
     use_code = editor != "text" and (code or "").strip()
     answer = (code if use_code else text) or ""
     if len(answer) > MAX_ANSWER_CHARS:
-        raise SessionError(f"the answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
-                           fix="shorten it")
+        raise SessionError(
+            f"the answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
+            fix="shorten it",
+        )
     reply = iv.respond(answer)
     chat = list(state.get("chat") or [])
     if answer.strip():
-        chat.append(_say("user", render.code_md(answer, editor) if use_code else render.text_md(answer)))
+        chat.append(
+            _say("user", render.code_md(answer, editor) if use_code else render.text_md(answer))
+        )
     return _after(ctx, iv, chat, reply)
 
 
@@ -219,22 +290,38 @@ def move(ctx: UIContext, state: dict, which: str) -> TurnView:
         raise SessionError(f"unknown move {which!r}", fix=f"use one of {', '.join(MOVES)}")
     iv = _open(ctx, state)
     if iv.finished:
-        raise SessionError(f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one")
+        raise SessionError(
+            f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one"
+        )
     reply = iv.respond(MOVES[which])
     chat = list(state.get("chat") or []) + [_say("user", f"*{render.text_md(MOVES[which])}*")]
     return _after(ctx, iv, chat, reply, keep_input=which == "hint")
 
 
-def _after(ctx: UIContext, iv: Interview, chat: list[dict], reply: Reply, *, keep_input: bool = False) -> TurnView:
+def _after(
+    ctx: UIContext, iv: Interview, chat: list[dict], reply: Reply, *, keep_input: bool = False
+) -> TurnView:
     chat += [_say("assistant", render.text_md(m)) for m in reply.messages]
     for s in reply.feedback:
         score = "not graded" if s.score is None else f"{s.score:.1f}/10 ({s.verdict})"
-        chat.append(_say("assistant", f"Feedback on question {s.position}: **{render.text_md(score)}** "
-                                      "(details below the answer box)"))
+        chat.append(
+            _say(
+                "assistant",
+                f"Feedback on question {s.position}: **{render.text_md(score)}** "
+                "(details below the answer box)",
+            )
+        )
     if reply.prompt is not None and reply.intent not in ("hint", "repeat", "clarify"):
-        chat.append(_say("assistant", prompt_md(reply.prompt, ctx.runtime.by_id.get(reply.prompt.question_id))))
+        chat.append(
+            _say(
+                "assistant",
+                prompt_md(reply.prompt, ctx.runtime.by_id.get(reply.prompt.question_id)),
+            )
+        )
     if reply.finished:
-        chat.append(_say("assistant", "The interview is finished. Open the **Report** tab for your report."))
+        chat.append(
+            _say("assistant", "The interview is finished. Open the **Report** tab for your report.")
+        )
     return _view(ctx, iv, chat, reply, keep_input=keep_input)
 
 
@@ -243,8 +330,16 @@ def transcript(ctx: UIContext, iv: Interview) -> list[dict]:
     chat = _intro(iv)
     said = {"skipped": "skip", "idk": "I don't know", "ended": "end"}
     for t in iv.record.turns:
-        p = Prompt(t.id, t.kind, t.position, iv.setup.questions, t.prompt, t.question_id, t.topics,
-                   iv.setup.seconds_per_answer)
+        p = Prompt(
+            t.id,
+            t.kind,
+            t.position,
+            iv.setup.questions,
+            t.prompt,
+            t.question_id,
+            t.topics,
+            iv.setup.seconds_per_answer,
+        )
         chat.append(_say("assistant", prompt_md(p, ctx.runtime.by_id.get(t.question_id))))
         if t.outcome == "answered" and t.answer:
             chat.append(_say("user", render.text_md(t.answer)))
@@ -260,7 +355,9 @@ def resume(ctx: UIContext, state: dict | None, session_id: str) -> TurnView:
         raise SessionError("no session chosen", fix="pick an unfinished session in the History tab")
     if (state or {}).get("sid") and state["sid"] != session_id:
         pause(ctx, state)
-    iv = Interview.resume(session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store)
+    iv = Interview.resume(
+        session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store
+    )
     chat = transcript(ctx, iv) + [_say("assistant", "(resumed)")]
     return _view(ctx, iv, chat)
 
@@ -268,49 +365,7 @@ def resume(ctx: UIContext, state: dict | None, session_id: str) -> TurnView:
 # ------------------------------------------------------------------ report
 
 
-@dataclass
-class ReportView:
-    html: str
-    chart: Path | None = None
-    files: list[Path] = field(default_factory=list)  # Markdown, JSON, HTML page
-
-
-def report(ctx: UIContext, state: dict | None, session_id: str | None = None) -> ReportView:
-    """The report of ``session_id`` (default: this tab's session), its chart and three downloads."""
-    sid = (session_id or "").strip() or (state or {}).get("sid")
-    if not sid:
-        return ReportView(render.notice_html("No session yet: start an interview, or pick a past session."))
-    rep = build_report(ctx.store.load(sid), ctx.runtime.by_id, ctx.store.history(exclude_session=sid))
-    folder = ctx.folder("reports", sid, secrets.token_hex(4))  # a new folder per request: no stale files
-    md, js = export(rep, folder)
-    png = render.report_chart(rep)
-    chart = None
-    if png:
-        chart = folder / f"interview-{safe_name(sid)}.png"
-        chart.write_bytes(png)
-    page = folder / f"interview-{safe_name(sid)}.html"
-    page.write_text(render.report_page(rep, png), encoding="utf-8")
-    return ReportView(render.report_html(rep), chart, [md, js, page])
-
-
 # ------------------------------------------------------------------ history
-
-
-def history(ctx: UIContext) -> dict:
-    """Sessions (newest first), per-topic mastery, and the ids that can be resumed."""
-    from mockint.choice import history_summary
-
-    sessions, summary = history_summary(ctx.store, datetime.now(timezone.utc))
-    rows = [[s["id"], s["date"], s["mode"], s["questions"], s["mean_score"], s["status"]] for s in reversed(sessions)]
-    topics = [[t["topic"], t["answers"], t["mean_score"], t["due"]] for t in summary]
-    chart = render.mastery_chart(ctx.store.history())
-    chart_path = None
-    if chart:
-        ctx.files.mkdir(parents=True, exist_ok=True)
-        chart_path = ctx.files / f"mastery-{secrets.token_hex(6)}.png"
-        chart_path.write_bytes(chart)
-    return {"sessions": rows, "topics": topics, "chart": chart_path, "resumable": [r[0] for r in rows if r[5] != "finished"],
-            "all": [r[0] for r in rows]}
 
 
 def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
@@ -319,14 +374,17 @@ def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> st
     if not sid:
         return ""
     record = ctx.store.load(sid)
-    pending = [t for t in record.turns if t.answer is None]
-    if record.session.status == "finished" or not pending:
+    pending = pending_turn(record)
+    if record.session.status == "finished" or pending is None:
         return ""
-    asked = pending[-1].asked_at
-    seconds = max(0, int(((now or datetime.now(timezone.utc)) - asked).total_seconds()))
-    return f"⏱ {seconds // 60}:{seconds % 60:02d} on this question"
+    seconds = max(0, int(((now or datetime.now(UTC)) - pending.asked_at).total_seconds()))
+    return (
+        f"Time on this question: {seconds // 60}:{seconds % 60:02d}"  # text: no emoji font needed
+    )
 
 
-def review(ctx: UIContext, state: dict | None, questions: int = 5, mode: str = "practice") -> TurnView:
+def review(
+    ctx: UIContext, state: dict | None, questions: int = 5, mode: str = "practice"
+) -> TurnView:
     """A weak-spots review: due and weakest questions from the history first."""
     return start(ctx, state, questions=questions, mode=mode, review=True)

@@ -85,11 +85,18 @@ def score_color(score: float | None) -> str:
 
 def score_bar(score: float | None, width: str = "100%") -> str:
     pct = 0 if score is None else max(0.0, min(100.0, score * 10))
-    return (f'<div class="mi-bar" style="background:#e0e0e0;border-radius:4px;height:12px;width:{width}">'
-            f'<div style="width:{pct:.0f}%;background:{score_color(score)};height:12px;border-radius:4px"></div></div>')
+    return (
+        f'<div class="mi-bar" style="background:#e0e0e0;border-radius:4px;height:12px;width:{width}">'
+        f'<div style="width:{pct:.0f}%;background:{score_color(score)};height:12px;border-radius:4px"></div></div>'
+    )
 
 
-_MARK = {"covered": ("✓", GREEN), "partial": ("~", AMBER), "missing": ("✗", RED), "contradicted": ("✗", RED)}
+_MARK = {
+    "covered": ("✓", GREEN),
+    "partial": ("~", AMBER),
+    "missing": ("✗", RED),
+    "contradicted": ("✗", RED),
+}
 
 
 def point_items(points: list, *, quotes: bool = True) -> str:
@@ -100,10 +107,16 @@ def point_items(points: list, *, quotes: bool = True) -> str:
         mark, color = _MARK.get(get("status"), ("?", GREY))
         quote = " ".join(str(get("quote") or "").split())
         said = f' — <q class="mi-quote">{esc(quote)}</q>' if quotes and quote else ""
-        items.append(f'<li><span style="color:{color};font-weight:bold">{mark}</span> '
-                     f'<span class="mi-status">[{esc(get("status"))}]</span> {esc(get("text"))}'
-                     f'{" <small>(essential)</small>" if get("weight") == "essential" else ""}{said}</li>')
-    return '<ul class="mi-points" style="list-style:none;padding-left:0.5em">' + "".join(items) + "</ul>"
+        items.append(
+            f'<li><span style="color:{color};font-weight:bold">{mark}</span> '
+            f'<span class="mi-status">[{esc(get("status"))}]</span> {esc(get("text"))}'
+            f"{' <small>(essential)</small>' if get('weight') == 'essential' else ''}{said}</li>"
+        )
+    return (
+        '<ul class="mi-points" style="list-style:none;padding-left:0.5em">'
+        + "".join(items)
+        + "</ul>"
+    )
 
 
 def feedback_html(s) -> str:
@@ -111,14 +124,19 @@ def feedback_html(s) -> str:
     score = "not graded" if s.score is None else f"{s.score:.1f} / 10 ({s.verdict})"
     extra = [f"{s.hints} hint(s)"] if s.hints else []
     extra += [f"{s.seconds:.0f} s"] + ([f"flags: {', '.join(s.flags)}"] if s.flags else [])
-    parts = [f'<div class="mi-feedback-card"><h3 style="margin:0 0 .3em">Question {s.position}: {esc(score)}</h3>',
-             score_bar(s.score), f'<p class="mi-meta"><small>{esc(" · ".join(extra))}</small></p>',
-             point_items(s.covered + s.missed)]
+    parts = [
+        f'<div class="mi-feedback-card"><h3 style="margin:0 0 .3em">Question {s.position}: {esc(score)}</h3>',
+        score_bar(s.score),
+        f'<p class="mi-meta"><small>{esc(" · ".join(extra))}</small></p>',
+        point_items(s.covered + s.missed),
+    ]
     if s.feedback:
         parts.append(f'<p class="mi-text">{esc(s.feedback)}</p>')
     for f in s.followups:
-        parts.append(f'<p><b>Follow-up:</b> {esc(f["prompt"])}<br><b>Your reply:</b> '
-                     f'{esc(f["answer"] or "(" + f["outcome"] + ")")}</p>')
+        parts.append(
+            f"<p><b>Follow-up:</b> {esc(f['prompt'])}<br><b>Your reply:</b> "
+            f"{esc(f['answer'] or '(' + f['outcome'] + ')')}</p>"
+        )
     return "".join(parts) + "</div>"
 
 
@@ -147,10 +165,18 @@ def report_chart(report: dict) -> bytes | None:
     topics = report["topics"]
     if topics:
         names = [t["topic"] for t in topics]
-        ax2.barh(names, [t["score"] for t in topics], color=[score_color(t["score"]) for t in topics])
+        ax2.barh(
+            names, [t["score"] for t in topics], color=[score_color(t["score"]) for t in topics]
+        )
         prev = [(i, t["previous"]) for i, t in enumerate(topics) if t["previous"] is not None]
         if prev:
-            ax2.plot([p for _, p in prev], [i for i, _ in prev], "k|", markersize=14, label="earlier sessions")
+            ax2.plot(
+                [p for _, p in prev],
+                [i for i, _ in prev],
+                "k|",
+                markersize=14,
+                label="earlier sessions",
+            )
             ax2.legend(loc="lower right", fontsize=8)
     ax2.set(xlim=(0, 10), xlabel="mean score", title="per topic")
     fig.tight_layout()
@@ -198,17 +224,26 @@ def _question_block(q: dict) -> str:
     score = "not graded" if q["score"] is None else f"{q['score']:.1f} / 10 ({q['verdict']})"
     meta = f"{', '.join(q['topics'])} · {q['outcome']} · {score} · {q['seconds']:.0f} s"
     meta += f" · {q['hints']} hint(s)" if q["hints"] else ""
-    out = [f'<section class="mi-q"><h3>{q["position"]}. {esc(q["question"])}</h3>',
-           f"<p><small><code>{esc(q['question_id'])}</code> — {esc(meta)}</small></p>", score_bar(q["score"], "60%")]
+    out = [
+        f'<section class="mi-q"><h3>{q["position"]}. {esc(q["question"])}</h3>',
+        f"<p><small><code>{esc(q['question_id'])}</code> — {esc(meta)}</small></p>",
+        score_bar(q["score"], "60%"),
+    ]
     if q["answer"]:
-        out.append(f'<p><b>Your answer:</b></p><pre class="mi-answer" style="white-space:pre-wrap">{esc(q["answer"])}</pre>')
+        out.append(
+            f'<p><b>Your answer:</b></p><pre class="mi-answer" style="white-space:pre-wrap">{esc(q["answer"])}</pre>'
+        )
     for f in q["followups"]:
-        out.append(f'<p><b>Follow-up:</b> {esc(f["prompt"])}</p><pre class="mi-answer" style="white-space:pre-wrap">'
-                   f'{esc(f["answer"] or "(" + f["outcome"] + ")")}</pre>')
+        out.append(
+            f'<p><b>Follow-up:</b> {esc(f["prompt"])}</p><pre class="mi-answer" style="white-space:pre-wrap">'
+            f"{esc(f['answer'] or '(' + f['outcome'] + ')')}</pre>"
+        )
     if q["covered"] or q["missed"]:
         out.append(point_items(q["covered"] + q["missed"]))
     if q["model_answer"]:
-        out.append(f"<details><summary>Model answer</summary>{markdown_html(q['model_answer'])}</details>")
+        out.append(
+            f"<details><summary>Model answer</summary>{markdown_html(q['model_answer'])}</details>"
+        )
     return "".join(out) + "</section>"
 
 
@@ -216,42 +251,58 @@ def report_html(report: dict, chart_png: bytes | None = None) -> str:
     """The report as an HTML fragment; the chart is embedded as a data URI when given."""
     s, m = report["session"], report["summary"]
     mean = "n/a" if m["mean_score"] is None else f"{m['mean_score']:.1f} / 10"
-    out = [f'<div class="mi-report"><h2>Interview {esc(s["id"])}</h2>',
-           f"<p>{esc(s['mode'])} · {esc(s['status'])} · grader {esc(s['grader'])} · started {esc(s['created_at'])}</p>",
-           f"<p><b>{m['asked']}</b> asked, <b>{m['answered']}</b> answered, <b>{m['skipped']}</b> skipped; "
-           f"mean score <b>{esc(mean)}</b>; time {m['total_seconds']:.0f} s</p>"]
+    out = [
+        f'<div class="mi-report"><h2>Interview {esc(s["id"])}</h2>',
+        f"<p>{esc(s['mode'])} · {esc(s['status'])} · grader {esc(s['grader'])} · started {esc(s['created_at'])}</p>",
+        f"<p><b>{m['asked']}</b> asked, <b>{m['answered']}</b> answered, <b>{m['skipped']}</b> skipped; "
+        f"mean score <b>{esc(mean)}</b>; time {m['total_seconds']:.0f} s</p>",
+    ]
     if m["previous_mean_score"] is not None:
         out.append(f"<p>Earlier sessions averaged {m['previous_mean_score']:.1f} / 10.</p>")
     if chart_png:
-        out.append(f'<img alt="scores per question and topic" style="max-width:100%" '
-                   f'src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">')
+        out.append(
+            f'<img alt="scores per question and topic" style="max-width:100%" '
+            f'src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">'
+        )
     if report["topics"]:
         rows = "".join(
             f"<tr><td>{esc(t['topic'])}</td><td>{t['score']:.1f}</td><td>{t['n']}</td>"
             f"<td>{'—' if t['previous'] is None else format(t['previous'], '.1f')}</td>"
-            f"<td>{'—' if t['trend'] is None else format(t['trend'], '+.1f')}</td></tr>" for t in report["topics"])
-        out.append("<h3>Topics</h3><table><tr><th>topic</th><th>score</th><th>n</th><th>earlier</th><th>trend</th>"
-                   f"</tr>{rows}</table>")
+            f"<td>{'—' if t['trend'] is None else format(t['trend'], '+.1f')}</td></tr>"
+            for t in report["topics"]
+        )
+        out.append(
+            "<h3>Topics</h3><table><tr><th>topic</th><th>score</th><th>n</th><th>earlier</th><th>trend</th>"
+            f"</tr>{rows}</table>"
+        )
     out += [_question_block(q) for q in report["questions"]]
     if report["study"]:
-        items = "".join(f"<li><code>{esc(i['question_id'])}</code> {esc(i['question'])}<ul>"
-                        + "".join(f"<li>{esc(p)}</li>" for p in i["study"]) + "</ul></li>" for i in report["study"])
+        items = "".join(
+            f"<li><code>{esc(i['question_id'])}</code> {esc(i['question'])}<ul>"
+            + "".join(f"<li>{esc(p)}</li>" for p in i["study"])
+            + "</ul></li>"
+            for i in report["study"]
+        )
         out.append(f"<h3>Study list</h3><ul>{items}</ul>")
     return "".join(out) + "</div>"
 
 
-_PAGE_CSS = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
-             "pre{background:#f6f6f6;padding:.6em}q{font-style:italic}")
+_PAGE_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+    "pre{background:#f6f6f6;padding:.6em}q{font-style:italic}"
+)
 
 
 def report_page(report: dict, chart_png: bytes | None = None) -> str:
     """A self-contained HTML page (inline CSS, chart as a data URI; a CSP forbids scripts and fetches)."""
-    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
-            "style-src 'unsafe-inline'\">"
-            f"<title>Interview {esc(report['session']['id'])}</title><style>{_PAGE_CSS}</style></head>"
-            f"<body>{report_html(report, chart_png)}</body></html>\n")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "style-src 'unsafe-inline'\">"
+        f"<title>Interview {esc(report['session']['id'])}</title><style>{_PAGE_CSS}</style></head>"
+        f"<body>{report_html(report, chart_png)}</body></html>\n"
+    )
 
 
 # ------------------------------------------------------------------ corpus
@@ -259,14 +310,20 @@ def report_page(report: dict, chart_png: bytes | None = None) -> str:
 
 def question_html(q) -> str:
     """A corpus question with its reference answers and rubric (key points, probes, red flags)."""
-    rows = "".join(f"<tr><td>{esc(k.id)}</td><td>{esc(k.weight)}</td><td>{esc(k.text)}</td><td>{esc(k.probe)}</td></tr>"
-                   for k in q.key_points)
-    out = [f'<div class="mi-question"><h3>{esc(q.question)}</h3>',
-           f"<p><small><code>{esc(q.id)}</code> · {esc(', '.join(q.topics))} · {esc(q.type)} · difficulty "
-           f"{q.difficulty} · rubric {esc(q.rubric)}</small></p>",
-           f"<h4>Rubric</h4><table><tr><th>id</th><th>weight</th><th>key point</th><th>probe</th></tr>{rows}</table>"]
+    rows = "".join(
+        f"<tr><td>{esc(k.id)}</td><td>{esc(k.weight)}</td><td>{esc(k.text)}</td><td>{esc(k.probe)}</td></tr>"
+        for k in q.key_points
+    )
+    out = [
+        f'<div class="mi-question"><h3>{esc(q.question)}</h3>',
+        f"<p><small><code>{esc(q.id)}</code> · {esc(', '.join(q.topics))} · {esc(q.type)} · difficulty "
+        f"{q.difficulty} · rubric {esc(q.rubric)}</small></p>",
+        f"<h4>Rubric</h4><table><tr><th>id</th><th>weight</th><th>key point</th><th>probe</th></tr>{rows}</table>",
+    ]
     if q.red_flags:
-        out.append("<h4>Red flags</h4><ul>" + "".join(f"<li>{esc(r)}</li>" for r in q.red_flags) + "</ul>")
+        out.append(
+            "<h4>Red flags</h4><ul>" + "".join(f"<li>{esc(r)}</li>" for r in q.red_flags) + "</ul>"
+        )
     if q.notes:
         out.append(f"<p><b>Notes:</b> {esc(q.notes)}</p>")
     for ref in q.references:

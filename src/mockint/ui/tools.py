@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from mockint.errors import InputFileError
-from mockint.session_report import safe_name
+from mockint.interview.report import safe_name
 from mockint.ui import render
 from mockint.ui.handlers import UIContext
 
+
 @dataclass
 class BatchView:
-    summary: str  # Markdown written by mockint.batch.summary_page
+    summary: str  # Markdown written by mockint.grading.batch.summary_page
     histogram: Path | None
     files: list[Path]
     graded: int
@@ -31,18 +32,26 @@ def _stash(ctx: UIContext, upload: str | Path | None, kind: str, fix: str) -> Pa
         raise InputFileError("no file uploaded", fix=fix)
     src = Path(upload)
     if not src.is_file():
-        raise InputFileError("the uploaded file is gone (or is not a file)", where=src.name, fix="upload it again")
+        raise InputFileError(
+            "the uploaded file is gone (or is not a file)", where=src.name, fix="upload it again"
+        )
     local = ctx.folder(kind, secrets.token_hex(6)) / safe_name(src.name)
     shutil.copyfile(src, local)
     return local
 
 
-def batch(ctx: UIContext, upload: str | Path, grader: str = "auto",
-          progress: Callable[[int, int], None] | None = None) -> BatchView:
+def batch(
+    ctx: UIContext,
+    upload: str | Path,
+    grader: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchView:
     """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page."""
-    from mockint.batch import default_output, grade_file, summary_page
+    from mockint.grading.batch import default_output, grade_file, summary_page
 
-    local = _stash(ctx, upload, "batch", "upload a .csv or .jsonl file with question and answer columns")
+    local = _stash(
+        ctx, upload, "batch", "upload a .csv or .jsonl file with question and answer columns"
+    )
     out = default_output(local)
     g = ctx.grader_for(grader)
     if ctx.runtime.index.count() == 0:
@@ -50,10 +59,14 @@ def batch(ctx: UIContext, upload: str | Path, grader: str = "auto",
     result = grade_file(local, out, ctx.runtime, g, progress=progress)
     summary = summary_page(result, ctx.runtime, out)
     hist = out.with_suffix(".hist.png")
-    text = "\n".join(line for line in summary.read_text(encoding="utf-8").splitlines()
-                     if not line.startswith("![histogram]"))  # the image is shown beside it
-    return BatchView(text, hist if hist.exists() else None, [out, summary],
-                     result.graded, result.errors)
+    text = "\n".join(
+        line
+        for line in summary.read_text(encoding="utf-8").splitlines()
+        if not line.startswith("![histogram]")
+    )  # the image is shown beside it
+    return BatchView(
+        text, hist if hist.exists() else None, [out, summary], result.graded, result.errors
+    )
 
 
 def search(ctx: UIContext, text: str, k: int = 5, topics=()) -> list[list]:
@@ -63,22 +76,32 @@ def search(ctx: UIContext, text: str, k: int = 5, topics=()) -> list[list]:
     if ctx.runtime.index.count() == 0:
         ctx.runtime.ensure_index()
     hits = ctx.runtime.index.search(text.strip()[:2000], k=int(k), topics=list(topics or []))
-    return [[h.similarity, h.qid, ctx.runtime.by_id[h.qid].question if h.qid in ctx.runtime.by_id else ""]
-            for h in hits]
+    return [
+        [
+            h.similarity,
+            h.qid,
+            ctx.runtime.by_id[h.qid].question if h.qid in ctx.runtime.by_id else "",
+        ]
+        for h in hits
+    ]
 
 
 def question(ctx: UIContext, qid: str) -> str:
     """HTML of a corpus question: reference answers and rubric."""
     q = ctx.runtime.by_id.get((qid or "").strip())
     if q is None:
-        return render.notice_html(f"No question {qid!r} in the corpus; search first and pick one of the results.")
+        return render.notice_html(
+            f"No question {qid!r} in the corpus; search first and pick one of the results."
+        )
     return render.question_html(q)
 
 
-def import_corpus(ctx: UIContext, upload: str | Path, section: str = "Imported") -> tuple[str, Path]:
+def import_corpus(
+    ctx: UIContext, upload: str | Path, section: str = "Imported"
+) -> tuple[str, Path]:
     """Import a Q&A file into ``<home>/corpus/<name>.jsonl``; returns (message, path)."""
-    from mockint.corpus import write_jsonl
-    from mockint.corpus_import import import_file
+    from mockint.corpus.importing import import_file
+    from mockint.corpus.schema import write_jsonl
 
     local = _stash(ctx, upload, "imports", "upload Markdown, CSV or JSONL with question and answer")
     src = Path(upload)
@@ -89,7 +112,9 @@ def import_corpus(ctx: UIContext, upload: str | Path, section: str = "Imported")
     keep.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(out, keep)
     auto = sum(q.rubric == "auto" for q in questions)
-    lines = [f"Imported {len(questions)} questions ({auto} with auto-extracted rubrics) to {keep}.",
-             f"Use it with: mockint ui --corpus {keep} (or MOCKINT_CORPUS={keep})."]
+    lines = [
+        f"Imported {len(questions)} questions ({auto} with auto-extracted rubrics) to {keep}.",
+        f"Use it with: mockint ui --corpus {keep} (or MOCKINT_CORPUS={keep}).",
+    ]
     lines += [f"warning: {w}" for w in warnings[:20]]
     return "\n".join(lines), out

@@ -1,0 +1,3 @@
+from mockint.cli.app import main
+
+main()

@@ -1,0 +1,279 @@
+"""The ``interview`` and ``history`` commands: a terminal adapter over ``interviewer.py``.
+
+``register(app)`` adds both commands to the Typer app of ``mockint.cli.app`` (it does not
+modify that module). ``mockint interview`` reads the candidate's replies from stdin, so it
+can be driven by a pipe: an answer may span several lines and ends with an empty line; a
+move (hint, skip, "I don't know", repeat, clarify…, end) is typed on its own line; EOF
+pauses the session (it stays resumable) and prints the report. The session id is printed
+first, for ``--resume``. ``mockint history`` lists sessions and per-topic mastery.
+
+Only input/output lives here: what to ask, grading and the report's content are the
+library's (``interviewer``, ``choice``, ``session_report``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape as _rich_escape
+from rich.table import Table
+
+from mockint import llm
+from mockint.cli.options import BaseUrlOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt
+from mockint.cli.options import load_runtime as _runtime
+from mockint.config import Config
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    r"""Rich markup escaped and control characters (terminal escape codes) removed.
+
+    >>> escape("[b]x\x1b[31m")
+    '\\[b]x[31m'
+    """
+    return _rich_escape(_CONTROL.sub("", text))
+
+
+def _show_prompt(con: Console, p) -> None:
+    if p.kind == "question":
+        limit = f" — {p.seconds_limit} s" if p.seconds_limit else ""
+        con.print(
+            f"\n[bold]Question {p.position}/{p.total}[/] [dim]({escape(', '.join(p.topics))}{limit})[/]"
+        )
+        con.print(escape(p.text))
+    else:
+        con.print(f"\n[bold]Follow-up:[/] {escape(p.text)}")
+    con.print(
+        "[dim](answer, then an empty line; or: hint, skip, I don't know, repeat, clarify …, end)[/]"
+    )
+
+
+def _show_feedback(con: Console, s) -> None:
+    score = "not graded" if s.score is None else f"{s.score:.1f}/10 ({s.verdict})"
+    con.print(
+        f"[bold green]Feedback[/] on question {s.position}: {score}"
+        + (f", {s.hints} hint(s)" if s.hints else "")
+    )
+    for k in s.covered:
+        quote = f' — "{escape(" ".join(k.quote.split()))}"' if k.quote else ""
+        mark = "[green]✓[/]" if k.status == "covered" else "[yellow]~[/]"
+        con.print(f"  {mark} {escape(f'[{k.status}]')} {escape(k.text)}{quote}")
+    for k in s.missed:
+        con.print(f"  [red]✗[/] {escape(k.text)}")
+    if s.model_answer:
+        con.print("[bold]Model answer:[/]")
+        con.print(escape(s.model_answer[:2500]))
+
+
+def _show_reply(con: Console, reply) -> None:
+    for m in reply.messages:
+        con.print(escape(m))
+    for s in reply.feedback:
+        _show_feedback(con, s)
+    if reply.prompt is not None and reply.intent not in ("hint", "repeat", "clarify"):
+        _show_prompt(con, reply.prompt)
+
+
+def drive(interview, stream: TextIO, con: Console) -> str:
+    """Feed lines from ``stream`` to the interview until it finishes or input ends.
+
+    Returns ``finished`` or ``paused`` (input ended first)."""
+    from mockint.interview.engine import classify
+
+    if interview.prompt is not None:
+        _show_prompt(con, interview.prompt)
+    buffer: list[str] = []
+    try:
+        while not interview.finished:
+            raw = stream.readline()
+            if raw == "":  # EOF: submit what was typed, then pause
+                if buffer:
+                    _show_reply(con, interview.respond("\n".join(buffer)))
+                break
+            line = raw.rstrip("\r\n")
+            if not buffer:
+                if not line.strip():
+                    continue
+                if classify(line) != "answer":  # a move on its own line acts at once
+                    _show_reply(con, interview.respond(line))
+                    continue
+            if line.strip():
+                buffer.append(line)
+                continue
+            _show_reply(con, interview.respond("\n".join(buffer)))
+            buffer = []
+    except KeyboardInterrupt:  # Ctrl-C: what was answered is stored; the rest can be resumed
+        con.print("\ninterrupted")
+    if interview.finished:
+        return "finished"
+    interview.pause()
+    return "paused"
+
+
+def _print_report(con: Console, report: dict, paths: tuple[Path, Path]) -> None:
+    m = report["summary"]
+    mean = "n/a" if m["mean_score"] is None else f"{m['mean_score']:.1f}/10"
+    con.print(
+        f"\n[bold]Report[/] — {m['answered']} answered, {m['skipped']} skipped, mean {mean}, "
+        f"{m['total_seconds']:.0f} s"
+    )
+    table = Table("#", "question", "score", "outcome", "seconds")
+    for q in report["questions"]:
+        table.add_row(
+            str(q["position"]),
+            q["question_id"],
+            "—" if q["score"] is None else f"{q['score']:.1f}",
+            q["outcome"],
+            f"{q['seconds']:.0f}",
+        )
+    con.print(table)
+    for t in report["topics"]:
+        trend = "" if t["trend"] is None else f" (earlier {t['previous']:.1f}, {t['trend']:+.1f})"
+        con.print(f"  {t['topic']}: {t['score']:.1f}{trend}")
+    if report["study"]:
+        con.print("[bold]Study list[/] (reference answers by question id):")
+        for item in report["study"]:
+            con.print(f"  - {item['question_id']}")
+    con.print(f"report: {escape(str(paths[0]))} and {escape(str(paths[1]))}")
+
+
+def interview_cmd(
+    topic: list[str] = typer.Option([], "--topic", help="Only these topics (repeatable)."),
+    type_: list[str] = typer.Option([], "--type", help="Only these question types (repeatable)."),
+    difficulty: int | None = typer.Option(
+        None, "--difficulty", min=1, max=3, help="Starting difficulty 1-3."
+    ),
+    fixed: bool = typer.Option(
+        False, "--fixed-difficulty", help="Keep --difficulty fixed (a filter) instead of adapting."
+    ),
+    questions: int = typer.Option(3, "--questions", min=1, max=100, help="How many questions."),
+    focus: str = typer.Option(
+        "", "--focus", help="What to practise, in your own words (retrieval from the index)."
+    ),
+    mode: str = typer.Option(
+        "practice", "--mode", help="practice (feedback after each question) | exam (at the end)."
+    ),
+    review: bool = typer.Option(
+        False, "--review", help="Due and weakest questions from your history first."
+    ),
+    seconds: int | None = typer.Option(
+        None, "--seconds", min=1, help="Seconds per answer (noted when exceeded)."
+    ),
+    followups: int = typer.Option(
+        1, "--followups", min=0, max=5, help="Follow-up questions per question at most."
+    ),
+    resume: str | None = typer.Option(
+        None, "--resume", help="Continue an interrupted session by its id."
+    ),
+    grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto."),
+    report_dir: Path | None = typer.Option(
+        None, "--report-dir", help="Where to write the report (default <home>/reports)."
+    ),
+    llm_backend: str | None = LLMOpt,
+    model: str | None = ModelOpt,
+    base_url: str | None = BaseUrlOpt,
+    home: Path | None = HomeOpt,
+    corpus: Path | None = CorpusOpt,
+) -> None:
+    """Run a mock interview in the terminal; answers are read from stdin (end each with an empty line)."""
+    from mockint.interview.engine import Interview, Setup
+    from mockint.interview.report import export
+    from mockint.interview.store import Store
+
+    con = Console(highlight=False, soft_wrap=True)
+    rt = _runtime(home, corpus, llm=llm_backend, model=model, base_url=base_url)
+    g = rt.make_grader(grader)
+    chat = llm.resolve_backend(rt.config)
+    if chat is not None:  # a local model loads while the index is checked
+        chat.start_in_background()
+    if rt.index.count() == 0:
+        con.print("building the index (first run)…")
+        rt.ensure_index()
+    store = Store(rt.config.db_path)
+    if resume:
+        interview = Interview.resume(resume, rt, grader=g, chat=chat, store=store)
+        con.print(f"resumed session {interview.session_id}")
+    else:
+        setup = Setup(
+            topics=topic,
+            types=type_,
+            difficulty=difficulty,
+            strict_difficulty=fixed,
+            questions=questions,
+            focus=focus,
+            mode=mode,
+            seconds_per_answer=seconds,
+            max_followups=followups,
+            review=review,
+        )
+        interview = Interview.start(rt, setup, grader=g, chat=chat, store=store)
+        con.print(
+            f"session {interview.session_id} (resume with: mockint interview --resume {interview.session_id})"
+        )
+    con.print(
+        f"grader: {g.name}; {llm.describe_model(g.model or chat, rt.config)}; "
+        f"interviewer: {'LLM ' + chat.name if chat else 'rubric probes (no LLM)'}; mode: {interview.setup.mode}"
+    )
+    state = drive(interview, sys.stdin, con)
+    if state == "paused":
+        con.print(
+            f"\ninput ended: session paused; resume with: mockint interview --resume {interview.session_id}"
+        )
+    report = interview.report()  # reloads the session
+    if interview.setup.mode == "exam":  # the feedback held back during the exam
+        for position in sorted({t.position for t in interview.record.turns}):
+            _show_feedback(con, interview.summary(position))
+    paths = export(report, report_dir or rt.config.home / "reports")
+    _print_report(con, report, paths)
+
+
+def history_cmd(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    home: Path | None = HomeOpt,
+) -> None:
+    """List past interview sessions and your mastery per topic."""
+    from datetime import datetime
+
+    from mockint.interview.choice import history_summary
+    from mockint.interview.store import Store
+
+    conf = Config.load(home=home)
+    store = Store(conf.db_path)
+    sessions, topics = history_summary(store, datetime.now(UTC))
+    if as_json:
+        typer.echo(json.dumps({"sessions": sessions, "topics": topics}, indent=2))
+        return
+    con = Console(highlight=False)
+    table = Table("id", "date", "mode", "questions", "mean", "status")
+    for s in sessions:
+        table.add_row(
+            s["id"],
+            s["date"],
+            s["mode"],
+            str(s["questions"]),
+            "—" if s["mean_score"] is None else f"{s['mean_score']:.1f}",
+            s["status"],
+        )
+    con.print(table)
+    table = Table("topic", "answers", "mean", "due for review")
+    for t in topics:
+        table.add_row(t["topic"], str(t["answers"]), f"{t['mean_score']:.1f}", str(t["due"]))
+    con.print(table)
+
+
+def register(app: typer.Typer) -> typer.Typer:
+    """Add ``interview`` and ``history`` to ``app`` (a second call does nothing)."""
+    names = {c.name for c in app.registered_commands}
+    if "interview" not in names:
+        app.command("interview")(interview_cmd)
+    if "history" not in names:
+        app.command("history")(history_cmd)
+    return app

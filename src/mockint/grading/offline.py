@@ -1,0 +1,284 @@
+"""The offline grader: the judgement model reads each key point against the answer; no LLM.
+
+For a task it strips instructions to the grader from the answer, asks the judgement model
+(``judge/``) for each key point whether the answer states it, partly states it, contradicts it or
+does not address it, and for each red flag whether the answer states that misconception; the
+score mapping (``scoring.ScoreMap``) turns those probabilities into 0-10 and the guard table
+(``guards.py``) applies. A key point's quote is the sentence of the answer that shares most words
+with it, shown only when the judgement model, asked about that sentence alone, agrees it supports
+the point. Questions without a curated rubric (a dataset's or a batch file's ``reference``) are
+judged against the whole reference answer as their essential point, with the extracted key
+points as supporting ones. All answers of a batch go through the model together.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from mockint.corpus.markdown import plain_text
+from mockint.corpus.schema import Question
+from mockint.grading.detectors import content_words
+from mockint.grading.guards import RED_FLAG_P, GuardContext, apply_guards
+from mockint.grading.hygiene import (
+    exact_quote,
+    feedback_for,
+    instruction_spans,
+    is_non_answer,
+    strip_instructions,
+)
+from mockint.grading.rubric import verdict_for
+from mockint.grading.schema import Grade, Grader, GradingTask, KeyPointResult
+from mockint.grading.scoring import (
+    CONTRADICTED,
+    ENTAILED,
+    NOT_ADDRESSED,
+    PARTLY,
+    Point,
+    ScoreMap,
+    credit,
+    features,
+    status,
+)
+from mockint.judge.model import Judge
+from mockint.text import sentences
+
+QUOTE_SUPPORT = 0.5  # entailed + partly for a sentence to be shown as a point's evidence
+QUOTE_CONTRA = 0.4  # contradicted, for a sentence shown as contradicting a point
+REFERENCE_ID = "ref"
+
+
+@dataclass(frozen=True)
+class Premise:
+    id: str
+    text: str
+    weight: str
+
+
+def premises(q: Question, only: tuple[str, ...] = ()) -> list[Premise]:
+    """What the answer is judged against: the curated key points; for an auto rubric the whole
+    reference answer (essential) and the extracted key points (supporting)."""
+    kps = [k for k in q.key_points if not only or k.id in only]
+    if q.rubric == "auto" and not only:
+        ref = " ".join(plain_text(r.markdown) for r in q.references).strip()
+        out = [Premise(REFERENCE_ID, ref, "essential")] if ref else []
+        return out + [Premise(k.id, k.text, "supporting") for k in kps if k.text.strip() != ref]
+    return [Premise(k.id, k.text, k.weight) for k in kps]
+
+
+def best_sentence(answer: str, premise: str, question: str) -> str:
+    """The sentence of ``answer`` sharing most content words (not the question's) with ``premise``;
+    "" when none shares any.
+
+    >>> best_sentence("Bagging averages. Boosting fits residuals one tree at a time.", "Boosting fits "
+    ...               "each new tree to the residuals", "What is boosting?")
+    'Boosting fits residuals one tree at a time.'
+    """
+    target = set(content_words(premise)) - set(content_words(question))
+    best, best_n = "", 0
+    for s in sentences(answer):
+        n = len(target & set(content_words(s)))
+        if n > best_n:
+            best, best_n = s, n
+    return best
+
+
+class OfflineGrader(Grader):
+    """``grade``/``grade_many`` with the judgement model and the fitted score mapping."""
+
+    name = "offline"
+
+    def __init__(self, judge: Judge, score_map: ScoreMap):
+        self.judge = judge
+        self._score_map = score_map
+
+    @property
+    def score_map(self) -> ScoreMap:
+        return self._score_map
+
+    @property
+    def version(self) -> str:
+        """What a stored grade depends on: the judgement model's file and the mapping's version."""
+        return f"{self.judge.name}@{self.judge.version}+{self.score_map.version}"
+
+    def judgements(self, tasks: list[GradingTask]) -> list[tuple | None]:
+        """Per task: (premises, their probabilities, red-flag probabilities, cleaned answer), or None
+        when there is nothing to judge (no reference, no answer). One model call for the batch."""
+        staged, triples = [], []
+        for t in tasks:
+            clean = strip_instructions(t.answer)
+            if t.question is None or is_non_answer(clean):
+                staged.append(None)
+                continue
+            ps = premises(t.question, t.only_key_points)
+            flags = list(t.question.red_flags) if not t.only_key_points else []
+            start = len(triples)
+            triples += [(t.question_text, p.text, clean) for p in ps] + [
+                (t.question_text, f, clean) for f in flags
+            ]
+            staged.append((ps, flags, clean, start))
+        probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
+        out = []
+        for st in staged:
+            if st is None:
+                out.append(None)
+                continue
+            ps, flags, clean, start = st
+            k = len(ps)
+            out.append(
+                (ps, probs[start : start + k], probs[start + k : start + k + len(flags)], clean)
+            )
+        return out
+
+    def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
+        t0 = time.perf_counter()
+        judged = self.judgements(tasks)
+        rows = [self.row(t, j) for t, j in zip(tasks, judged) if j is not None]
+        scores = iter(self.score_map.predict(np.array(rows)) if rows else [])
+        grades = [
+            self.finish(t, j, float(next(scores))) if j is not None else self.empty(t)
+            for t, j in zip(tasks, judged)
+        ]
+        self.attach_quotes(tasks, judged, grades)
+        per = (time.perf_counter() - t0) * 1000 / max(1, len(tasks))
+        for g in grades:
+            g.latency_ms = round(per, 1)
+        return grades
+
+    @staticmethod
+    def row(task: GradingTask, judged: tuple) -> np.ndarray:
+        ps, probs, red, clean = judged
+        points = [Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)]
+        return features(points, red)
+
+    def _base(self, task: GradingTask) -> dict:
+        return dict(
+            grader=self.name,
+            model=self.judge.name,
+            prompt=self.score_map.version,
+            prompt_hash=self.version,
+            question_id=task.question.id if task.question else None,
+            match_similarity=task.match_similarity,
+        )
+
+    def empty(self, task: GradingTask) -> Grade:
+        """No reference, or no answer."""
+        flags = ["injection_suspected"] if instruction_spans(task.answer) else []
+        if task.question is None:
+            return Grade(
+                score=0,
+                verdict="ungradable",
+                flags=flags + ["reference_not_found"],
+                feedback_add="No reference answer matches this question, so the offline grader cannot "
+                "grade it.",
+                **self._base(task),
+            )
+        results = [
+            KeyPointResult(
+                id=p.id,
+                text=p.text,
+                weight=p.weight,
+                status="missing",
+                reference=f"{task.question.id}#{p.id}",
+            )
+            for p in premises(task.question, task.only_key_points)
+        ]
+        return Grade(
+            score=0,
+            verdict="no_answer",
+            flags=flags,
+            key_points=results,
+            feedback_add="No answer given. Study the model answer and try again.",
+            **self._base(task),
+        )
+
+    def finish(
+        self,
+        task: GradingTask,
+        judged: tuple,
+        predicted: float,
+        *,
+        model_score: float | None = None,
+        statuses: list[str] | None = None,
+        grader: str | None = None,
+    ) -> Grade:
+        """The grade from the mapped score, the guards and the per-point statuses (an LLM grader
+        passes its own combined statuses and the model-only score)."""
+        ps, probs, red, clean = judged
+        q = task.question
+        claims = [
+            f
+            for f, r in zip(q.red_flags if not task.only_key_points else [], red)
+            if r[ENTAILED] >= RED_FLAG_P
+        ]
+        essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
+        ctx = GuardContext(
+            answer=task.answer,
+            body=clean,
+            question=task.question_text,
+            reference=" ".join(k.text for k in q.key_points) + " " + q.reference_text,
+            topical=set(
+                content_words(" ".join(k.text for k in q.key_points) + " " + task.question_text)
+            ),
+            red_flags=claims,
+            con_ess=max((float(pr[CONTRADICTED]) for pr in essentials), default=0.0),
+            not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
+            hints_used=task.hints_used,
+            model_score=model_score,
+        )
+        score, flags, _ = apply_guards(predicted, ctx)
+        statuses = statuses or [status(pr) for pr in probs]
+        results = [
+            KeyPointResult(
+                id=p.id,
+                text=p.text,
+                weight=p.weight,
+                status=s,
+                reference=f"{q.id}#{p.id}",
+                similarity=round(credit(pr), 3),
+                probs=[round(float(x), 4) for x in pr],
+            )
+            for p, pr, s in zip(ps, probs, statuses)
+        ]
+        good, add = feedback_for(results, claims)
+        base = self._base(task)
+        if grader:
+            base["grader"] = grader
+        return Grade(
+            score=score,
+            verdict=verdict_for(score),
+            key_points=results,
+            incorrect_claims=claims,
+            feedback_good=good,
+            feedback_add=add,
+            flags=flags,
+            **base,
+        )
+
+    def attach_quotes(self, tasks: list[GradingTask], judged: list, grades: list[Grade]) -> None:
+        """Each stated or contradicted point's quote: its best sentence, kept only when the model,
+        reading that sentence alone, agrees (one more model call for the whole batch)."""
+        asks, where = [], []
+        for t, j, g in zip(tasks, judged, grades):
+            if j is None:
+                continue
+            clean = j[3]
+            for k in g.key_points:
+                if k.status == "missing":
+                    continue
+                s = best_sentence(clean, k.text, t.question_text)
+                if s:
+                    asks.append((t.question_text, k.text, s))
+                    where.append((g, k, s, t.answer))
+        if not asks:
+            return
+        for (g, k, s, answer), pr in zip(where, self.judge.predict(asks)):
+            ok = (
+                pr[CONTRADICTED] >= QUOTE_CONTRA
+                if k.status == "contradicted"
+                else pr[ENTAILED] + pr[PARTLY] >= QUOTE_SUPPORT
+            )
+            if ok:
+                k.evidence = exact_quote(answer, s) or ""

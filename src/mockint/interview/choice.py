@@ -1,0 +1,389 @@
+"""Which question to ask next: retrieval, filters, adaptive difficulty and spaced repetition.
+
+The scheduling is pure: ``sm2_update`` / ``mastery_from_history`` (an SM-2-like schedule
+per question: ease factor, interval, due date, with the quality taken from the 0-10
+score), ``topic_weights`` (weak topics weigh more), ``adapt_difficulty`` (up after a
+strong answer, down after a weak one) and ``rank_candidates`` (no repeats, recently seen
+questions later, due / weakest first in review mode). Every function that depends on
+the date takes ``now`` explicitly, so tests use fixed dates and hand-made histories.
+
+``candidates`` and ``pick_next`` add the ``Runtime``: the corpus for the filters and the
+Chroma index to retrieve questions close to the free-text focus. ``next_probe`` picks
+the key point a follow-up or a hint probes within a question. This module does not
+store anything (``store.py``) and does not run a session (``interviewer.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mockint.corpus.schema import KeyPoint, Question
+from mockint.interview.store import PastGrade
+
+START_EASE, MIN_EASE = 2.5, 1.3
+STRONG, WEAK = 7.5, 5.0  # same thresholds as the verdicts in rubric.py
+RECENT = timedelta(days=3)
+DEFAULT_DIFFICULTY = 2
+
+
+@dataclass(frozen=True)
+class Mastery:
+    """SM-2 state of one question after its graded attempts."""
+
+    question_id: str
+    ease: float = START_EASE
+    interval_days: int = 0
+    repetitions: int = 0
+    due: datetime | None = None
+    last_score: float | None = None
+    last_seen: datetime | None = None
+    attempts: int = 0
+
+    def is_due(self, now: datetime) -> bool:
+        return self.due is not None and self.due <= now
+
+
+@dataclass(frozen=True)
+class Candidate:
+    question_id: str
+    topics: tuple[str, ...]
+    difficulty: int
+    relevance: float  # similarity to the focus text (1.0 when there is no focus)
+
+
+# ------------------------------------------------------------------ spaced repetition
+
+
+def quality_from_score(score: float) -> int:
+    """SM-2 quality 0-5 from a 0-10 score, half up; 3 (a pass) starts at 5.0 ("adequate").
+
+    >>> [quality_from_score(s) for s in (0, 4.9, 5.0, 7.5, 10)]
+    [0, 2, 3, 4, 5]
+    """
+    return min(5, max(0, int(score / 2 + 0.5)))
+
+
+def sm2_update(state: Mastery, score: float, when: datetime) -> Mastery:
+    """One review: a pass grows the interval (1 day, 6 days, then x ease), a fail restarts it.
+
+    The interval uses the ease before this review; the ease then moves by the SM-2 rule
+    ``+0.1 - (5-q)(0.08 + 0.02(5-q))`` and never drops below 1.3.
+
+    >>> from datetime import datetime
+    >>> m = sm2_update(Mastery("q"), 8.0, datetime(2026, 1, 1))
+    >>> m.interval_days, m.ease, m.due.day
+    (1, 2.5, 2)
+    """
+    q = quality_from_score(score)
+    if q >= 3:
+        interval = (
+            1
+            if state.repetitions == 0
+            else 6
+            if state.repetitions == 1
+            else round(state.interval_days * state.ease)
+        )
+        reps = state.repetitions + 1
+    else:
+        interval, reps = 1, 0
+    ease = max(MIN_EASE, round(state.ease + 0.1 - (5 - q) * (0.08 + (5 - q) * 0.02), 4))
+    return Mastery(
+        state.question_id,
+        ease,
+        interval,
+        reps,
+        when + timedelta(days=interval),
+        score,
+        when,
+        state.attempts + 1,
+    )
+
+
+def mastery_from_history(history: Iterable[PastGrade]) -> dict[str, Mastery]:
+    """SM-2 state per question, replaying its graded attempts oldest first.
+
+    A skipped question was seen but not graded: it only moves ``last_seen``.
+    """
+    out: dict[str, Mastery] = {}
+    for p in sorted(history, key=lambda p: p.at):
+        state = out.get(p.question_id, Mastery(p.question_id))
+        if p.outcome == "skipped":
+            out[p.question_id] = Mastery(
+                state.question_id,
+                state.ease,
+                state.interval_days,
+                state.repetitions,
+                state.due or p.at,
+                state.last_score,
+                p.at,
+                state.attempts,
+            )
+        else:
+            out[p.question_id] = sm2_update(state, p.score, p.at)
+    return out
+
+
+def topic_scores(history: Iterable[PastGrade]) -> dict[str, tuple[float, int]]:
+    """Mean score and count per topic over graded (not skipped) attempts."""
+    acc: dict[str, list[float]] = defaultdict(list)
+    for p in history:
+        if p.outcome != "skipped":
+            for t in p.topics:
+                acc[t].append(p.score)
+    return {t: (round(sum(v) / len(v), 2), len(v)) for t, v in acc.items()}
+
+
+def topic_weights(history: Iterable[PastGrade]) -> dict[str, float]:
+    """Weight per practised topic, ``1 + (10 - mean)/10``: weak topics come up more often.
+
+    Topics never practised weigh 1.0 (absent from the dict).
+    """
+    return {
+        t: round(1.0 + (10.0 - mean) / 10.0, 3) for t, (mean, _) in topic_scores(history).items()
+    }
+
+
+def adapt_difficulty(current: int, score: float | None) -> int:
+    """Next target difficulty (1-3): up after a strong answer, down after a weak one.
+
+    >>> adapt_difficulty(2, 8.0), adapt_difficulty(2, 4.0), adapt_difficulty(3, 9), adapt_difficulty(2, None)
+    (3, 1, 3, 2)
+    """
+    if score is None:
+        return current
+    if score >= STRONG:
+        return min(3, current + 1)
+    if score < WEAK:
+        return max(1, current - 1)
+    return current
+
+
+def target_difficulty(start: int | None, scores: Sequence[float | None]) -> int | None:
+    """The target after a session's answers so far (``None`` for a skipped question).
+
+    No starting level and nothing graded yet: no preference (None). Otherwise adapt from
+    the start (default 2) after each graded answer.
+
+    >>> target_difficulty(None, []), target_difficulty(None, [9.0]), target_difficulty(1, [9, 9, 2])
+    (None, 3, 2)
+    """
+    if start is None and not any(s is not None for s in scores):
+        return None
+    level = start or DEFAULT_DIFFICULTY
+    for s in scores:
+        level = adapt_difficulty(level, s)
+    return level
+
+
+# ------------------------------------------------------------------ ranking
+
+
+def _jitter(seed: str, qid: str) -> float:
+    """A stable tie-breaker in [0, 0.001): the same session orders ties the same way."""
+    return int(hashlib.sha256(f"{seed}\x00{qid}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF / 1000
+
+
+def priority(
+    c: Candidate, *, target: int | None, weights: dict[str, float], seed: str = ""
+) -> float:
+    """Relevance x weakest-topic weight x difficulty fit (1 / (1 + distance to the target);
+    1 without a target)."""
+    weight = max((weights.get(t, 1.0) for t in c.topics), default=1.0)
+    fit = 1.0 if target is None else 1.0 / (1.0 + abs(c.difficulty - target))
+    return c.relevance * weight * fit + _jitter(seed, c.question_id)
+
+
+def rank_candidates(
+    cands: Sequence[Candidate],
+    *,
+    asked: Iterable[str],
+    mastery: dict[str, Mastery],
+    weights: dict[str, float],
+    target: int | None,
+    now: datetime,
+    review: bool = False,
+    seed: str = "",
+    recent: timedelta = RECENT,
+) -> list[str]:
+    """Question ids best first; never one already asked in this session.
+
+    Normal mode: by priority, but questions seen within ``recent`` (and not due) go last.
+    Review mode: due questions first (most overdue first), then the other practised ones
+    weakest first (lowest last score), then unseen ones by priority.
+    """
+    seen_now = set(asked)
+    pool = [c for c in {c.question_id: c for c in cands}.values() if c.question_id not in seen_now]
+
+    def key(c: Candidate):
+        m = mastery.get(c.question_id)
+        p = priority(c, target=target, weights=weights, seed=seed)
+        if review:
+            if m is not None and m.is_due(now):
+                return (0, m.due.timestamp(), -p)
+            if m is not None and m.last_score is not None:
+                return (1, m.last_score, -p)
+            return (2, 0.0, -p)
+        is_recent = (
+            m is not None
+            and m.last_seen is not None
+            and now - m.last_seen < recent
+            and not m.is_due(now)
+        )
+        return (1 if is_recent else 0, 0.0, -p)
+
+    return [c.question_id for c in sorted(pool, key=key)]
+
+
+def next_probe(
+    q: Question,
+    statuses: dict[str, str],
+    *,
+    exclude: Iterable[str] = (),
+    later: Iterable[str] = (),
+    supporting: bool = False,
+) -> KeyPoint | None:
+    """The key point a follow-up or hint should probe: an essential one still missing or
+    partial (status absent = missing), in rubric order, skipping ``exclude`` and putting
+    ``later`` last; with ``supporting`` the supporting points follow the essential ones."""
+    skip, last = set(exclude), set(later)
+    pool = [
+        k
+        for k in q.key_points
+        if k.id not in skip
+        and statuses.get(k.id, "missing") in ("missing", "partial")
+        and (supporting or k.weight == "essential")
+    ]
+    pool.sort(
+        key=lambda k: (k.weight != "essential", k.id in last)
+    )  # stable: rubric order otherwise
+    return pool[0] if pool else None
+
+
+# ------------------------------------------------------------------ with the runtime
+
+
+def matches(
+    q: Question, topics: Sequence[str], types: Sequence[str], difficulty: Sequence[int] = ()
+) -> bool:
+    """The filters: any of the topics, any of the types, any of the difficulties (empty = all)."""
+    return (
+        (not topics or any(t in q.topics for t in topics))
+        and (not types or q.type in types)
+        and (not difficulty or q.difficulty in difficulty)
+    )
+
+
+def candidates(
+    runtime,
+    *,
+    focus: str,
+    topics: Sequence[str],
+    types: Sequence[str],
+    difficulty: Sequence[int],
+    asked: Sequence[str],
+    extra: Iterable[str] = (),
+    k: int = 40,
+) -> list[Candidate]:
+    """Questions passing the filters: retrieved from the index by ``focus`` when there is one
+    (relevance = similarity), else all of them (relevance 1.0). ``extra`` ids (due or weak
+    questions for review) are added with relevance 0.5 when they pass the filters."""
+
+    def cand(q: Question, rel: float) -> Candidate:
+        return Candidate(q.id, tuple(q.topics), q.difficulty, rel)
+
+    pool = {
+        q.id: q
+        for q in runtime.questions
+        if matches(q, topics, types, difficulty) and q.id not in asked
+    }
+    if focus.strip():
+        if runtime.index.count() == 0:
+            runtime.ensure_index()
+        hits = runtime.index.search(
+            focus,
+            k=min(k, max(1, len(pool))),
+            topics=topics,
+            types=types,
+            difficulty=difficulty,
+            exclude=list(asked),
+        )
+        out = [cand(pool[h.qid], max(0.0, h.similarity)) for h in hits if h.qid in pool]
+        if not out:  # nothing close to the focus is left: any question passing the filters
+            out = [cand(q, 0.1) for q in pool.values()]
+    else:
+        out = [cand(q, 1.0) for q in pool.values()]
+    have = {c.question_id for c in out}
+    out += [cand(pool[i], 0.5) for i in extra if i in pool and i not in have]
+    return out
+
+
+def pick_next(
+    runtime,
+    *,
+    focus: str = "",
+    topics: Sequence[str] = (),
+    types: Sequence[str] = (),
+    difficulty: int | None = None,
+    strict_difficulty: bool = False,
+    asked: Sequence[str] = (),
+    history: Sequence[PastGrade] = (),
+    target: int | None = None,
+    review: bool = False,
+    now: datetime,
+    seed: str = "",
+) -> str | None:
+    """The next question id, or None when no question is left that passes the filters."""
+    mastery = mastery_from_history(history)
+    extra = [m.question_id for m in mastery.values() if review]
+    levels = [difficulty] if strict_difficulty and difficulty else []
+    cands = candidates(
+        runtime,
+        focus=focus,
+        topics=topics,
+        types=types,
+        difficulty=levels,
+        asked=asked,
+        extra=extra,
+    )
+    ranked = rank_candidates(
+        cands,
+        asked=asked,
+        mastery=mastery,
+        weights=topic_weights(history),
+        target=target,
+        now=now,
+        review=review,
+        seed=seed,
+    )
+    return ranked[0] if ranked else None
+
+
+def history_summary(store, now: datetime) -> tuple[list[dict], list[dict]]:
+    """(sessions oldest first, per-topic mastery) for ``mockint history`` and the History tab."""
+    past = store.history()
+    sessions = []
+    for s in store.sessions():
+        mine = [p for p in past if p.session_id == s.id and p.outcome in ("answered", "idk")]
+        sessions.append(
+            {
+                "id": s.id,
+                "date": s.created_at.isoformat(timespec="seconds"),
+                "mode": s.mode,
+                "questions": len(mine),
+                "status": s.status,
+                "mean_score": round(sum(p.score for p in mine) / len(mine), 2) if mine else None,
+            }
+        )
+    mastery = mastery_from_history(past)
+    topics_of = {p.question_id: p.topics for p in past}
+    topics = []
+    for t, (mean, n) in sorted(topic_scores(past).items()):
+        due = sum(
+            1 for m in mastery.values() if t in topics_of.get(m.question_id, ()) and m.is_due(now)
+        )
+        topics.append({"topic": t, "answers": n, "mean_score": mean, "due": due})
+    return sessions, topics

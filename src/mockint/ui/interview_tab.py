@@ -1,0 +1,152 @@
+"""The Interview tab: the setup panel, the conversation, the answer box (or a code editor for
+coding and SQL questions), Submit / Hint / Skip / I don't know / End, the practice-mode feedback
+and the model answer; wired to ``handlers.start`` / ``respond`` / ``move`` / ``clock``."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+
+from mockint.corpus.schema import TOPICS, TYPES
+from mockint.interview.moves import MODES
+from mockint.ui import handlers as h
+from mockint.ui.wiring import MATH, TURN_KW, guard, turn_update
+
+
+def _setup_panel() -> SimpleNamespace:
+    with gr.Column(scale=1, min_width=260):
+        return SimpleNamespace(
+            topics=gr.CheckboxGroup(list(TOPICS), label="Topics (none = all)", elem_id="mi-topics"),
+            types=gr.CheckboxGroup(
+                list(TYPES), label="Question types (none = all)", elem_id="mi-types"
+            ),
+            difficulty=gr.Dropdown(
+                ["any", "1", "2", "3"], value="any", label="Starting difficulty"
+            ),
+            n_questions=gr.Slider(1, 20, value=3, step=1, label="Questions", elem_id="mi-n"),
+            followups=gr.Slider(
+                0, 3, value=1, step=1, label="Follow-ups per question", elem_id="mi-followups"
+            ),
+            focus=gr.Textbox(
+                label="Focus (your own words)",
+                lines=2,
+                elem_id="mi-focus",
+                placeholder="NLP engineer: transformers and LLM fine-tuning",
+            ),
+            mode=gr.Radio(list(MODES), value="practice", label="Mode", elem_id="mi-mode"),
+            start=gr.Button("Start interview", variant="primary", elem_id="mi-start"),
+        )
+
+
+def _conversation() -> SimpleNamespace:
+    with gr.Column(scale=2):
+        ui = SimpleNamespace(
+            status=gr.Markdown(
+                "Set up an interview and press **Start interview**.", elem_id="mi-status"
+            ),
+            timer=gr.Markdown("", elem_id="mi-timer"),
+            ticker=gr.Timer(1.0),
+            chat=gr.Chatbot(
+                label="Interview",
+                elem_id="mi-chat",
+                height=420,
+                sanitize_html=True,
+                render_markdown=True,
+                latex_delimiters=MATH[:1],
+            ),
+            answer=gr.Textbox(
+                label="Your answer",
+                lines=6,
+                max_lines=30,
+                elem_id="mi-answer",
+                placeholder="Type your answer (several lines are fine), then Submit.",
+            ),
+            code=gr.Code(
+                label="Your answer (code)",
+                language="python",
+                lines=10,
+                interactive=True,
+                visible=False,
+                elem_id="mi-code",
+            ),
+        )
+        with gr.Row():
+            ui.buttons = {
+                "submit": gr.Button("Submit", variant="primary", elem_id="mi-submit"),
+                "hint": gr.Button("Hint", elem_id="mi-hint"),
+                "skip": gr.Button("Skip", elem_id="mi-skip"),
+                "idk": gr.Button("I don't know", elem_id="mi-idk"),
+                "end": gr.Button("End", variant="stop", elem_id="mi-end"),
+            }
+        ui.feedback = gr.HTML("", label="Feedback", elem_id="mi-feedback")
+        with gr.Accordion("Model answer", open=False, visible=False) as ui.model_box:
+            ui.model_answer = gr.Markdown(
+                label="Model answer", elem_id="mi-model-answer", latex_delimiters=MATH
+            )
+    return ui
+
+
+def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
+    """Lay out and wire the tab; returns its components (``turn_out`` is what a turn updates)."""
+    with gr.Row():
+        setup = _setup_panel()
+        ui = _conversation()
+    ui.setup, ui.state = setup, state
+    ui.turn_out = [
+        state,
+        ui.chat,
+        ui.answer,
+        ui.code,
+        ui.feedback,
+        ui.model_answer,
+        ui.model_box,
+        ui.status,
+    ]
+
+    @guard
+    def on_start(st, topics, types, difficulty, questions, followups, focus, mode):
+        view = h.start(
+            ctx,
+            st,
+            topics=topics,
+            types=types,
+            difficulty=difficulty,
+            questions=questions,
+            focus=focus,
+            mode=mode,
+            followups=followups,
+        )
+        return turn_update(view)
+
+    @guard
+    def on_submit(st, answer, code):
+        return turn_update(h.respond(ctx, st, answer, code))
+
+    def mover(which):
+        return guard(lambda st: turn_update(h.move(ctx, st, which)))
+
+    ui.ticker.tick(
+        lambda st: h.clock(ctx, st),
+        [state],
+        [ui.timer],
+        show_progress="hidden",
+        concurrency_limit=None,
+    )
+    inputs = [
+        state,
+        setup.topics,
+        setup.types,
+        setup.difficulty,
+        setup.n_questions,
+        setup.followups,
+        setup.focus,
+        setup.mode,
+    ]
+    setup.start.click(on_start, inputs, ui.turn_out, api_name="start", **TURN_KW)
+    ui.buttons["submit"].click(
+        on_submit, [state, ui.answer, ui.code], ui.turn_out, api_name="submit", **TURN_KW
+    )
+    for which in ("hint", "skip", "idk", "end"):
+        ui.buttons[which].click(mover(which), [state], ui.turn_out, api_name=which, **TURN_KW)
+    return ui

@@ -1,0 +1,55 @@
+"""What every tab's callbacks share: turning a ``MockintError`` into a ``gr.Error``, and mapping a
+handler's view (``handlers.TurnView`` / ``ReportView``) onto the components it updates."""
+
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+
+from mockint.errors import MockintError
+from mockint.ui import handlers as h
+from mockint.ui import past
+
+INTERVIEW_CONCURRENCY = 4  # turns graded at once (SQLite and the grader serialise what must be)
+TURN_KW = {"concurrency_id": "interview", "concurrency_limit": INTERVIEW_CONCURRENCY}
+SESSION_COLUMNS = ["id", "date", "mode", "questions", "mean", "status"]
+TOPIC_COLUMNS = ["topic", "answers", "mean", "due for review"]
+MATH = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+]
+
+
+def guard(fn):
+    """Turn a ``MockintError`` into a ``gr.Error`` (one line in a toast, an error for API clients)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MockintError as exc:
+            raise gr.Error(exc.render()) from exc
+
+    return wrapper
+
+
+def turn_update(v: h.TurnView) -> tuple:
+    """A turn's view onto (state, chat, answer box, code editor, feedback, model answer, its
+    accordion, status)."""
+    text = v.editor == "text"
+    keep = {} if v.keep_input else {"value": ""}
+    return (
+        v.state,
+        v.chat,
+        gr.update(visible=text, **keep),
+        gr.update(visible=not text, language=None if text else v.editor, **keep),
+        v.feedback_html,
+        v.model_answer,
+        gr.update(visible=bool(v.model_answer), open=False),
+        v.status,
+    )
+
+
+def report_update(v: past.ReportView) -> tuple:
+    return v.html, (str(v.chart) if v.chart else None), [str(p) for p in v.files] or None
