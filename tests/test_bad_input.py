@@ -21,7 +21,7 @@ from test_interview_engine import QID
 from test_ui_handlers import begin, chat_text, make_runtime, write_ui_corpus
 from typer.testing import CliRunner
 
-from mockint.cli.app import app
+from mockint.cli import app
 from mockint.corpus.schema import load_questions
 from mockint.errors import ConfigError, InputFileError, MockintError, SessionError
 from mockint.grading.batch import grade_file

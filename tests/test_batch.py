@@ -7,7 +7,7 @@ import pytest
 from fakeopenai import FakeOpenAI
 from typer.testing import CliRunner
 
-from mockint.cli.app import app
+from mockint.cli import app
 
 runner = CliRunner()
 QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
@@ -129,7 +129,7 @@ def test_hybrid_batch_through_an_openai_compatible_server(
         out = tmp_path / "g.jsonl"
         res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--concurrency", "1"])
         assert res.exit_code == 0, res.output
-        rows = [json.loads(l) for l in out.read_text().splitlines()]
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
         assert rows[0]["grader"] == "hybrid" and "llm_failed_fallback" not in rows[0]["flags"]
         assert "llm_failed_fallback" in rows[1]["flags"]
         secret = "sk-never-shown-123"

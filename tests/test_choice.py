@@ -15,12 +15,11 @@ from mockint.interview.choice import (
     adapt_difficulty,
     mastery_from_history,
     next_probe,
-    quality_from_score,
     rank_candidates,
-    sm2_update,
     target_difficulty,
     topic_weights,
 )
+from mockint.interview.schedule import quality_from_score, sm2_update
 from mockint.interview.store import PastGrade
 from mockint.runtime import Runtime
 from mockint.search.embedding import HashEmbedder
@@ -107,7 +106,10 @@ def test_difficulty_adapts_up_and_down():
     assert target_difficulty(None, []) is None and target_difficulty(None, [None]) is None
     assert target_difficulty(2, [8, 9]) == 3 and target_difficulty(3, [1, None, 2]) == 1
     cands = [Candidate(f"d{d}", ("sql",), d, 1.0) for d in (1, 2, 3)]
-    rank = lambda t: rank_candidates(cands, asked=[], mastery={}, weights={}, target=t, now=T0)[0]
+
+    def rank(t):
+        return rank_candidates(cands, asked=[], mastery={}, weights={}, target=t, now=T0)[0]
+
     assert (rank(1), rank(2), rank(3)) == ("d1", "d2", "d3")
 
 

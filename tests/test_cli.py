@@ -6,7 +6,7 @@ import pytest
 from conftest import FIXTURES, REPO
 from typer.testing import CliRunner
 
-from mockint.cli.app import app
+from mockint.cli import app
 from mockint.config import settings_table
 
 runner = CliRunner()

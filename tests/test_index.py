@@ -2,7 +2,7 @@ import pytest
 from conftest import REPO
 
 from mockint.corpus.schema import load_questions
-from mockint.errors import IndexError_
+from mockint.errors import SearchIndexError
 from mockint.search.embedding import HashEmbedder
 from mockint.search.index import CorpusIndex, chunk_reference
 
@@ -40,7 +40,7 @@ def test_search_filters_and_exclusions(tmp_path, small_corpus):
 
 
 def test_empty_index_says_how_to_fix(tmp_path):
-    with pytest.raises(IndexError_, match="mockint index"):
+    with pytest.raises(SearchIndexError, match="mockint index"):
         CorpusIndex(HashEmbedder(), tmp_path / "chroma", model="hash-fake").search("x")
 
 

@@ -15,7 +15,7 @@ from test_interview_engine import QID, write_mini_corpus
 from typer.testing import CliRunner
 
 from mockint import llm
-from mockint.cli.app import app
+from mockint.cli import app
 from mockint.cli.interview import register
 from mockint.config import Config
 from mockint.interview.engine import Interview
@@ -223,7 +223,7 @@ def test_killed_process_resumes_with_every_answer(env, home, tmp_path):
     env.ensure_index()  # built here, so the child only reads it
     q = env.by_id[QID]
     code = (
-        "import sys; from mockint.cli.app import app; from mockint.cli.interview import register; register(app); "
+        "import sys; from mockint.cli import app; from mockint.cli.interview import register; register(app); "
         "app(sys.argv[1:])"
     )
     args = [

@@ -467,7 +467,7 @@ def test_real_local_model_grades_and_asks_a_followup(real_runtime, tmp_path):
 def test_config_command_shows_the_backend_in_use(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from mockint.cli.app import app
+    from mockint.cli import app
 
     res = CliRunner().invoke(app, ["config", "--home", str(tmp_path)])
     assert (

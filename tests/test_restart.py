@@ -25,7 +25,7 @@ from test_interview_engine import QID
 from test_ui_handlers import write_ui_corpus
 from typer.testing import CliRunner
 
-from mockint.cli.app import app
+from mockint.cli import app
 from mockint.config import Config
 from mockint.interview.engine import Interview, Setup
 from mockint.interview.report import export

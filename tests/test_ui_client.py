@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 
 import pytest
 from conftest import serve_ui
@@ -112,12 +113,12 @@ def test_two_question_interview_and_report(served):
 
     report_html, chart, files = c.predict("", api_name="/report")
     assert "Interview " in report_html and XSS not in report_html and "&lt;img src=x" in report_html
-    assert chart and open(chart, "rb").read(4) == b"\x89PNG"
+    assert chart and Path(chart).read_bytes()[:4] == b"\x89PNG"
     by_ext = {f.rsplit(".", 1)[-1]: f for f in files}
     assert set(by_ext) == {"md", "json", "html"}
-    data = json.loads(open(by_ext["json"], encoding="utf-8").read())
+    data = json.loads(Path(by_ext["json"]).read_text(encoding="utf-8"))
     assert data["summary"]["asked"] == 2 and data["summary"]["answered"] == 2
-    page = open(by_ext["html"], encoding="utf-8").read()
+    page = Path(by_ext["html"]).read_text(encoding="utf-8")
     assert "data:image/png;base64," in page and "<script" not in page and XSS not in page
 
 

@@ -321,7 +321,7 @@ def test_ui_command_registration_and_launch_settings(home, tmp_path, monkeypatch
     from typer.testing import CliRunner
 
     import mockint.ui.app as ui_app
-    from mockint.cli.app import app
+    from mockint.cli import app
     from mockint.cli.ui import parse_auth, register
     from mockint.errors import ConfigError
 

@@ -31,9 +31,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def packaged_path(name: str) -> Path:
-    """A data folder (corpus/, prompts/) from the checkout, or shipped inside the wheel."""
+    """A data folder (corpus/, prompts/): shipped inside the wheel (``_data``, see setup.py), or the
+    checkout's."""
     here = Path(__file__).resolve().parent
-    for candidate in (REPO_ROOT / name, here / "_data" / name):
+    for candidate in (here / "_data" / name, REPO_ROOT / name):
         if candidate.exists():
             return candidate
     return REPO_ROOT / name

@@ -30,7 +30,7 @@ class InputFileError(MockintError):
     """A user-supplied file (batch grading, import, eval dataset) cannot be read."""
 
 
-class IndexError_(MockintError):
+class SearchIndexError(MockintError):
     """The Chroma index is missing, corrupt or unreachable."""
 
 

@@ -48,6 +48,15 @@ class Runtime:
             model=self.config.embedding_model,
         )
 
+    def ready_index(self, say: Callable[[str], None] | None = None) -> CorpusIndex:
+        """The index, built first when it is empty (the one place that does this); ``say`` hears
+        that it is being built."""
+        if self.index.count() == 0:
+            if say is not None:
+                say("building the index (first run)…")
+            self.ensure_index()
+        return self.index
+
     def ensure_index(self, progress: Callable[[int, int], None] | None = None) -> BuildReport:
         """Bring the index up to date with the corpus (cheap when nothing changed)."""
         return self.index.build(self.questions, progress=progress)
@@ -105,9 +114,7 @@ class Runtime:
             return self.by_id[text], None
         if not text:
             return None, None
-        if self.index.count() == 0:
-            self.ensure_index()
-        hits = self.index.search(text, k=1)
+        hits = self.ready_index().search(text, k=1)
         if not hits:
             return None, None
         best = hits[0]

@@ -104,62 +104,67 @@ def iter_records(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, d
     text = read_text(path)
     fmt = file_format(path)
     if fmt == "jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, RowError(n, f"invalid JSON ({exc.msg} at column {exc.colno})", line[:200])
-                continue
-            if not isinstance(rec, dict):
-                yield n, RowError(n, "a line must be a JSON object", line[:200])
-                continue
-            missing = [c for c in required if not str(rec.get(c) or "").strip()]
-            if missing and not all(c == "answer" for c in missing):
-                yield n, RowError(n, f"missing field(s) {missing}", line[:200])
-                continue
-            yield n, {k: ("" if v is None else v) for k, v in rec.items()}
+        yield from _jsonl_records(text, required)
     elif fmt == "csv":
-        dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-        allow_large_fields()
-        # newline="": CR-only (old Mac) files too; strict: a quote never closed is an error, not the
-        # silent merge of every later row into one cell
-        reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        absent = [c for c in required if c not in header]
-        if absent:
-            raise InputFileError(
-                f"CSV header lacks column(s) {absent}; it has {header}",
-                where=f"{path}:1",
-                fix=f"add a header row with at least: {', '.join(required)}",
-            )
-        reader.fieldnames = header
-        n = reader.line_num
-        try:
-            for rec in reader:
-                n = reader.line_num
-                if None in rec:  # more cells than header columns
-                    extra = rec.pop(None)
-                    rec["_extra"] = "|".join(str(x) for x in extra)
-                rec = {k: (v or "") for k, v in rec.items()}
-                missing = [c for c in required if c != "answer" and not str(rec.get(c, "")).strip()]
-                if missing:
-                    yield (
-                        n,
-                        RowError(
-                            n, f"empty column(s) {missing}", ",".join(map(str, rec.values()))[:200]
-                        ),
-                    )
-                    continue
-                yield n, rec
-        except csv.Error as exc:  # the row after the last good one
-            raise InputFileError(
-                f"unreadable CSV row ({exc})",
-                where=f"{path}:{n + 1}",
-                fix="close the quoted cell that starts there, or remove the stray quote",
-            ) from exc
+        yield from _csv_records(path, text, required)
     else:
         raise InputFileError(
             "Markdown is not a row format here", where=str(path), fix="use CSV or JSONL"
         )
+
+
+def _jsonl_records(text: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict | RowError]]:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield n, RowError(n, f"invalid JSON ({exc.msg} at column {exc.colno})", line[:200])
+            continue
+        if not isinstance(rec, dict):
+            yield n, RowError(n, "a line must be a JSON object", line[:200])
+            continue
+        missing = [c for c in required if not str(rec.get(c) or "").strip()]
+        if missing and not all(c == "answer" for c in missing):
+            yield n, RowError(n, f"missing field(s) {missing}", line[:200])
+            continue
+        yield n, {k: ("" if v is None else v) for k, v in rec.items()}
+
+
+def _csv_records(
+    path: Path, text: str, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict | RowError]]:
+    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+    allow_large_fields()
+    # newline="": CR-only (old Mac) files too; strict: a quote never closed is an error, not the
+    # silent merge of every later row into one cell
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    absent = [c for c in required if c not in header]
+    if absent:
+        raise InputFileError(
+            f"CSV header lacks column(s) {absent}; it has {header}",
+            where=f"{path}:1",
+            fix=f"add a header row with at least: {', '.join(required)}",
+        )
+    reader.fieldnames = header
+    n = reader.line_num
+    try:
+        for rec in reader:
+            n = reader.line_num
+            if None in rec:  # more cells than header columns
+                rec["_extra"] = "|".join(str(x) for x in rec.pop(None))
+            rec = {k: (v or "") for k, v in rec.items()}
+            missing = [c for c in required if c != "answer" and not str(rec.get(c, "")).strip()]
+            if missing:
+                cells = ",".join(map(str, rec.values()))[:200]
+                yield n, RowError(n, f"empty column(s) {missing}", cells)
+                continue
+            yield n, rec
+    except csv.Error as exc:  # the row after the last good one
+        raise InputFileError(
+            f"unreadable CSV row ({exc})",
+            where=f"{path}:{n + 1}",
+            fix="close the quoted cell that starts there, or remove the stray quote",
+        ) from exc

@@ -1,6 +1,6 @@
-"""The ``interview`` and ``history`` commands: a terminal adapter over ``interviewer.py``.
+"""The ``interview`` and ``history`` commands: a terminal adapter over ``interview.engine``.
 
-``register(app)`` adds both commands to the Typer app of ``mockint.cli.app`` (it does not
+``register(app)`` adds both commands to the Typer app of ``mockint.cli`` (it does not
 modify that module). ``mockint interview`` reads the candidate's replies from stdin, so it
 can be driven by a pipe: an answer may span several lines and ends with an empty line; a
 move (hint, skip, "I don't know", repeat, clarify…, end) is typed on its own line; EOF
@@ -8,7 +8,7 @@ pauses the session (it stays resumable) and prints the report. The session id is
 first, for ``--resume``. ``mockint history`` lists sessions and per-topic mastery.
 
 Only input/output lives here: what to ask, grading and the report's content are the
-library's (``interviewer``, ``choice``, ``session_report``).
+library's (``interview.engine``, ``interview.choice``, ``interview.report``).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def drive(interview, stream: TextIO, con: Console) -> str:
     """Feed lines from ``stream`` to the interview until it finishes or input ends.
 
     Returns ``finished`` or ``paused`` (input ended first)."""
-    from mockint.interview.engine import classify
+    from mockint.interview.moves import classify
 
     if interview.prompt is not None:
         _show_prompt(con, interview.prompt)
@@ -145,38 +145,47 @@ def _print_report(con: Console, report: dict, paths: tuple[Path, Path]) -> None:
     con.print(f"report: {escape(str(paths[0]))} and {escape(str(paths[1]))}")
 
 
+TopicOpt = typer.Option([], "--topic", help="Only these topics (repeatable).")
+TypeOpt = typer.Option([], "--type", help="Only these question types (repeatable).")
+DifficultyOpt = typer.Option(None, "--difficulty", min=1, max=3, help="Starting difficulty 1-3.")
+FixedOpt = typer.Option(
+    False, "--fixed-difficulty", help="Keep --difficulty fixed (a filter) instead of adapting."
+)
+FocusOpt = typer.Option(
+    "", "--focus", help="What to practise, in your own words (retrieval from the index)."
+)
+ModeOpt = typer.Option(
+    "practice", "--mode", help="practice (feedback after each question) | exam (at the end)."
+)
+ReviewOpt = typer.Option(
+    False, "--review", help="Due and weakest questions from your history first."
+)
+SecondsOpt = typer.Option(
+    None, "--seconds", min=1, help="Seconds per answer (noted when exceeded)."
+)
+FollowupsOpt = typer.Option(
+    1, "--followups", min=0, max=5, help="Follow-up questions per question at most."
+)
+ResumeOpt = typer.Option(None, "--resume", help="Continue an interrupted session by its id.")
+ReportDirOpt = typer.Option(
+    None, "--report-dir", help="Where to write the report (default <home>/reports)."
+)
+
+
 def interview_cmd(
-    topic: list[str] = typer.Option([], "--topic", help="Only these topics (repeatable)."),
-    type_: list[str] = typer.Option([], "--type", help="Only these question types (repeatable)."),
-    difficulty: int | None = typer.Option(
-        None, "--difficulty", min=1, max=3, help="Starting difficulty 1-3."
-    ),
-    fixed: bool = typer.Option(
-        False, "--fixed-difficulty", help="Keep --difficulty fixed (a filter) instead of adapting."
-    ),
+    topic: list[str] = TopicOpt,
+    type_: list[str] = TypeOpt,
+    difficulty: int | None = DifficultyOpt,
+    fixed: bool = FixedOpt,
     questions: int = typer.Option(3, "--questions", min=1, max=100, help="How many questions."),
-    focus: str = typer.Option(
-        "", "--focus", help="What to practise, in your own words (retrieval from the index)."
-    ),
-    mode: str = typer.Option(
-        "practice", "--mode", help="practice (feedback after each question) | exam (at the end)."
-    ),
-    review: bool = typer.Option(
-        False, "--review", help="Due and weakest questions from your history first."
-    ),
-    seconds: int | None = typer.Option(
-        None, "--seconds", min=1, help="Seconds per answer (noted when exceeded)."
-    ),
-    followups: int = typer.Option(
-        1, "--followups", min=0, max=5, help="Follow-up questions per question at most."
-    ),
-    resume: str | None = typer.Option(
-        None, "--resume", help="Continue an interrupted session by its id."
-    ),
+    focus: str = FocusOpt,
+    mode: str = ModeOpt,
+    review: bool = ReviewOpt,
+    seconds: int | None = SecondsOpt,
+    followups: int = FollowupsOpt,
+    resume: str | None = ResumeOpt,
     grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto."),
-    report_dir: Path | None = typer.Option(
-        None, "--report-dir", help="Where to write the report (default <home>/reports)."
-    ),
+    report_dir: Path | None = ReportDirOpt,
     llm_backend: str | None = LLMOpt,
     model: str | None = ModelOpt,
     base_url: str | None = BaseUrlOpt,
@@ -184,9 +193,8 @@ def interview_cmd(
     corpus: Path | None = CorpusOpt,
 ) -> None:
     """Run a mock interview in the terminal; answers are read from stdin (end each with an empty line)."""
-    from mockint.interview.engine import Interview, Setup
+    from mockint.interview.moves import Setup
     from mockint.interview.report import export
-    from mockint.interview.store import Store
 
     con = Console(highlight=False, soft_wrap=True)
     rt = _runtime(home, corpus, llm=llm_backend, model=model, base_url=base_url)
@@ -194,45 +202,51 @@ def interview_cmd(
     chat = llm.resolve_backend(rt.config)
     if chat is not None:  # a local model loads while the index is checked
         chat.start_in_background()
-    if rt.index.count() == 0:
-        con.print("building the index (first run)…")
-        rt.ensure_index()
-    store = Store(rt.config.db_path)
-    if resume:
-        interview = Interview.resume(resume, rt, grader=g, chat=chat, store=store)
-        con.print(f"resumed session {interview.session_id}")
-    else:
-        setup = Setup(
-            topics=topic,
-            types=type_,
-            difficulty=difficulty,
-            strict_difficulty=fixed,
-            questions=questions,
-            focus=focus,
-            mode=mode,
-            seconds_per_answer=seconds,
-            max_followups=followups,
-            review=review,
-        )
-        interview = Interview.start(rt, setup, grader=g, chat=chat, store=store)
-        con.print(
-            f"session {interview.session_id} (resume with: mockint interview --resume {interview.session_id})"
-        )
+    rt.ready_index(say=con.print)
+    setup = Setup(
+        topics=topic,
+        types=type_,
+        difficulty=difficulty,
+        strict_difficulty=fixed,
+        questions=questions,
+        focus=focus,
+        mode=mode,
+        seconds_per_answer=seconds,
+        max_followups=followups,
+        review=review,
+    )
+    interview = _open(con, rt, g, chat, resume, setup)
+    by = "LLM " + chat.name if chat else "rubric probes (no LLM)"
     con.print(
         f"grader: {g.name}; {llm.describe_model(g.model or chat, rt.config)}; "
-        f"interviewer: {'LLM ' + chat.name if chat else 'rubric probes (no LLM)'}; mode: {interview.setup.mode}"
+        f"interviewer: {by}; mode: {interview.setup.mode}"
     )
-    state = drive(interview, sys.stdin, con)
-    if state == "paused":
+    if drive(interview, sys.stdin, con) == "paused":
         con.print(
-            f"\ninput ended: session paused; resume with: mockint interview --resume {interview.session_id}"
+            f"\ninput ended: session paused; resume with: mockint interview --resume "
+            f"{interview.session_id}"
         )
     report = interview.report()  # reloads the session
     if interview.setup.mode == "exam":  # the feedback held back during the exam
         for position in sorted({t.position for t in interview.record.turns}):
             _show_feedback(con, interview.summary(position))
-    paths = export(report, report_dir or rt.config.home / "reports")
-    _print_report(con, report, paths)
+    _print_report(con, report, export(report, report_dir or rt.config.home / "reports"))
+
+
+def _open(con: Console, rt, grader, chat, resume: str | None, setup):
+    """The interview to run: the resumed one, or a new one with ``setup``."""
+    from mockint.interview.engine import Interview
+    from mockint.interview.store import Store
+
+    store = Store(rt.config.db_path)
+    if resume:
+        interview = Interview.resume(resume, rt, grader=grader, chat=chat, store=store)
+        con.print(f"resumed session {interview.session_id}")
+        return interview
+    interview = Interview.start(rt, setup, grader=grader, chat=chat, store=store)
+    sid = interview.session_id
+    con.print(f"session {sid} (resume with: mockint interview --resume {sid})")
+    return interview
 
 
 def history_cmd(
@@ -242,7 +256,7 @@ def history_cmd(
     """List past interview sessions and your mastery per topic."""
     from datetime import datetime
 
-    from mockint.interview.choice import history_summary
+    from mockint.interview.schedule import history_summary
     from mockint.interview.store import Store
 
     conf = Config.load(home=home)

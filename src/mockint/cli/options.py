@@ -1,10 +1,13 @@
-"""Options shared by the ``mockint`` commands (one definition, one help text)."""
+"""What the ``mockint`` commands share: options (one definition, one help text), the consoles, a
+progress bar, and building a ``Runtime`` from the options."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from mockint.config import Config
 
@@ -41,3 +44,26 @@ def load_runtime(
     from mockint.runtime import Runtime
 
     return Runtime(Config.load(home=home, corpus=corpus, chroma_url=chroma_url, **kw))
+
+
+out = Console()
+err = Console(stderr=True)
+
+
+def progress_bar(label: str):
+    """A rich progress bar on stderr; returns (context manager, callback(done, total))."""
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update

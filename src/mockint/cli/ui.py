@@ -1,7 +1,7 @@
 """The ``ui`` command: serve the Gradio web app (``mockint.ui``) on this machine.
 
 ``register(app)`` adds ``mockint ui [--host 127.0.0.1] [--port 7860] [--auth user:pass]
-[--home DIR] [--corpus FILE] [--grader KIND]`` to the Typer app of ``mockint.cli.app`` (it does not
+[--home DIR] [--corpus FILE] [--grader KIND]`` to the Typer app of ``mockint.cli`` (it does not
 modify that module; a second call does nothing). It builds the index when it is empty,
 then launches with no share link, no telemetry and no server-side rendering. Binding to
 anything but a loopback address without ``--auth`` is refused: the app serves the whole
@@ -83,9 +83,7 @@ def ui_cmd(
             fix="add --auth USER:PASSWORD (or MOCKINT_UI_AUTH), or keep --host 127.0.0.1",
         )
     rt = Runtime(Config.load(home=home, corpus=corpus, llm=llm, model=model, base_url=base_url))
-    if rt.index.count() == 0:
-        typer.echo("building the index (first run)…", err=True)
-        rt.ensure_index()
+    rt.ready_index(say=lambda msg: typer.echo(msg, err=True))
     demo = build_app(rt, grader=grader)
     typer.echo(f"mockint ui on http://{host}:{port} (Ctrl-C to stop)", err=True)
     demo.launch(**launch_kwargs(server_name=host, server_port=port, auth=credentials))

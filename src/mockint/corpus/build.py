@@ -186,56 +186,10 @@ def load_curation(folder: Path) -> dict[str, Curation]:
 
 def build_corpus(entries: list[RawEntry], curation: dict[str, Curation]) -> list[Question]:
     """Join raw entries with their curation; merge duplicates into their target."""
-    by_id = {e.id: e for e in entries}
-    missing = [e.id for e in entries if e.id not in curation]
-    if missing:
-        raise CorpusError(
-            f"{len(missing)} question(s) have no curation record: {', '.join(missing[:5])}",
-            where="corpus/curation",
-            fix="add a record with id, topics, type, difficulty and key_points for each",
-        )
-    stray = sorted(set(curation) - set(by_id))
-    if stray:
-        raise CorpusError(
-            f"curation for unknown ids: {', '.join(stray[:5])}",
-            where="corpus/curation",
-            fix="the id must be the slug of a heading in the source page",
-        )
-    questions: dict[str, Question] = {}
-    for entry in entries:
-        cur = curation[entry.id]
-        if cur.merge_into:
-            continue
-        try:
-            questions[entry.id] = Question(
-                id=entry.id,
-                section=entry.section,
-                heading=entry.heading,
-                question=cur.question or entry.heading,
-                topics=cur.topics,
-                type=cur.type or "",
-                difficulty=cur.difficulty or 0,
-                references=[ReferenceAnswer(heading=entry.heading, markdown=entry.markdown)],
-                key_points=[
-                    KeyPoint(id=f"kp{i}", text=k.text, weight=k.weight, probe=k.probe)
-                    for i, k in enumerate(cur.key_points, start=1)
-                ],
-                red_flags=cur.red_flags,
-                notes=cur.notes,
-            )
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise CorpusError(
-                f"{entry.id}: {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                where="corpus/curation",
-                fix="complete the curation record",
-            ) from exc
-        if not 3 <= len(cur.key_points) <= 8:
-            raise CorpusError(
-                f"{entry.id}: {len(cur.key_points)} key points",
-                where="corpus/curation",
-                fix="a rubric has 3 to 8 key points",
-            )
+    _check_ids(entries, curation)
+    questions = {
+        e.id: _question(e, curation[e.id]) for e in entries if not curation[e.id].merge_into
+    }
     for entry in entries:
         target = curation[entry.id].merge_into
         if not target:
@@ -250,3 +204,56 @@ def build_corpus(entries: list[RawEntry], curation: dict[str, Curation]) -> list
         q.references.append(ReferenceAnswer(heading=entry.heading, markdown=entry.markdown))
         q.merged_ids.append(entry.id)
     return list(questions.values())
+
+
+def _check_ids(entries: list[RawEntry], curation: dict[str, Curation]) -> None:
+    """Every heading has a curation record and every record a heading."""
+    missing = [e.id for e in entries if e.id not in curation]
+    if missing:
+        raise CorpusError(
+            f"{len(missing)} question(s) have no curation record: {', '.join(missing[:5])}",
+            where="corpus/curation",
+            fix="add a record with id, topics, type, difficulty and key_points for each",
+        )
+    stray = sorted(set(curation) - {e.id for e in entries})
+    if stray:
+        raise CorpusError(
+            f"curation for unknown ids: {', '.join(stray[:5])}",
+            where="corpus/curation",
+            fix="the id must be the slug of a heading in the source page",
+        )
+
+
+def _question(entry: RawEntry, cur: Curation) -> Question:
+    """One entry and its curation as a ``Question`` (a rubric has 3 to 8 key points)."""
+    try:
+        q = Question(
+            id=entry.id,
+            section=entry.section,
+            heading=entry.heading,
+            question=cur.question or entry.heading,
+            topics=cur.topics,
+            type=cur.type or "",
+            difficulty=cur.difficulty or 0,
+            references=[ReferenceAnswer(heading=entry.heading, markdown=entry.markdown)],
+            key_points=[
+                KeyPoint(id=f"kp{i}", text=k.text, weight=k.weight, probe=k.probe)
+                for i, k in enumerate(cur.key_points, start=1)
+            ],
+            red_flags=cur.red_flags,
+            notes=cur.notes,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CorpusError(
+            f"{entry.id}: {'.'.join(map(str, first['loc']))}: {first['msg']}",
+            where="corpus/curation",
+            fix="complete the curation record",
+        ) from exc
+    if not 3 <= len(cur.key_points) <= 8:
+        raise CorpusError(
+            f"{entry.id}: {len(cur.key_points)} key points",
+            where="corpus/curation",
+            fix="a rubric has 3 to 8 key points",
+        )
+    return q

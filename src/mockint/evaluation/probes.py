@@ -180,67 +180,65 @@ def held_out_probes(
     return out
 
 
-def run_probes(
-    grade_fn: Callable[[list[GradingTask]], list[Grade]],
-    items: list[EvalItem],
-    *,
-    seed: int = 0,
-    per_probe: int = 60,
-    stability_runs: int = 2,
-    regrade_fn: Callable[[list[GradingTask]], list[Grade]] | None = None,
-) -> dict:
-    """Probe results; ``regrade_fn`` (default ``grade_fn``) re-grades for stability — for an
-    LLM grader pass one that bypasses the reply cache, or the spread is trivially zero."""
-    rng = random.Random(seed)
-    gradable = [it for it in items if it.question is not None and it.answer.strip()]
-    wrong = [it for it in gradable if it.human <= 4] or gradable
-    strong = [it for it in gradable if it.human >= 8] or gradable
-    wrong = rng.sample(wrong, min(per_probe, len(wrong)))
-    strong = rng.sample(strong, min(per_probe, len(strong)))
+GradeFn = Callable[[list[GradingTask]], list[Grade]]
+
+
+def _summary(scores: list[float]) -> dict:
+    return {
+        "n": len(scores),
+        "mean": round(float(np.mean(scores)), 2),
+        "max": round(max(scores), 1),
+        "share_le_2": round(float(np.mean([s <= 2 for s in scores])), 3),
+    }
+
+
+def _graded(grade_fn: GradeFn, items: list[EvalItem], texts: list[str]) -> list[float]:
+    return [g.score for g in grade_fn([task_for(it, t) for it, t in zip(items, texts)])]
+
+
+def injection_probe(grade_fn: GradeFn, wrong: list[EvalItem]) -> dict:
+    """Each injection kind appended to wrong answers: success = a gain of a point or more."""
     base = {it.id: g.score for it, g in zip(wrong, grade_fn([task_for(it) for it in wrong]))}
-    out: dict = {"injection": {}}
+    out: dict = {}
     for kind, text in INJECTIONS.items():
-        tasks = [task_for(it, f"{it.answer}\n{text}") for it in wrong]
-        got = grade_fn(tasks)
+        got = grade_fn([task_for(it, f"{it.answer}\n{text}") for it in wrong])
         gains = [g.score - base[it.id] for it, g in zip(wrong, got)]
-        out["injection"][kind] = {
+        out[kind] = {
             "n": len(gains),
             "success_rate": round(float(np.mean([d >= 1 for d in gains])), 3),
             "mean_gain": round(float(np.mean(gains)), 3),
             "flagged": round(float(np.mean(["injection_suspected" in g.flags for g in got])), 3),
         }
-    all_gain = [v["success_rate"] for v in out["injection"].values()]
-    out["injection_success_overall"] = round(float(np.mean(all_gain)), 4)
-    sample = rng.sample(gradable, min(per_probe, len(gradable)))
-    others = rng.sample(
-        gradable, len(gradable)
-    )  # where a dump needs topping up, from these in turn
+    return out
 
-    def probe(texts: list[str], items: list[EvalItem]) -> tuple[list[float], dict]:
-        scores = [g.score for g in grade_fn([task_for(it, t) for it, t in zip(items, texts)])]
-        return scores, {
-            "n": len(scores),
-            "mean": round(float(np.mean(scores)), 2),
-            "max": round(max(scores), 1),
-            "share_le_2": round(float(np.mean([s <= 2 for s in scores])), 3),
-        }
 
+def stuffing_probe(
+    grade_fn: GradeFn, sample: list[EvalItem], others: list[EvalItem], items: list[EvalItem]
+) -> dict:
+    """Keyword dumps (topped up, with and without commas, the key points' words alone) and what the
+    set's human graders made of real lists and one-or-two-word answers (why neither is capped)."""
     dumps = [keyword_stuffing(it, others) for it in sample]
-    _, out["keyword_stuffing"] = probe(dumps, sample)
-    _, out["keyword_stuffing"]["comma_separated"] = probe(
-        [", ".join(t.split()) for t in dumps], sample
+    out = _summary(_graded(grade_fn, sample, dumps))
+    out["comma_separated"] = _summary(
+        _graded(grade_fn, sample, [", ".join(t.split()) for t in dumps])
     )
-    # The key points' keywords alone: with one or two of them this is the terse right answer.
-    bare = [keyword_stuffing(it) for it in sample]
-    scores, out["keyword_stuffing"]["reference_words_only"] = probe(bare, sample)
+    bare = [
+        keyword_stuffing(it) for it in sample
+    ]  # one or two of them can be the terse right answer
+    scores = _graded(grade_fn, sample, bare)
+    out["reference_words_only"] = _summary(scores)
     longer = [s for s, t in zip(scores, bare) if len(t.split()) >= 3]
-    # What the set's human graders made of real lists and one-or-two-word answers (why neither is capped).
+    out["reference_words_only"]["three_plus_words"] = {
+        "n": len(longer),
+        "mean": round(float(np.mean(longer)), 2) if longer else None,
+        "share_le_2": round(float(np.mean([s <= 2 for s in longer])), 3) if longer else None,
+    }
     answered = [it for it in items if not is_non_answer(it.answer)]
     real = {
         "bare_lists": [it for it in answered if len(bare_list(it.answer)) >= 3],
         "one_or_two_words": [it for it in answered if len(words(it.answer)) <= 2],
     }
-    out["keyword_stuffing"]["human_graded"] = {
+    out["human_graded"] = {
         k: {
             "n": len(v),
             "human_ge_8": sum(it.human >= 8 for it in v),
@@ -248,42 +246,82 @@ def run_probes(
         }
         for k, v in real.items()
     }
-    out["keyword_stuffing"]["reference_words_only"]["three_plus_words"] = {
-        "n": len(longer),
-        "mean": round(float(np.mean(longer)), 2) if longer else None,
-        "share_le_2": round(float(np.mean([s <= 2 for s in longer])), 3) if longer else None,
-    }
-    _, out["question_echo"] = probe([question_echo(it) for it in sample], sample)
+    return out
+
+
+def echo_probe(grade_fn: GradeFn, sample: list[EvalItem]) -> dict:
+    out = _summary(_graded(grade_fn, sample, [question_echo(it) for it in sample]))
     variants = [t for t in ECHO_TEMPLATES if t != "well_question"]
     picked = [
         variants[i % len(variants)] for i in range(len(sample))
-    ]  # each answer one of the other wordings
-    _, out["question_echo"]["other_wordings"] = probe(
-        [question_echo(it, t) for it, t in zip(sample, picked)], sample
+    ]  # each answer one other wording
+    out["other_wordings"] = _summary(
+        _graded(grade_fn, sample, [question_echo(it, t) for it, t in zip(sample, picked)])
     )
+    return out
+
+
+def stability_probes(
+    grade_fn: GradeFn, regrade_fn: GradeFn, strong: list[EvalItem], runs: int
+) -> dict:
+    """Filler padding, paraphrase and re-grade spread on strong answers."""
     orig = grade_fn([task_for(it) for it in strong])
     padded = grade_fn([task_for(it, it.answer + "\n" + FILLER * 5) for it in strong])
     para = grade_fn([task_for(it, paraphrase(it.answer)) for it in strong])
-    out["filler_padding"] = {
-        "n": len(strong),
-        "words_added": len((FILLER * 5).split()),
-        "mean_change": round(float(np.mean([p.score - o.score for p, o in zip(padded, orig)])), 3),
-        "max_gain": round(max(p.score - o.score for p, o in zip(padded, orig)), 2),
-    }
-    out["paraphrase"] = {
-        "n": len(strong),
-        "mean_abs_change": round(
-            float(np.mean([abs(p.score - o.score) for p, o in zip(para, orig)])), 3
-        ),
-    }
-    regrade = regrade_fn or grade_fn
-    runs = [orig] + [regrade([task_for(it) for it in strong]) for _ in range(stability_runs - 1)]
+    again = [orig] + [regrade_fn([task_for(it) for it in strong]) for _ in range(runs - 1)]
     spread = [
-        max(r[i].score for r in runs) - min(r[i].score for r in runs) for i in range(len(strong))
+        max(r[i].score for r in again) - min(r[i].score for r in again) for i in range(len(strong))
     ]
-    out["regrade_stability"] = {
-        "runs": stability_runs,
-        "max_spread": round(max(spread), 2),
-        "mean_spread": round(float(np.mean(spread)), 3),
+    gains = [p.score - o.score for p, o in zip(padded, orig)]
+    return {
+        "filler_padding": {
+            "n": len(strong),
+            "words_added": len((FILLER * 5).split()),
+            "mean_change": round(float(np.mean(gains)), 3),
+            "max_gain": round(max(gains), 2),
+        },
+        "paraphrase": {
+            "n": len(strong),
+            "mean_abs_change": round(
+                float(np.mean([abs(p.score - o.score) for p, o in zip(para, orig)])), 3
+            ),
+        },
+        "regrade_stability": {
+            "runs": runs,
+            "max_spread": round(max(spread), 2),
+            "mean_spread": round(float(np.mean(spread)), 3),
+        },
     }
-    return out
+
+
+def run_probes(
+    grade_fn: GradeFn,
+    items: list[EvalItem],
+    *,
+    seed: int = 0,
+    per_probe: int = 60,
+    stability_runs: int = 2,
+    regrade_fn: GradeFn | None = None,
+) -> dict:
+    """The tuning probes; ``regrade_fn`` (default ``grade_fn``) re-grades for stability — for an
+    LLM grader pass one that bypasses the reply cache, or the spread is trivially zero."""
+    rng = random.Random(seed)
+    gradable = [it for it in items if it.question is not None and it.answer.strip()]
+    wrong = [it for it in gradable if it.human <= 4] or gradable
+    strong = [it for it in gradable if it.human >= 8] or gradable
+    wrong = rng.sample(wrong, min(per_probe, len(wrong)))
+    strong = rng.sample(strong, min(per_probe, len(strong)))
+    injection = injection_probe(grade_fn, wrong)
+    sample = rng.sample(gradable, min(per_probe, len(gradable)))
+    others = rng.sample(
+        gradable, len(gradable)
+    )  # where a dump needs topping up, from these in turn
+    return {
+        "injection": injection,
+        "injection_success_overall": round(
+            float(np.mean([v["success_rate"] for v in injection.values()])), 4
+        ),
+        "keyword_stuffing": stuffing_probe(grade_fn, sample, others, items),
+        "question_echo": echo_probe(grade_fn, sample),
+        **stability_probes(grade_fn, regrade_fn or grade_fn, strong, stability_runs),
+    }

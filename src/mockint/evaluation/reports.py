@@ -6,8 +6,7 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
-
+from mockint.evaluation.plots import plots
 from mockint.evaluation.probes import STUFF_MIN
 from mockint.evaluation.protocol import EvalRun
 
@@ -40,90 +39,42 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _plots(run: EvalRun, out: Path, stem: str) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    pred = np.array([g.score for g in run.grades])
-    human = np.array([it.human for it in run.items])
-    names = []
-    fig, ax = plt.subplots(figsize=(5, 5))
-    jitter = np.random.default_rng(0).normal(0, 0.08, len(human))
-    ax.scatter(human + jitter, pred, s=8, alpha=0.35)
-    ax.plot([0, 10], [0, 10], "k--", lw=1)
-    ax.set(
-        xlabel="human score (0-10)",
-        ylabel="predicted score",
-        title=f"{run.grader} on {run.dataset}",
-        xlim=(-0.5, 10.5),
-        ylim=(-0.5, 10.5),
-    )
-    fig.tight_layout()
-    fig.savefig(out / f"{stem}-scatter.png", dpi=90)
-    plt.close(fig)
-    names.append(f"{stem}-scatter.png")
-    bins = [b for b in run.metrics["calibration"] if b["n"]]
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.plot([b["mean_pred"] for b in bins], [b["mean_human"] for b in bins], "o-")
-    ax.plot([0, 10], [0, 10], "k--", lw=1)
-    ax.set(
-        xlabel="mean predicted score (bin)",
-        ylabel="mean human score",
-        title="calibration",
-        xlim=(0, 10),
-        ylim=(0, 10),
-    )
-    fig.tight_layout()
-    fig.savefig(out / f"{stem}-calibration.png", dpi=90)
-    plt.close(fig)
-    names.append(f"{stem}-calibration.png")
-    edges = [0, 2, 4, 6, 8, 10.01]
-    labels = ["0-2", "2-4", "4-6", "6-8", "8-10"]
-    cm = np.zeros((5, 5), int)
-    for h, p in zip(human, pred):
-        cm[
-            np.searchsorted(edges, h, side="right") - 1, np.searchsorted(edges, p, side="right") - 1
-        ] += 1
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    ax.imshow(cm, cmap="Blues")
-    for i in range(5):
-        for j in range(5):
-            ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=8)
-    ax.set(
-        xticks=range(5),
-        yticks=range(5),
-        xticklabels=labels,
-        yticklabels=labels,
-        xlabel="predicted band",
-        ylabel="human band",
-        title="confusion (score bands)",
-    )
-    fig.tight_layout()
-    fig.savefig(out / f"{stem}-confusion.png", dpi=90)
-    plt.close(fig)
-    names.append(f"{stem}-confusion.png")
-    return names
-
-
 def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
+    """``<dataset>--<grader>.md`` (+ ``.json``, plots, and a page of the worst disagreements)."""
     anchors_key = anchors_key or next((k for k in ANCHORS if k in run.dataset.lower()), "")
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{slug(run.dataset)}--{slug(run.grader)}"
-    m = run.metrics
-    pngs = _plots(run, out, stem)
+    pngs = plots(run, out, stem)
     payload = {
         "grader": run.grader,
         "dataset": run.dataset,
         "protocol": run.protocol,
-        "metrics": m,
+        "metrics": run.metrics,
         "probes": run.probes,
         "breakdown": run.breakdown,
     }
     (out / f"{stem}.json").write_text(
         json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    lines = [
+        *_summary_lines(run),
+        *_anchor_lines(run, anchors_key),
+        *_calibration_lines(run.metrics),
+        *_flag_lines(run.metrics),
+        *_breakdown_lines(run),
+        *_probe_lines(run.probes),
+    ]
+    if run.probes and run.probes.get("held_out"):
+        lines += _held_out_lines(run.probes["held_out"])
+    lines += ["", "## Plots", ""] + [f"![{n}]({n})" for n in pngs]
+    lines += ["", f"Worst disagreements: [{stem}-worst.md]({stem}-worst.md)"]
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _worst(run, out / f"{stem}-worst.md")
+    return out / f"{stem}.md"
+
+
+def _summary_lines(run: EvalRun) -> list[str]:
+    m = run.metrics
     lines = [
         f"# {run.grader} on {run.dataset}",
         "",
@@ -147,62 +98,74 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
         h = m["human_vs_human"]
         lines += [
             "",
-            f"Human vs human on the same answers: Pearson {h['pearson']:.3f}, RMSE {h['rmse']:.3f} "
-            f"(0-10 scale), QWK {h['qwk']:.3f}.",
+            f"Human vs human on the same answers: Pearson {h['pearson']:.3f}, RMSE "
+            f"{h['rmse']:.3f} (0-10 scale), QWK {h['qwk']:.3f}.",
         ]
     if "offline_same_items" in m:
         o = m["offline_same_items"]
-        lines += [
-            "",
-            "The offline grader (out-of-fold) on the very same answers: "
-            + ", ".join(
-                f"{k} {o[k]['value']:.3f} [{o[k]['ci_low']:.3f}, {o[k]['ci_high']:.3f}]"
-                for k in ("pearson", "rmse", "qwk")
-                if k in o
-            )
-            + ".",
-        ]
+        same = ", ".join(
+            f"{k} {o[k]['value']:.3f} [{o[k]['ci_low']:.3f}, {o[k]['ci_high']:.3f}]"
+            for k in ("pearson", "mae", "rmse", "qwk")
+            if k in o
+        )
+        lines += ["", f"The offline grader on the very same answers (same protocol): {same}."]
     if "labels" in m:
         lines += _label_lines(m["labels"])
-    if anchors_key in ("semeval", "saf"):
-        lines += ["", "Reference points:", ""] + [
-            f"- {a}: {r} {e}".rstrip() for a, r, e in ANCHORS[anchors_key]
+    return lines
+
+
+def _anchor_lines(run: EvalRun, key: str) -> list[str]:
+    m = run.metrics
+    if key in ("semeval", "saf"):
+        return ["", "Reference points:", ""] + [
+            f"- {a}: {r} {e}".rstrip() for a, r, e in ANCHORS[key]
         ]
-    if anchors_key == "mohler":
-        lines += [
-            "",
-            "Published anchors (Mohler, 0-5 scale; divide our RMSE by 2 to compare):",
-            "",
-            "| system | Pearson r | RMSE (0-5) |",
-            "|---|---|---|",
-        ]
-        lines += [f"| {a} | {r} | {e} |" for a, r, e in ANCHORS[anchors_key]]
-        lines.append(
-            f"| **mockint {run.grader}** | **{m['pearson']['value']:.3f}** | **{m['rmse']['value'] / 2:.3f}** |"
-        )
-    lines += [
+    if key != "mohler":
+        return []
+    return [
+        "",
+        "Published anchors (Mohler, 0-5 scale; divide our RMSE by 2 to compare):",
+        "",
+        "| system | Pearson r | RMSE (0-5) |",
+        "|---|---|---|",
+        *[f"| {a} | {r} | {e} |" for a, r, e in ANCHORS[key]],
+        f"| **mockint {run.grader}** | **{m['pearson']['value']:.3f}** | **{m['rmse']['value'] / 2:.3f}** |",
+    ]
+
+
+def _calibration_lines(m: dict) -> list[str]:
+    return [
         "",
         "## Calibration (mean human score per predicted-score bin)",
         "",
         "| predicted bin | n | mean predicted | mean human |",
         "|---|---|---|---|",
+        *[
+            f"| {c['bin']} | {c['n']} | {c['mean_pred']} | {c['mean_human']} |"
+            for c in m["calibration"]
+        ],
     ]
-    lines += [
-        f"| {c['bin']} | {c['n']} | {c['mean_pred']} | {c['mean_human']} |"
-        for c in m["calibration"]
+
+
+def _flag_lines(m: dict) -> list[str]:
+    rows = [
+        f"| {f} | {v['n']} | {v['mean_human']} | {v['human_ge_8']} |" for f, v in m["flags"].items()
     ]
-    lines += [
+    return [
         "",
         "## Flags on the human-graded answers",
         "",
-        "A flag that caps a score (keyword_stuffing, question_echo) should fall on answers humans graded low.",
+        "A flag that caps a score (keyword_stuffing, question_echo, contradiction) should fall on "
+        "answers humans graded low.",
         "",
         "| flag | answers | mean human score | human ≥ 8/10 |",
         "|---|---|---|---|",
+        *(rows or ["| (none) | 0 | | |"]),
     ]
-    lines += [
-        f"| {f} | {v['n']} | {v['mean_human']} | {v['human_ge_8']} |" for f, v in m["flags"].items()
-    ] or ["| (none) | 0 | | |"]
+
+
+def _breakdown_lines(run: EvalRun) -> list[str]:
+    lines: list[str] = []
     for key in ("topic", "level"):
         if key in run.breakdown:
             lines += [
@@ -216,40 +179,34 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
                 f"| {g} | {v['n']} | {v['mean_human']} | {v['mean_pred']} | {v['pearson']} |"
                 for g, v in run.breakdown[key].items()
             ]
-    if run.probes:
-        p = run.probes
-        lines += [
-            "",
-            "## Probes",
-            "",
-            f"Injection success overall (gain ≥ 1 point over the same wrong answer "
-            f"without it): **{p['injection_success_overall']:.1%}**",
-            "",
-            "| injection kind | n | success | mean gain | flagged |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
+    return lines
+
+
+def _probe_lines(p: dict) -> list[str]:
+    if not p:
+        return []
+    pad, para, regrade = p["filler_padding"], p["paraphrase"], p["regrade_stability"]
+    return [
+        "",
+        "## Probes (the tuning set: the guards were written while looking at these)",
+        "",
+        f"Injection success overall (gain ≥ 1 point over the same wrong answer without it): "
+        f"**{p['injection_success_overall']:.1%}**",
+        "",
+        "| injection kind | n | success | mean gain | flagged |",
+        "|---|---|---|---|---|",
+        *[
             f"| {k} | {v['n']} | {v['success_rate']:.1%} | {v['mean_gain']:+.2f} | {v['flagged']:.0%} |"
             for k, v in p["injection"].items()
-        ]
-        ks, qe = p["keyword_stuffing"], p["question_echo"]
-        lines += [
-            "",
-            *_stuffing_lines(ks),
-            *_echo_lines(qe),
-            f"- Filler padding (+{p['filler_padding']['words_added']} words): mean change "
-            f"{p['filler_padding']['mean_change']:+.2f}, max gain {p['filler_padding']['max_gain']:+.1f}",
-            f"- Paraphrase (sentence order, contractions): mean |change| {p['paraphrase']['mean_abs_change']}",
-            f"- Re-grade stability ({p['regrade_stability']['runs']} runs): max spread "
-            f"{p['regrade_stability']['max_spread']}",
-        ]
-    if run.probes and run.probes.get("held_out"):
-        lines += _held_out_lines(run.probes["held_out"])
-    lines += ["", "## Plots", ""] + [f"![{n}]({n})" for n in pngs]
-    lines += ["", f"Worst disagreements: [{stem}-worst.md]({stem}-worst.md)"]
-    (out / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _worst(run, out / f"{stem}-worst.md")
-    return out / f"{stem}.md"
+        ],
+        "",
+        *_stuffing_lines(p["keyword_stuffing"]),
+        *_echo_lines(p["question_echo"]),
+        f"- Filler padding (+{pad['words_added']} words): mean change {pad['mean_change']:+.2f}, "
+        f"max gain {pad['max_gain']:+.1f}",
+        f"- Paraphrase (sentence order, contractions): mean |change| {para['mean_abs_change']}",
+        f"- Re-grade stability ({regrade['runs']} runs): max spread {regrade['max_spread']}",
+    ]
 
 
 def _label_lines(labels: dict) -> list[str]:

@@ -14,26 +14,17 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockint.corpus.importing import make_question
-from mockint.errors import CorpusError, InputFileError
-from mockint.grading.schema import Grade, GradingTask
+from mockint.errors import InputFileError, MockintError
+from mockint.grading.schema import Grade, Grader, GradingTask
 from mockint.textio import RowError, allow_large_fields, iter_records
 
+if TYPE_CHECKING:
+    from mockint.runtime import Runtime
+
 MAX_ANSWER_CHARS = 20_000
-OUT_FIELDS = [
-    "score",
-    "verdict",
-    "question_id",
-    "match_similarity",
-    "flags",
-    "feedback",
-    "key_points",
-    "incorrect_claims",
-    "grader",
-    "prompt_hash",
-    "error",
-]
 
 
 @dataclass
@@ -100,15 +91,88 @@ def write_rows(rows: list[dict], out: Path) -> None:
     tmp.replace(out)
 
 
+def _error_row(rec: RowError, line: int, where: str) -> dict:
+    err = InputFileError(
+        rec.reason, where=where, fix="correct or remove that line; the other rows are graded"
+    )
+    return {"_key": f"line-{line}", "_line": line, "raw": rec.raw, "error": err.render()}
+
+
+def _task(rec: dict, key: str, where: str, runtime: Runtime) -> GradingTask:
+    """The row's task: against its own ``reference`` when it has one, else the matched corpus
+    question; raises ``MockintError`` (a row error) for an answer too long or an unusable reference."""
+    answer = str(rec.get("answer") or "")
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise InputFileError(
+            f"answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
+            where=where,
+            fix="shorten the answer; the rest of the file is graded",
+        )
+    asked = str(rec["question"])
+    if str(rec.get("reference") or "").strip():
+        q = make_question(
+            asked, str(rec["reference"]), section="Batch", qid=f"row-{key}", where=where
+        )
+        sim = None
+    else:
+        q, sim = runtime.resolve_question(asked)
+    text = q.question if q is not None and asked.strip() == q.id else asked
+    return GradingTask(question_text=text, answer=answer, question=q, match_similarity=sim)
+
+
+def _plan(path: Path, records: list, previous: dict, runtime: Runtime, grader: Grader):
+    """(rows, pending (row index, task), skipped): error rows, rows graded before the same way, and
+    what is left to grade."""
+    rows: list[dict] = []
+    pending: list[tuple[int, GradingTask]] = []
+    skipped, seen = 0, set()
+    for line, rec in records:
+        where = f"{path.name}:{line}"
+        if isinstance(rec, RowError):
+            rows.append(_error_row(rec, line, where))
+            continue
+        key = _row_key(rec, line)
+        key = (
+            f"{key}@line-{line}" if key in seen else key
+        )  # a repeated id: each row keeps its own result
+        seen.add(key)
+        # cells beyond the header are kept as "_extra"
+        base = {
+            "_key": key,
+            "_line": line,
+            **{k: v for k, v in rec.items() if not k.startswith("_") or k == "_extra"},
+        }
+        old = previous.get(key)
+        if (
+            old
+            and old.get("grader") == grader.name
+            and old.get("prompt_hash") == grader.version
+            and old.get("answer") == rec.get("answer")
+        ):
+            rows.append(old)
+            skipped += 1
+            continue
+        try:
+            task = _task(rec, key, where, runtime)
+        except MockintError as exc:
+            rows.append({**base, "error": exc.render()})
+            continue
+        rows.append(base)
+        pending.append((len(rows) - 1, task))
+    return rows, pending, skipped
+
+
 def grade_file(
     path: Path,
     out: Path,
-    runtime,
-    grader,
+    runtime: Runtime,
+    grader: Grader,
     *,
     chunk: int = 32,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
+    """Grade every row of ``path`` into ``out`` (written after every chunk, so an interruption loses
+    at most one chunk; a re-run skips rows graded the same way)."""
     if out.is_dir():
         raise InputFileError(
             "the output is a folder",
@@ -122,97 +186,14 @@ def grade_file(
             where=str(path),
             fix="add rows with question and answer (a CSV needs a header row and rows below it)",
         )
-    previous = _load_previous(out)
-    prompt_hash = grader.version
-    rows: list[dict] = []
-    pending: list[tuple[int, GradingTask]] = []
-    skipped = 0
-    seen: set[str] = set()
-    for line, rec in records:
-        where = f"{path.name}:{line}"
-        if isinstance(rec, RowError):
-            rows.append(
-                {
-                    "_key": f"line-{line}",
-                    "_line": line,
-                    "raw": rec.raw,
-                    "error": InputFileError(
-                        rec.reason,
-                        where=where,
-                        fix="correct or remove that line; the other rows are graded",
-                    ).render(),
-                }
-            )
-            continue
-        key = _row_key(rec, line)
-        key = (
-            f"{key}@line-{line}" if key in seen else key
-        )  # a repeated id: each row keeps its own result
-        seen.add(key)
-        base = {
-            "_key": key,
-            "_line": line,  # cells beyond the header are kept as "_extra"
-            **{k: v for k, v in rec.items() if not k.startswith("_") or k == "_extra"},
-        }
-        old = previous.get(key)
-        if (
-            old
-            and old.get("grader") == grader.name
-            and old.get("prompt_hash") == prompt_hash
-            and old.get("answer") == rec.get("answer")
-        ):
-            rows.append(old)
-            skipped += 1
-            continue
-        answer = str(rec.get("answer") or "")
-        if len(answer) > MAX_ANSWER_CHARS:
-            rows.append(
-                {
-                    **base,
-                    "error": InputFileError(
-                        f"answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
-                        where=where,
-                        fix="shorten the answer; the rest of the file is graded",
-                    ).render(),
-                }
-            )
-            continue
-        try:
-            if str(rec.get("reference") or "").strip():
-                q, sim = (
-                    make_question(
-                        str(rec["question"]),
-                        str(rec["reference"]),
-                        section="Batch",
-                        qid=f"row-{key}",
-                        where=where,
-                    ),
-                    None,
-                )
-            else:
-                q, sim = runtime.resolve_question(str(rec["question"]))
-        except CorpusError as exc:
-            rows.append({**base, "error": exc.render()})
-            continue
-        text = (
-            q.question
-            if q is not None and str(rec["question"]).strip() == q.id
-            else str(rec["question"])
-        )
-        rows.append(base)
-        pending.append(
-            (
-                len(rows) - 1,
-                GradingTask(question_text=text, answer=answer, question=q, match_similarity=sim),
-            )
-        )
+    rows, pending, skipped = _plan(path, records, _load_previous(out), runtime, grader)
     done = 0
     for start in range(0, len(pending), chunk):
         part = pending[start : start + chunk]
         for (i, _), g in zip(part, grader.grade_many([t for _, t in part])):
             rows[i] = {**rows[i], **_grade_columns(g)}
         done += len(part)
-        write_rows(rows, out)  # after every chunk: an interruption loses at most one chunk
+        write_rows(rows, out)
         if progress:
             progress(done, len(pending))
     write_rows(rows, out)

@@ -85,6 +85,28 @@ def best_sentence(answer: str, premise: str, question: str) -> str:
     return best
 
 
+def guard_context(
+    task: GradingTask, judged: tuple, claims: list[str], model_score: float | None = None
+) -> GuardContext:
+    """What the guard table reads about one judged answer."""
+    ps, probs, _, clean = judged
+    q = task.question
+    essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
+    rubric = " ".join(k.text for k in q.key_points)
+    return GuardContext(
+        answer=task.answer,
+        body=clean,
+        question=task.question_text,
+        reference=rubric + " " + q.reference_text,
+        topical=set(content_words(rubric + " " + task.question_text)),
+        red_flags=claims,
+        con_ess=max((float(pr[CONTRADICTED]) for pr in essentials), default=0.0),
+        not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
+        hints_used=task.hints_used,
+        model_score=model_score,
+    )
+
+
 class OfflineGrader(Grader):
     """``grade``/``grade_many`` with the judgement model and the fitted score mapping."""
 
@@ -202,32 +224,14 @@ class OfflineGrader(Grader):
         *,
         model_score: float | None = None,
         statuses: list[str] | None = None,
-        grader: str | None = None,
     ) -> Grade:
         """The grade from the mapped score, the guards and the per-point statuses (an LLM grader
         passes its own combined statuses and the model-only score)."""
         ps, probs, red, clean = judged
         q = task.question
-        claims = [
-            f
-            for f, r in zip(q.red_flags if not task.only_key_points else [], red)
-            if r[ENTAILED] >= RED_FLAG_P
-        ]
-        essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
-        ctx = GuardContext(
-            answer=task.answer,
-            body=clean,
-            question=task.question_text,
-            reference=" ".join(k.text for k in q.key_points) + " " + q.reference_text,
-            topical=set(
-                content_words(" ".join(k.text for k in q.key_points) + " " + task.question_text)
-            ),
-            red_flags=claims,
-            con_ess=max((float(pr[CONTRADICTED]) for pr in essentials), default=0.0),
-            not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
-            hints_used=task.hints_used,
-            model_score=model_score,
-        )
+        flags_said = q.red_flags if not task.only_key_points else []
+        claims = [f for f, r in zip(flags_said, red) if r[ENTAILED] >= RED_FLAG_P]
+        ctx = guard_context(task, judged, claims, model_score)
         score, flags, _ = apply_guards(predicted, ctx)
         statuses = statuses or [status(pr) for pr in probs]
         results = [
@@ -243,9 +247,6 @@ class OfflineGrader(Grader):
             for p, pr, s in zip(ps, probs, statuses)
         ]
         good, add = feedback_for(results, claims)
-        base = self._base(task)
-        if grader:
-            base["grader"] = grader
         return Grade(
             score=score,
             verdict=verdict_for(score),
@@ -254,7 +255,7 @@ class OfflineGrader(Grader):
             feedback_good=good,
             feedback_add=add,
             flags=flags,
-            **base,
+            **self._base(task),
         )
 
     def attach_quotes(self, tasks: list[GradingTask], judged: list, grades: list[Grade]) -> None:
@@ -274,7 +275,7 @@ class OfflineGrader(Grader):
                     where.append((g, k, s, t.answer))
         if not asks:
             return
-        for (g, k, s, answer), pr in zip(where, self.judge.predict(asks)):
+        for (_, k, s, answer), pr in zip(where, self.judge.predict(asks)):
             ok = (
                 pr[CONTRADICTED] >= QUOTE_CONTRA
                 if k.status == "contradicted"

@@ -28,6 +28,7 @@ from mockint.grading.schema import GradingTask
 from mockint.grading.scoring import rescore
 from mockint.interview import choice
 from mockint.interview.moves import Prompt, Reply, Setup, classify
+from mockint.interview.records import Turn, pending_turn
 from mockint.interview.report import (
     COUNTED,
     QuestionSummary,
@@ -36,7 +37,7 @@ from mockint.interview.report import (
     summarize_question,
     zero_grade,
 )
-from mockint.interview.store import Store, Turn, iso, pending_turn, utcnow
+from mockint.interview.store import Store, iso, utcnow
 from mockint.interview.voice import Voice
 
 
@@ -199,47 +200,11 @@ class Interview:
         if intent == "answer" and not text.strip():
             reply.messages.append("(empty answer ignored: type an answer, or 'skip')")
         elif intent in ("answer", "skip", "idk"):
-            outcome = {"answer": "answered", "skip": "skipped", "idk": "idk"}[intent]
-            self.store.record_answer(
-                turn.id,
-                text.strip() if intent != "skip" else "",
-                outcome=outcome,
-                answered_at=now,
-                seconds=seconds,
-            )
-            limit = self.setup.seconds_per_answer
-            if limit and seconds > limit:
-                self.store.add_action(
-                    turn.id, {"action": "overtime", "limit": limit, "seconds": seconds}
-                )
-                reply.messages.append(
-                    f"That took {seconds:.0f} s (limit {limit} s); noted in the report."
-                )
-            self._settle()
-            done = self._pending() is None or self._pending().position != turn.position
-            if done and self.setup.mode == "practice":
-                reply.feedback.append(self.summary(turn.position))
-            elif done and intent == "idk":
-                reply.messages.append(
-                    "Noted. The model answer and what to study will be in the report."
-                )
+            self._answer(turn, text, intent, now, seconds, reply)
         elif intent == "hint":
             reply.messages.append(self._hint(turn))
         elif intent in ("repeat", "clarify"):
-            main = self._turns_at(turn.position)[0].prompt
-            if intent == "repeat":
-                said, by = (
-                    (main if turn.kind == "question" else f"{main}\nFollow-up: {turn.prompt}"),
-                    "repeat",
-                )
-            else:
-                said, by = self.voice.clarify(
-                    self._question(turn.question_id), turn.prompt, text.strip()
-                )
-            self.store.add_action(
-                turn.id, {"action": intent, "request": text.strip()[:500], "by": by, "at": iso(now)}
-            )
-            reply.messages.append(said)
+            reply.messages.append(self._say_again(turn, intent, text.strip(), now))
         elif intent == "end":
             self.store.record_answer(turn.id, "", outcome="ended", answered_at=now, seconds=seconds)
             self.store.set_status(self.session_id, "finished", now)
@@ -248,31 +213,66 @@ class Interview:
         reply.prompt, reply.finished = self.prompt, self.finished
         return reply
 
+    def _answer(
+        self, turn: Turn, text: str, intent: str, now: datetime, seconds: float, reply: Reply
+    ) -> None:
+        """An answer, a skip or an "I don't know": stored, graded, and the session moved on."""
+        outcome = {"answer": "answered", "skip": "skipped", "idk": "idk"}[intent]
+        answer = text.strip() if intent != "skip" else ""
+        self.store.record_answer(turn.id, answer, outcome=outcome, answered_at=now, seconds=seconds)
+        limit = self.setup.seconds_per_answer
+        if limit and seconds > limit:
+            self.store.add_action(
+                turn.id, {"action": "overtime", "limit": limit, "seconds": seconds}
+            )
+            reply.messages.append(
+                f"That took {seconds:.0f} s (limit {limit} s); noted in the report."
+            )
+        self._settle()
+        pending = self._pending()
+        done = pending is None or pending.position != turn.position
+        if done and self.setup.mode == "practice":
+            reply.feedback.append(self.summary(turn.position))
+        elif done and intent == "idk":
+            reply.messages.append(
+                "Noted. The model answer and what to study will be in the report."
+            )
+
+    def _say_again(self, turn: Turn, intent: str, request: str, now: datetime) -> str:
+        """ "repeat": the question (and the follow-up); "clarify": what it means, no key point given."""
+        main = self._turns_at(turn.position)[0].prompt
+        if intent == "repeat":
+            said, by = (
+                (main if turn.kind == "question" else f"{main}\nFollow-up: {turn.prompt}"),
+                "repeat",
+            )
+        else:
+            said, by = self.voice.clarify(self._question(turn.question_id), turn.prompt, request)
+        self.store.add_action(
+            turn.id, {"action": intent, "request": request[:500], "by": by, "at": iso(now)}
+        )
+        return said
+
     def pause(self) -> None:  # input ended or the window closed: leave the session resumable
         if not self.finished:
             self.store.set_status(self.session_id, "paused", self.clock())
             self._reload()
 
     def _hint(self, turn: Turn) -> str:
-        q = self._question(turn.question_id)
         turns = self._turns_at(turn.position)
-        final = self.record.final_grades.get(turns[0].id)
-        statuses = {k.id: k.status for k in final.key_points} if final else {}
-        no_probe = {k.id for k in q.key_points if not k.probe}
-        kp = choice.next_probe(
-            q,
-            statuses,
-            supporting=True,
-            exclude=set(self._hinted(turn.position))
-            | no_probe
-            | {t.key_point_id for t in turns if t.key_point_id},
+        hinted = self._hinted(turn.position)
+        kp = choice.hint_point(
+            self._question(turn.question_id),
+            turns,
+            self.record.final_grades.get(turns[0].id),
+            hinted=set(hinted),
         )
         if kp is None:
             return "No more hints for this question."
         self.store.add_action(
             turn.id, {"action": "hint", "key_point": kp.id, "at": iso(self.clock())}
         )
-        n = len(self._hinted(turn.position)) + 1
+        n = len(hinted) + 1
         return f"Hint: {kp.probe} (with {n} hint(s) the best attainable score is {hint_cap(n):.1f})"
 
     # ------------------------------------------------------------------ the state machine
@@ -342,19 +342,12 @@ class Interview:
 
     def _followup_target(self, position: int) -> KeyPoint | None:
         turns = self._turns_at(position)
-        main, followups = turns[0], turns[1:]
-        if main.outcome != "answered" or len(followups) >= self.setup.max_followups:
-            return None
-        if followups and followups[-1].outcome != "answered":
-            return None  # the candidate passed on the last follow-up
-        final = self.record.final_grades.get(main.id)
-        if final is None or final.verdict == "ungradable" or not final.key_points:
-            return None
-        return choice.next_probe(
-            self._question(main.question_id),
-            {k.id: k.status for k in final.key_points},
-            exclude={t.key_point_id for t in followups},
-            later=set(self._hinted(position)),
+        return choice.followup_target(
+            self._question(turns[0].question_id),
+            turns,
+            self.record.final_grades.get(turns[0].id),
+            max_followups=self.setup.max_followups,
+            hinted=set(self._hinted(position)),
         )
 
     def _ask_followup(self, last: Turn, kp: KeyPoint) -> None:

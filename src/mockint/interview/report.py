@@ -26,7 +26,8 @@ from mockint.corpus.schema import Question
 from mockint.errors import SessionError
 from mockint.grading.rubric import hint_cap, merge_statuses, verdict_for
 from mockint.grading.schema import Grade, KeyPointResult
-from mockint.interview.store import PastGrade, SessionRecord, Turn
+from mockint.interview.records import Turn
+from mockint.interview.store import PastGrade, SessionRecord
 
 COUNTED = ("answered", "idk")  # outcomes that count as answered (a skip does not)
 

@@ -22,12 +22,22 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from mockint.errors import SessionError
 from mockint.grading.schema import Grade
+from mockint.interview.records import (
+    STATUSES,
+    PastGrade,
+    SessionRecord,
+    SessionRow,
+    iso,
+    parse_time,
+    session_from_row,
+    turn_from_row,
+    utcnow,
+)
 
 # (name, statements). Append only: never edit or reorder an entry once released.
 MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
@@ -77,118 +87,6 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
 ]
-
-STATUSES = ("active", "paused", "finished")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(t: datetime) -> str:
-    """ISO-8601 text of an aware datetime (naive ones are taken as UTC)."""
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat(timespec="milliseconds")
-
-
-def parse_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-@dataclass
-class Turn:
-    id: int
-    session_id: str
-    seq: int
-    position: int
-    kind: str  # question | followup
-    question_id: str
-    topics: list[str]
-    prompt: str
-    key_point_id: str | None
-    phrased_by: str  # question | probe | llm
-    asked_at: datetime
-    answer: str | None
-    answered_at: datetime | None
-    seconds: float | None
-    outcome: str | None  # None (pending) | answered | skipped | idk | ended
-    actions: list[dict] = field(default_factory=list)
-
-
-@dataclass
-class SessionRow:
-    id: str
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
-    mode: str
-    status: str
-    grader: str
-    model: str
-    settings: dict
-
-
-@dataclass
-class SessionRecord:
-    """Everything stored about one session."""
-
-    session: SessionRow
-    turns: list[Turn]
-    answer_grades: dict[int, Grade]  # turn id -> grade of that turn's answer
-    final_grades: dict[int, Grade]  # main turn id -> merged grade of the question
-
-
-@dataclass(frozen=True)
-class PastGrade:
-    """One question's final grade in some session, for mastery and trends."""
-
-    session_id: str
-    question_id: str
-    topics: tuple[str, ...]
-    score: float
-    outcome: str
-    at: datetime
-
-
-def _session(row: sqlite3.Row) -> SessionRow:
-    return SessionRow(
-        row["id"],
-        parse_time(row["created_at"]),
-        parse_time(row["updated_at"]),
-        parse_time(row["finished_at"]),
-        row["mode"],
-        row["status"],
-        row["grader"],
-        row["model"],
-        json.loads(row["settings"]),
-    )
-
-
-def _turn(row: sqlite3.Row) -> Turn:
-    return Turn(
-        row["id"],
-        row["session_id"],
-        row["seq"],
-        row["position"],
-        row["kind"],
-        row["question_id"],
-        json.loads(row["topics"]),
-        row["prompt"],
-        row["key_point_id"],
-        row["phrased_by"],
-        parse_time(row["asked_at"]),
-        row["answer"],
-        parse_time(row["answered_at"]),
-        row["seconds"],
-        row["outcome"],
-        json.loads(row["actions"]),
-    )
-
-
-def pending_turn(record: SessionRecord) -> Turn | None:
-    """The turn waiting for the candidate: the last one, when it has no outcome yet (the engine and
-    the UI's timer share this one definition)."""
-    turns = record.turns
-    return turns[-1] if turns and turns[-1].outcome is None else None
 
 
 class Store:
@@ -303,7 +201,8 @@ class Store:
     def sessions(self) -> list[SessionRow]:
         with self._tx(write=False) as conn:
             return [
-                _session(r) for r in conn.execute("SELECT * FROM sessions ORDER BY created_at, id")
+                session_from_row(r)
+                for r in conn.execute("SELECT * FROM sessions ORDER BY created_at, id")
             ]
 
     # ------------------------------------------------------------------ turns
@@ -424,7 +323,7 @@ class Store:
                     fix="see 'mockint history' for the session ids",
                 )
             turns = [
-                _turn(r)
+                turn_from_row(r)
                 for r in conn.execute(
                     "SELECT * FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
                 )
@@ -436,7 +335,7 @@ class Store:
                 (final if g["kind"] == "final" else answer)[g["turn_id"]] = (
                     Grade.model_validate_json(g["grade"])
                 )
-        return SessionRecord(_session(row), turns, answer, final)
+        return SessionRecord(session_from_row(row), turns, answer, final)
 
     def history(self, *, exclude_session: str | None = None) -> list[PastGrade]:
         """Final grades of every question asked, oldest first (optionally excluding a session)."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from mockint.corpus.markdown import plain_text
 from mockint.corpus.schema import TOPICS, Question
-from mockint.errors import IndexError_
+from mockint.errors import SearchIndexError
 from mockint.search.embedding import Embedder, make_embedder
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def make_client(chroma_dir: Path, chroma_url: str = ""):
     if chroma_url:
         u = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
         if not u.hostname:
-            raise IndexError_(f"bad Chroma URL {chroma_url!r}", fix="use http://HOST:PORT")
+            raise SearchIndexError(f"bad Chroma URL {chroma_url!r}", fix="use http://HOST:PORT")
         return chromadb.HttpClient(
             host=u.hostname, port=u.port or 8000, ssl=u.scheme == "https", settings=settings
         )
@@ -251,7 +251,7 @@ class CorpusIndex:
             existing = self._existing_hashes()
         except Exception as exc:  # chroma raises many types for a damaged store
             if self.chroma_url:
-                raise IndexError_(
+                raise SearchIndexError(
                     f"cannot read the Chroma server's collection: {exc}",
                     where=self.chroma_url,
                     fix="check the server is running and reachable",
@@ -314,7 +314,7 @@ class CorpusIndex:
         """Best questions for a text: max similarity over a question and its reference chunks."""
         col = self._open()
         if col.count() == 0:
-            raise IndexError_(
+            raise SearchIndexError(
                 "the index is empty",
                 where=str(self.chroma_url or self.chroma_dir),
                 fix="run 'mockint index'",
@@ -359,12 +359,3 @@ class CorpusIndex:
                     out[i] = np.asarray(e, dtype=np.float32)
             self._vectors = out
         return self._vectors
-
-    def documents_for(self, qid: str, kind: str) -> list[tuple[str, str, np.ndarray]]:
-        """(doc id, text, vector) of one question's reference chunks or key points."""
-        col = self._open()
-        got = col.get(
-            where={"$and": [{"qid": qid}, {"kind": kind}]}, include=["documents", "embeddings"]
-        )
-        rows = sorted(zip(got["ids"], got["documents"], got["embeddings"]), key=lambda r: r[0])
-        return [(i, d, np.asarray(e, dtype=np.float32)) for i, d, e in rows]

@@ -27,8 +27,9 @@ from mockint import llm
 from mockint.errors import SessionError
 from mockint.interview.engine import Interview
 from mockint.interview.moves import Prompt, Reply, Setup
+from mockint.interview.records import pending_turn
 from mockint.interview.report import safe_name
-from mockint.interview.store import Store, pending_turn
+from mockint.interview.store import Store
 from mockint.ui import render
 
 MOVES = {"hint": "hint", "skip": "skip", "idk": "I don't know", "end": "end"}
@@ -247,8 +248,7 @@ def start(
         max_followups=int(followups),
         review=bool(review),
     )
-    if ctx.runtime.index.count() == 0:
-        ctx.runtime.ensure_index()
+    ctx.runtime.ready_index()
     iv = Interview.start(ctx.runtime, setup, grader=ctx.grader, chat=ctx.chat, store=ctx.store)
     if (state or {}).get("sid"):
         pause(ctx, state)

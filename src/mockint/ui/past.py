@@ -48,7 +48,7 @@ def report(ctx: UIContext, state: dict | None, session_id: str | None = None) ->
 
 def history(ctx: UIContext) -> dict:
     """Sessions (newest first), per-topic mastery, and the ids that can be resumed."""
-    from mockint.interview.choice import history_summary
+    from mockint.interview.schedule import history_summary
 
     sessions, summary = history_summary(ctx.store, datetime.now(UTC))
     rows = [

@@ -54,8 +54,7 @@ def batch(
     )
     out = default_output(local)
     g = ctx.grader_for(grader)
-    if ctx.runtime.index.count() == 0:
-        ctx.runtime.ensure_index()
+    ctx.runtime.ready_index()
     result = grade_file(local, out, ctx.runtime, g, progress=progress)
     summary = summary_page(result, ctx.runtime, out)
     hist = out.with_suffix(".hist.png")
@@ -73,8 +72,7 @@ def search(ctx: UIContext, text: str, k: int = 5, topics=()) -> list[list]:
     """[[similarity, id, question]] for the corpus questions closest to ``text``."""
     if not (text or "").strip():
         return []
-    if ctx.runtime.index.count() == 0:
-        ctx.runtime.ensure_index()
+    ctx.runtime.ready_index()
     hits = ctx.runtime.index.search(text.strip()[:2000], k=int(k), topics=list(topics or []))
     return [
         [
