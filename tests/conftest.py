@@ -72,7 +72,7 @@ def free_port() -> int:
 
 def serve_ui(base: Path):
     """Launch the web app over the small UI test corpus on 127.0.0.1; returns (demo, url, runtime)."""
-    from test_ui_handlers import make_runtime, write_ui_corpus
+    from helpers import make_runtime, write_ui_corpus
 
     from mockint.ui.app import build_app, launch_kwargs
 

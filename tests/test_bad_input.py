@@ -17,8 +17,7 @@ import json
 import time
 
 import pytest
-from test_interview_engine import QID
-from test_ui_handlers import begin, chat_text, make_runtime, write_ui_corpus
+from helpers import QID, begin, chat_text, make_runtime, write_ui_corpus
 from typer.testing import CliRunner
 
 from mockint.cli import app
@@ -26,7 +25,7 @@ from mockint.corpus.schema import load_questions
 from mockint.errors import ConfigError, InputFileError, MockintError, SessionError
 from mockint.grading.batch import grade_file
 from mockint.interview.engine import Interview, Setup
-from mockint.interview.report import export, safe_name
+from mockint.interview.export import export, safe_name
 from mockint.interview.store import Store
 from mockint.textio import allow_large_fields
 from mockint.ui import handlers as h

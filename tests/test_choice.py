@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_interview_engine import QID, write_mini_corpus
+from helpers import QID, write_mini_corpus
 
 from mockint.config import Config
 from mockint.interview import choice

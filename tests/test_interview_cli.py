@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from test_interview_engine import QID, write_mini_corpus
+from helpers import QID, write_mini_corpus
 from typer.testing import CliRunner
 
 from mockint import llm
@@ -219,6 +219,7 @@ def test_eof_pauses_and_the_session_resumes(env, home, tmp_path):
     )
 
 
+@pytest.mark.slow  # a subprocess killed with SIGKILL
 def test_killed_process_resumes_with_every_answer(env, home, tmp_path):
     env.ensure_index()  # built here, so the child only reads it
     q = env.by_id[QID]

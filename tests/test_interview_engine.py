@@ -7,38 +7,20 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import REPO, run_in_threads
+from conftest import run_in_threads
+from helpers import QID, essentials, write_mini_corpus
 
 from mockint.config import Config
 from mockint.errors import LLMError, SessionError
 from mockint.grading.schema import Grade, KeyPointResult
 from mockint.interview.engine import Interview, Setup, classify
+from mockint.interview.export import export
 from mockint.interview.moves import leaks
-from mockint.interview.report import export, merge_grades, scope_text
+from mockint.interview.report import merge_grades, scope_text
 from mockint.interview.store import MIGRATIONS, Store
 from mockint.llm.client import ScriptedModel
 from mockint.runtime import Runtime
 from mockint.search.embedding import HashEmbedder
-
-QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
-
-
-def write_mini_corpus(path):
-    """14 real questions: 3 of difficulty 3, 4 of difficulty 1, 6 of difficulty 2, plus L1/L2."""
-    recs = [
-        json.loads(line)
-        for line in (REPO / "corpus" / "questions.jsonl").read_text().splitlines()
-        if line
-    ]
-    pick = (
-        [r for r in recs if r["difficulty"] == 3][:3]
-        + [r for r in recs if r["difficulty"] == 1][:4]
-        + [r for r in recs if r["difficulty"] == 2][:6]
-    )
-    if QID not in {r["id"] for r in pick}:
-        pick.append(next(r for r in recs if r["id"] == QID))
-    path.write_text("".join(json.dumps(r) + "\n" for r in pick), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -71,10 +53,6 @@ def start(rt, clock=None, chat=None, **setup):
     return Interview.start(
         rt, Setup(**setup), grader=rt.offline_grader(), chat=chat, clock=clock or Clock()
     )
-
-
-def essentials(q):
-    return " ".join(k.text for k in q.essential_points())
 
 
 # ------------------------------------------------------------------ pure parts

@@ -172,6 +172,7 @@ def _running(pid: int) -> bool:
     return bool(state) and "Z" not in state[0].split()[1]
 
 
+@pytest.mark.slow  # a subprocess killed with SIGKILL
 def test_the_server_child_exits_when_mockint_is_killed(tmp_path):
     """kill -9 of the parent runs no exit handler; the child's watchdog must end it anyway."""
     import os

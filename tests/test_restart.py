@@ -21,14 +21,13 @@ from pathlib import Path
 import pytest
 from conftest import free_port
 from fakeopenai import FakeOpenAI
-from test_interview_engine import QID
-from test_ui_handlers import write_ui_corpus
+from helpers import QID, write_ui_corpus
 from typer.testing import CliRunner
 
 from mockint.cli import app
 from mockint.config import Config
 from mockint.interview.engine import Interview, Setup
-from mockint.interview.report import export
+from mockint.interview.export import export
 from mockint.interview.store import Store
 from mockint.llm.backend import resolve_backend
 from mockint.runtime import Runtime

@@ -11,8 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import serve_ui
-from test_interview_engine import QID
-from test_ui_handlers import XSS
+from helpers import QID, XSS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import serve_ui
-from test_interview_engine import QID
-from test_ui_handlers import XSS, essentials
+from helpers import QID, XSS, essentials
 
 gradio_client = pytest.importorskip("gradio_client")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # starts a server

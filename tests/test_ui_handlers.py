@@ -3,58 +3,17 @@ sessions, escaping, report files, history / resume / review, batch grading and t
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import REPO, run_in_threads
-from test_interview_engine import QID
+from conftest import run_in_threads
+from helpers import QID, XSS, begin, chat_text, essentials, make_runtime, write_ui_corpus
 
-from mockint.config import Config
 from mockint.errors import SessionError
 from mockint.interview.store import Store
-from mockint.runtime import Runtime
-from mockint.search.embedding import HashEmbedder
 from mockint.ui import handlers as h
 from mockint.ui import past, render, tools
-
-XSS = "<img src=x onerror=alert(1)>"
-
-
-def write_ui_corpus(path):
-    """The L1/L2 question plus 9 concept/comparison questions, one coding and one SQL question."""
-    recs = [
-        json.loads(line)
-        for line in (REPO / "corpus" / "questions.jsonl").read_text().splitlines()
-        if line
-    ]
-    pick = [r for r in recs if r["id"] == QID]
-    pick += [r for r in recs if r["type"] in ("concept", "comparison") and r["id"] != QID][:9]
-    pick += [
-        next(r for r in recs if r["type"] == "coding"),
-        next(r for r in recs if r["type"] == "sql"),
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in pick), encoding="utf-8")
-    return path
-
-
-def make_runtime(home, corpus_path):
-    rt = Runtime(
-        Config.load(home=home, corpus=corpus_path, embedding_model="hash-fake"),
-        embedder=HashEmbedder(),
-    )
-    rt.ensure_index()
-    return rt
-
-
-def essentials(q) -> str:
-    return " ".join(k.text for k in q.essential_points())
-
-
-def chat_text(chat) -> str:
-    """The transcript as a reader sees it (character references decoded)."""
-    return html.unescape("\n".join(str(m["content"]) for m in chat))
 
 
 @pytest.fixture
@@ -62,17 +21,6 @@ def ctx(home, tmp_path, monkeypatch):
     monkeypatch.setenv("MOCKINT_EMBEDDING_MODEL", "hash-fake")
     rt = make_runtime(home, write_ui_corpus(tmp_path / "ui.jsonl"))
     return h.UIContext(rt, grader="offline", chat=None, files_dir=tmp_path / "files")
-
-
-def begin(ctx, **kw):
-    kw = {
-        "questions": 2,
-        "focus": ctx.runtime.by_id[QID].question,
-        "followups": 0,
-        "types": ["comparison", "concept"],
-        **kw,
-    }
-    return h.start(ctx, h.new_state(), **kw)
 
 
 def test_two_question_practice_interview(ctx):

@@ -193,8 +193,8 @@ def interview_cmd(
     corpus: Path | None = CorpusOpt,
 ) -> None:
     """Run a mock interview in the terminal; answers are read from stdin (end each with an empty line)."""
+    from mockint.interview.export import export
     from mockint.interview.moves import Setup
-    from mockint.interview.report import export
 
     con = Console(highlight=False, soft_wrap=True)
     rt = _runtime(home, corpus, llm=llm_backend, model=model, base_url=base_url)

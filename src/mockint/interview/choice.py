@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mockint.corpus.schema import KeyPoint, Question
+from mockint.interview.records import COUNTED
 from mockint.interview.schedule import Mastery, mastery_from_history, topic_weights
 from mockint.interview.store import PastGrade
 
@@ -278,3 +279,27 @@ def hint_point(q: Question, turns: list, final, *, hinted: set[str]):
     no_probe = {k.id for k in q.key_points if not k.probe}
     asked = {t.key_point_id for t in turns if t.key_point_id}
     return next_probe(q, statuses, supporting=True, exclude=hinted | no_probe | asked)
+
+
+def next_question(
+    runtime, setup, mains: list, finals: dict, *, now: datetime, history: list, seed: str
+) -> str | None:
+    """The id of the next question for a session with ``setup`` that asked ``mains`` so far
+    (difficulty adapted to their scores), or None when none is left."""
+    scores = [
+        finals[t.id].score if t.id in finals and t.outcome in COUNTED else None for t in mains
+    ]
+    return pick_next(
+        runtime,
+        focus=setup.focus,
+        topics=setup.topics,
+        types=setup.types,
+        difficulty=setup.difficulty,
+        strict_difficulty=setup.strict_difficulty,
+        asked=[t.question_id for t in mains],
+        history=history,
+        target=target_difficulty(setup.difficulty, scores),
+        review=setup.review,
+        now=now,
+        seed=seed,
+    )

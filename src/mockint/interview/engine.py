@@ -11,8 +11,8 @@ probes one missing essential key point with the rubric's probe, or an LLM's phra
 it when a ``ChatModel`` is given and the phrasing does not leak the point; its answer is
 graded against the remaining points and merged into the question's grade.
 
-Not here: question and probe choice (``choice.py``), the report (``session_report.py``),
-scores (graders and ``rubric.py``), terminal I/O (``cli_interview.py``).
+Not here: question and probe choice (``choice``), the interviewer's words (``voice``), the
+report (``report``), scores (``grading``), terminal and web I/O (``cli``, ``ui``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from mockint.interview import choice
 from mockint.interview.moves import Prompt, Reply, Setup, classify
 from mockint.interview.records import Turn, pending_turn
 from mockint.interview.report import (
-    COUNTED,
     QuestionSummary,
     build_report,
     merge_grades,
@@ -368,23 +367,14 @@ class Interview:
 
     def _ask_next(self) -> bool:
         """Add the next question; False when none is left that passes the filters."""
-        mains, finals = self._main_turns(), self.record.final_grades
-        scores = [
-            finals[t.id].score if t.id in finals and t.outcome in COUNTED else None for t in mains
-        ]
-        s = self.setup
-        qid = choice.pick_next(
+        mains = self._main_turns()
+        qid = choice.next_question(
             self.runtime,
-            focus=s.focus,
-            topics=s.topics,
-            types=s.types,
-            difficulty=s.difficulty,
-            strict_difficulty=s.strict_difficulty,
-            asked=[t.question_id for t in mains],
-            history=self.store.history(exclude_session=self.session_id),
-            target=choice.target_difficulty(s.difficulty, scores),
-            review=s.review,
+            self.setup,
+            mains,
+            self.record.final_grades,
             now=self.clock(),
+            history=self.store.history(exclude_session=self.session_id),
             seed=self.session_id,
         )
         if qid is None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from mockint.grading.schema import Grade
 
 STATUSES = ("active", "paused", "finished")
+COUNTED = ("answered", "idk")  # outcomes that count as answered (a skip does not)
 
 
 def utcnow() -> datetime:

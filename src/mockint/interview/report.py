@@ -15,21 +15,15 @@ nor decides what to ask.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from mockint.corpus.schema import Question
-from mockint.errors import SessionError
 from mockint.grading.rubric import hint_cap, merge_statuses, verdict_for
 from mockint.grading.schema import Grade, KeyPointResult
-from mockint.interview.records import Turn
+from mockint.interview.records import COUNTED, Turn
 from mockint.interview.store import PastGrade, SessionRecord
-
-COUNTED = ("answered", "idk")  # outcomes that count as answered (a skip does not)
 
 
 @dataclass
@@ -226,45 +220,10 @@ def build_report(
     earlier = [
         p for p in history if p.session_id != s.id and p.at < s.created_at and p.outcome in COUNTED
     ]
-    now_topic: dict[str, list[float]] = defaultdict(list)
-    for q in counted:
-        for t in q.topics:
-            now_topic[t].append(q.score)
-    past_topic: dict[str, list[float]] = defaultdict(list)
-    for p in earlier:
-        for t in p.topics:
-            past_topic[t].append(p.score)
-    topics = []
-    for t in sorted(now_topic):
-        mean, before = _mean(now_topic[t]), _mean(past_topic.get(t, []))
-        topics.append(
-            {
-                "topic": t,
-                "score": mean,
-                "n": len(now_topic[t]),
-                "previous": before,
-                "trend": round(mean - before, 2) if before is not None else None,
-            }
-        )
     per_session: dict[str, list[float]] = defaultdict(list)
     for p in earlier:
         per_session[p.session_id].append(p.score)
     past = [{"session_id": sid, "mean_score": _mean(v)} for sid, v in per_session.items()][-5:]
-    study = []
-    for q in sorted(items, key=lambda q: (q.score if q.score is not None else -1.0, q.position)):
-        essential_missed = [m.text for m in q.missed if m.weight == "essential"]
-        partial = [c.text for c in q.covered if c.status == "partial" and c.weight == "essential"]
-        if q.outcome in ("skipped", "idk", "ended", "pending") or essential_missed or partial:
-            study.append(
-                {
-                    "question_id": q.question_id,
-                    "question": q.question,
-                    "score": q.score,
-                    "study": essential_missed + partial or [m.text for m in q.missed],
-                    "reference": f"corpus question {q.question_id} (first reference answer)",
-                }
-            )
-    mean = _mean([q.score for q in counted])
     return {
         "session": {
             "id": s.id,
@@ -279,119 +238,51 @@ def build_report(
             "asked": len(items),
             "answered": len(counted),
             "skipped": sum(q.outcome == "skipped" for q in items),
-            "mean_score": mean,
+            "mean_score": _mean([q.score for q in counted]),
             "total_seconds": round(sum(q.seconds for q in items), 1),
             "previous_mean_score": _mean([p.score for p in earlier]),
         },
         "questions": [{**asdict(q), "counted": q.counted} for q in items],
-        "topics": topics,
+        "topics": _topic_trends(counted, earlier),
         "past_sessions": past,
-        "study": study,
+        "study": _study_list(items),
     }
 
 
-def _quote(text: str) -> str:
-    return " ".join(text.split())
+def _topic_trends(counted: list[QuestionSummary], earlier: list[PastGrade]) -> list[dict]:
+    """Per topic: this session's mean, the mean before it, and the difference."""
+    now_topic: dict[str, list[float]] = defaultdict(list)
+    for q in counted:
+        for t in q.topics:
+            now_topic[t].append(q.score)
+    past_topic: dict[str, list[float]] = defaultdict(list)
+    for p in earlier:
+        for t in p.topics:
+            past_topic[t].append(p.score)
+    out = []
+    for t in sorted(now_topic):
+        mean, before = _mean(now_topic[t]), _mean(past_topic.get(t, []))
+        trend = round(mean - before, 2) if before is not None else None
+        out.append(
+            {"topic": t, "score": mean, "n": len(now_topic[t]), "previous": before, "trend": trend}
+        )
+    return out
 
 
-def to_markdown(report: dict) -> str:
-    s, m = report["session"], report["summary"]
-    mean = "n/a" if m["mean_score"] is None else f"{m['mean_score']:.1f} / 10"
-    lines = [
-        f"# Interview {s['id']}",
-        "",
-        f"- mode: {s['mode']}; status: {s['status']}; grader: {s['grader']}; started {s['created_at']}",
-        (
-            f"- {m['asked']} asked, {m['answered']} answered, {m['skipped']} skipped; mean score {mean}; "
-            f"time {m['total_seconds']:.0f} s"
-        ),
-        "",
-    ]
-    if m["previous_mean_score"] is not None:
-        lines += [f"Earlier sessions averaged {m['previous_mean_score']:.1f} / 10.", ""]
-    for q in report["questions"]:
-        score = "not graded" if q["score"] is None else f"{q['score']:.1f} / 10 ({q['verdict']})"
-        lines += [
-            f"## {q['position']}. {q['question']}",
-            "",
-            f"`{q['question_id']}` — {', '.join(q['topics'])} — {q['outcome']} — {score} — "
-            f"{q['seconds']:.0f} s" + (f" — {q['hints']} hint(s)" if q["hints"] else ""),
-            "",
-        ]
-        if q["answer"]:
-            lines += ["**Your answer:** " + _quote(q["answer"]), ""]
-        for f in q["followups"]:
-            lines += [
-                f"**Follow-up:** {f['prompt']}",
-                "",
-                f"**Reply:** {_quote(f['answer']) or '(' + f['outcome'] + ')'}",
-                "",
-            ]
-        if q["covered"]:
-            lines += (
-                ["Covered:"]
-                + [
-                    f"- [{k['status']}] {k['text']}"
-                    + (f" — “{_quote(k['quote'])}”" if k["quote"] else "")
-                    for k in q["covered"]
-                ]
-                + [""]
+def _study_list(items: list[QuestionSummary]) -> list[dict]:
+    """Weakest first: what to study for each question not fully answered."""
+    study = []
+    for q in sorted(items, key=lambda q: (q.score if q.score is not None else -1.0, q.position)):
+        essential_missed = [m.text for m in q.missed if m.weight == "essential"]
+        partial = [c.text for c in q.covered if c.status == "partial" and c.weight == "essential"]
+        if q.outcome in ("skipped", "idk", "ended", "pending") or essential_missed or partial:
+            study.append(
+                {
+                    "question_id": q.question_id,
+                    "question": q.question,
+                    "score": q.score,
+                    "study": essential_missed + partial or [m.text for m in q.missed],
+                    "reference": f"corpus question {q.question_id} (first reference answer)",
+                }
             )
-        if q["missed"]:
-            lines += ["Missed:"] + [f"- [{k['status']}] {k['text']}" for k in q["missed"]] + [""]
-        if q["model_answer"]:
-            lines += [
-                "<details><summary>Model answer</summary>",
-                "",
-                q["model_answer"],
-                "",
-                "</details>",
-                "",
-            ]
-    if report["topics"]:
-        lines += [
-            "## Topics",
-            "",
-            "| topic | score | n | earlier | trend |",
-            "|---|---|---|---|---|",
-        ]
-        for t in report["topics"]:
-            prev = "—" if t["previous"] is None else f"{t['previous']:.1f}"
-            trend = "—" if t["trend"] is None else f"{t['trend']:+.1f}"
-            lines.append(f"| {t['topic']} | {t['score']:.1f} | {t['n']} | {prev} | {trend} |")
-        lines.append("")
-    if report["study"]:
-        lines += ["## Study list", ""]
-        for item in report["study"]:
-            lines.append(f"- `{item['question_id']}` {item['question']}")
-            lines += [f"  - {point}" for point in item["study"]]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def safe_name(name: str) -> str:
-    """A file name with no directory parts or odd characters; a short extension survives.
-
-    >>> safe_name("../../etc/passwd"), safe_name("a b/c.md"), safe_name("answers..csv")
-    ('etc_passwd', 'a_b_c.md', 'answers.csv')
-    """
-    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", name))  # no "/", no ".."
-    cleaned = re.sub(r"_+", "_", cleaned).strip("._-")
-    stem, dot, ext = cleaned.rpartition(".")
-    if len(cleaned) > 120 and dot and len(ext) <= 10:  # shorten the stem, keep the type
-        return f"{stem[: 119 - len(ext)]}.{ext}"
-    return cleaned[:120] or "session"
-
-
-def export(report: dict, folder: Path, name: str | None = None) -> tuple[Path, Path]:
-    """Write ``<name>.md`` and ``<name>.json`` into ``folder`` (name sanitised, default the session id)."""
-    base = safe_name(name or f"interview-{report['session']['id']}")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    md, js = folder / f"{base}.md", folder / f"{base}.json"
-    for path in (md, js):
-        if path.resolve().parent != folder.resolve():
-            raise SessionError(f"refusing to write a report outside {folder}", where=str(path))
-    md.write_text(to_markdown(report), encoding="utf-8")
-    js.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    return md, js
+    return study

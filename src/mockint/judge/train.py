@@ -98,6 +98,33 @@ def allowed_mask(pairs: list[Pair]) -> np.ndarray:
     return m
 
 
+def _optimizer(model, hp: dict):
+    """AdamW with weight decay on weights only (not biases or LayerNorm)."""
+    import torch
+
+    named = list(model.named_parameters())
+    decay = [p for n, p in named if not n.endswith("bias") and "LayerNorm" not in n]
+    no_decay = [p for n, p in named if n.endswith("bias") or "LayerNorm" in n]
+    return torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": hp["weight_decay"]},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=hp["lr"],
+    )
+
+
+def _loss(model, arrays: dict, allowed, weights, autocast: bool):
+    """Minus the log of the probability put on the allowed statuses, weighted per pair."""
+    import torch
+
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        logits = model(**arrays)
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    mass = torch.logsumexp(logp + torch.log(allowed.clamp(min=1e-30)), dim=-1)
+    return -(mass * weights).sum() / weights.sum()
+
+
 def train(pairs: list[Pair], *, seed: int = 0, log=print, **overrides):
     import torch
 
@@ -111,17 +138,7 @@ def train(pairs: list[Pair], *, seed: int = 0, log=print, **overrides):
     allowed = torch.tensor(allowed_mask(pairs))
     weights = torch.tensor([p.weight for p in pairs], dtype=torch.float32)
     model = build_model(base, hp["dropout"])
-    decay = [
-        p for n, p in model.named_parameters() if not n.endswith("bias") and "LayerNorm" not in n
-    ]
-    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-    opt = torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": hp["weight_decay"]},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=hp["lr"],
-    )
+    opt = _optimizer(model, hp)
     rng = random.Random(seed)
     plan = [
         batches([len(e.input_ids) for e in encoded], hp["batch_size"], rng)
@@ -140,11 +157,7 @@ def train(pairs: list[Pair], *, seed: int = 0, log=print, **overrides):
                 k: torch.from_numpy(v)
                 for k, v in batch_arrays([encoded[i] for i in idx], enc.pad).items()
             }
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=hp["autocast"] == "bf16"):
-                logits = model(**arrays)
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            mass = torch.logsumexp(logp + torch.log(allowed[idx].clamp(min=1e-30)), dim=-1)
-            loss = -(mass * weights[idx]).sum() / weights[idx].sum()
+            loss = _loss(model, arrays, allowed[idx], weights[idx], hp["autocast"] == "bf16")
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -237,7 +250,7 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def main(argv: list[str] | None = None) -> None:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         prog="python -m mockint.judge.train", description=__doc__.split("\n\n")[0]
     )
@@ -256,14 +269,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--limit", type=int, default=0, help="train on a seeded sample of N pairs (smoke runs)"
     )
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def _split(args: argparse.Namespace) -> tuple[list[Pair], list[Pair], dict[str, int]]:
+    """(pairs to train on, up to 600 pairs to check the int8 export on, every group's fold)."""
     from mockint.corpus.schema import load_questions
     from mockint.judge.data import REPO
 
     corpus = {q.id: q for q in load_questions(REPO / "corpus" / "questions.jsonl")}
     pairs = all_pairs(corpus)
-    groups = [p.group for p in pairs] + [f"corpus:{i}" for i in corpus]
-    folds = fold_of(groups, args.folds, args.seed)
+    folds = fold_of(
+        [p.group for p in pairs] + [f"corpus:{i}" for i in corpus], args.folds, args.seed
+    )
     held = [p for p in pairs if folds[p.group] == args.fold]
     train_pairs = [p for p in pairs if folds[p.group] != args.fold]
     if args.limit:
@@ -271,7 +289,12 @@ def main(argv: list[str] | None = None) -> None:
             train_pairs, min(args.limit, len(train_pairs))
         )
     check = held or random.Random(args.seed + 1).sample(train_pairs, min(600, len(train_pairs)))
-    check = random.Random(args.seed + 2).sample(check, min(600, len(check)))
+    return train_pairs, random.Random(args.seed + 2).sample(check, min(600, len(check))), folds
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments(argv)
+    train_pairs, check, folds = _split(args)
     counts: dict[str, int] = {}
     for p in train_pairs:
         counts[p.source] = counts.get(p.source, 0) + 1

@@ -26,9 +26,9 @@ from pathlib import Path
 from mockint import llm
 from mockint.errors import SessionError
 from mockint.interview.engine import Interview
+from mockint.interview.export import safe_name
 from mockint.interview.moves import Prompt, Reply, Setup
 from mockint.interview.records import pending_turn
-from mockint.interview.report import safe_name
 from mockint.interview.store import Store
 from mockint.ui import render
 

@@ -103,6 +103,12 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
         ui.model_box,
         ui.status,
     ]
+    _wire(ctx, ui)
+    return ui
+
+
+def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
+    setup, state = ui.setup, ui.state
 
     @guard
     def on_start(st, topics, types, difficulty, questions, followups, focus, mode):
@@ -149,4 +155,3 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
     )
     for which in ("hint", "skip", "idk", "end"):
         ui.buttons[which].click(mover(which), [state], ui.turn_out, api_name=which, **TURN_KW)
-    return ui

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mockint.interview.report import build_report, export, safe_name
+from mockint.interview.export import export, safe_name
+from mockint.interview.report import build_report
 from mockint.ui import render
 from mockint.ui.handlers import UIContext
 

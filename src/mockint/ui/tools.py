@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockint.errors import InputFileError
-from mockint.interview.report import safe_name
+from mockint.interview.export import safe_name
 from mockint.ui import render
 from mockint.ui.handlers import UIContext
 
