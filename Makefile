@@ -29,7 +29,7 @@ LLAMA_CACHE ?= $(HOME)/.cache/mockint/wheels/llama-$(LLAMA_KEY)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test test-fast bench eval eval-llm setup lock clean train-judge train-judge-cv
+.PHONY: run test test-fast lint bench eval eval-llm setup lock clean train-judge train-judge-cv
 
 setup: $(STAMP)
 
@@ -56,6 +56,13 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The house rules: ruff's formatter and linter (pyproject.toml), and no module over 400 lines or
+# function over 60 (tests/test_house.py).
+lint: setup
+	$(BIN)/ruff format --check src tests bench eval setup.py
+	$(BIN)/ruff check src tests bench eval setup.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_house.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"

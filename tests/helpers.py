@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 from conftest import REPO
 
@@ -81,3 +87,52 @@ def begin(ctx, **kw):
         **kw,
     }
     return h.start(ctx, h.new_state(), **kw)
+
+
+def ui_env(**extra: str) -> dict:
+    """This environment without OpenAI or mockint settings, offline, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOCKINT_"))}
+    return {
+        **env,
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        **extra,
+    }
+
+
+def start_ui(
+    port: int, args: list[str], env: dict, log: Path, timeout: float = 120
+) -> tuple[subprocess.Popen, str]:
+    """``mockint ui`` as a real process on 127.0.0.1:``port``; returns (process, url) once it answers."""
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [
+        sys.executable,
+        "-m",
+        "mockint.cli",
+        "ui",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"mockint ui exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise AssertionError(
+        f"mockint ui did not answer within {timeout:.0f} s:\n{log.read_text(errors='replace')}"
+    )

@@ -502,54 +502,24 @@ def test_ui_with_the_real_local_model_and_hostile_host_port_env(real_runtime, tm
     """`PORT=<the UI's port> HOST=0.0.0.0 MODEL=… CONFIG_FILE=… mockint ui --llm local`: the answer is
     graded by the local LLM (no offline fallback) and no process of the UI listens beyond loopback."""
     _real_model_or_skip()
-    import os
     import sqlite3
     import subprocess
-    import time
-    import urllib.request
 
     gradio_client = pytest.importorskip("gradio_client")
     from conftest import free_port
+    from helpers import start_ui, ui_env
 
     port = free_port()
     home = real_runtime.config.home  # index built and model assembled there by the fixtures
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOCKINT_"))}
-    env.update(
-        HOSTILE,
+    env = ui_env(
+        **HOSTILE,
         PORT=str(port),
         MOCKINT_HOME=str(home),
         MOCKINT_LLM="local",
         MOCKINT_LOCAL_MODEL="packaged",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
     )
-    log = tmp_path / "ui.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockint.cli",
-            "ui",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--grader",
-            "hybrid",
-        ],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    proc, url = start_ui(port, ["--grader", "hybrid"], env, tmp_path / "ui.log", timeout=240)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(240):
-            assert proc.poll() is None, log.read_text(errors="replace")
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
         c = gradio_client.Client(
             url, verbose=False, download_files=str(tmp_path / "dl"), analytics_enabled=False
         )

@@ -10,18 +10,14 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import free_port
 from fakeopenai import FakeOpenAI
-from helpers import QID, write_ui_corpus
+from helpers import QID, start_ui, ui_env, write_ui_corpus
 from typer.testing import CliRunner
 
 from mockint.cli import app
@@ -40,61 +36,16 @@ ANSWER_1 = "L1 adds the absolute values of the weights and drives some of them t
 # ------------------------------------------------------------------ the UI server killed and restarted
 
 
-def ui_env(corpus: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOCKINT_"))}
-    return {
-        **env,
-        "MOCKINT_EMBEDDING_MODEL": "hash-fake",
-        "MOCKINT_CORPUS": str(corpus),
-        "HF_HUB_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "MOCKINT_LOCAL_MODEL": "off",
-        "MOCKINT_LLM": "none",
-        "ANONYMIZED_TELEMETRY": "False",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
-
-
 def start_server(home: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """``mockint ui`` as a real process on a free 127.0.0.1 port; returns (process, url) once it answers."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockint.cli",
-            "ui",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--home",
-            str(home),
-            "--grader",
-            "offline",
-        ],
-        env=ui_env(corpus),
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
+    """``mockint ui`` over the hash embedder and ``corpus``, offline grading, on a free port."""
+    env = ui_env(
+        MOCKINT_EMBEDDING_MODEL="hash-fake",
+        MOCKINT_CORPUS=str(corpus),
+        MOCKINT_LOCAL_MODEL="off",
+        MOCKINT_LLM="none",
+        MOCKINT_JUDGE_MODEL="overlap-fake",
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"mockint ui exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise AssertionError(
-        f"mockint ui did not answer within 120 s:\n{log.read_text(errors='replace')}"
-    )
+    return start_ui(free_port(), ["--home", str(home), "--grader", "offline"], env, log)
 
 
 def kill(proc: subprocess.Popen | None) -> None:

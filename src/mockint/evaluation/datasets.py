@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,15 @@ class EvalItem:
     group: str = ""  # the question's name in the judgement model's training data
 
 
+@contextmanager
+def _record(what: str, where: str, fix: str):
+    """A malformed line (a missing field, a bad number, broken JSON) as one clear error."""
+    try:
+        yield
+    except (KeyError, ValueError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"{what} ({exc})", where=where, fix=fix) from exc
+
+
 def _dataset_question(
     qid: str, question: str, reference: str, cache: dict[str, Question], where: str = ""
 ) -> Question:
@@ -66,7 +76,11 @@ def load_mohler(path: Path) -> list[EvalItem]:
     cache: dict[str, Question] = {}
     items = []
     for n, line in _json_lines(path):
-        try:
+        with _record(
+            "not a Mohler record",
+            f"{path}:{n}",
+            "each line needs question_id, question, reference_answer, answer, score_avg",
+        ):
             r = json.loads(line)
             qid = f"mohler-{r['question_id']}"
             items.append(
@@ -85,12 +99,6 @@ def load_mohler(path: Path) -> list[EvalItem]:
                     group=f"mohler:{r['question_id']}",
                 )
             )
-        except (KeyError, ValueError, json.JSONDecodeError) as exc:
-            raise InputFileError(
-                f"not a Mohler record ({exc})",
-                where=f"{path}:{n}",
-                fix="each line needs question_id, question, reference_answer, answer, score_avg",
-            ) from exc
     return items
 
 
@@ -99,7 +107,9 @@ def load_mockint(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
     cache: dict[str, Question] = {}
     items = []
     for n, line in _json_lines(path):
-        try:
+        with _record(
+            "bad record", f"{path}:{n}", "each line needs question_id, answer and score (0-10)"
+        ):
             r = json.loads(line)
             qid = r.get("question_id") or ""
             if qid in corpus:
@@ -129,12 +139,6 @@ def load_mockint(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
                     group=f"corpus:{qid}" if qid in corpus else f"{path.stem}:{qid}",
                 )
             )
-        except (KeyError, ValueError, json.JSONDecodeError) as exc:
-            raise InputFileError(
-                f"bad record ({exc})",
-                where=f"{path}:{n}",
-                fix="each line needs question_id, answer and score (0-10)",
-            ) from exc
     return items
 
 
@@ -156,7 +160,11 @@ def load_semeval_jsonl(path: Path) -> list[EvalItem]:
     cache: dict[str, Question] = {}
     items = []
     for n, line in _json_lines(path):
-        try:
+        with _record(
+            "not a SemEval-2013 JSONL record",
+            f"{path}:{n}",
+            "each line needs corpus, question_id, question, reference_answer, answer, label_3way",
+        ):
             r = json.loads(line)
             label = r["label_3way"]
             if label not in SEMEVAL3_SCORE:
@@ -177,13 +185,6 @@ def load_semeval_jsonl(path: Path) -> list[EvalItem]:
                     group=f"semeval-{r['corpus']}:{r['question_id']}",
                 )
             )
-        except (KeyError, ValueError, json.JSONDecodeError) as exc:
-            raise InputFileError(
-                f"not a SemEval-2013 JSONL record ({exc})",
-                where=f"{path}:{n}",
-                fix="each line needs corpus, question_id, question, reference_answer, answer, "
-                "label_3way",
-            ) from exc
     return items
 
 
@@ -193,7 +194,11 @@ def load_saf(path: Path) -> list[EvalItem]:
     cache: dict[str, Question] = {}
     items = []
     for n, line in _json_lines(path):
-        try:
+        with _record(
+            "not a SAF record",
+            f"{path}:{n}",
+            "each line needs question_id, question, reference_answer, answer, score (0-1)",
+        ):
             r = json.loads(line)
             qid = f"saf-{r['question_id']}"
             items.append(
@@ -211,12 +216,6 @@ def load_saf(path: Path) -> list[EvalItem]:
                     group=f"saf:{r['question_id']}",
                 )
             )
-        except (KeyError, ValueError, json.JSONDecodeError) as exc:
-            raise InputFileError(
-                f"not a SAF record ({exc})",
-                where=f"{path}:{n}",
-                fix="each line needs question_id, question, reference_answer, answer, score (0-1)",
-            ) from exc
     return items
 
 
@@ -227,7 +226,11 @@ def load_pairs(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
     items = []
     for f in files:
         for n, line in _json_lines(f):
-            try:
+            with _record(
+                "bad key-point record",
+                f"{f}:{n}",
+                "each line needs a corpus question_id, answer and score (0-10)",
+            ):
                 r = json.loads(line)
                 q = corpus[r["question_id"]]
                 items.append(
@@ -243,12 +246,6 @@ def load_pairs(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
                         group=f"corpus:{q.id}",
                     )
                 )
-            except (KeyError, ValueError, json.JSONDecodeError) as exc:
-                raise InputFileError(
-                    f"bad key-point record ({exc})",
-                    where=f"{f}:{n}",
-                    fix="each line needs a corpus question_id, answer and score (0-10)",
-                ) from exc
     return items
 
 
