@@ -14,12 +14,12 @@ import pytest
 from helpers import QID, write_mini_corpus
 from typer.testing import CliRunner
 
-from mockint import llm
 from mockint.cli import app
 from mockint.cli.interview import register
 from mockint.config import Config
 from mockint.interview.engine import Interview
 from mockint.interview.store import Store
+from mockint.llm import backend
 from mockint.llm.client import ScriptedModel
 from mockint.runtime import Runtime
 from mockint.search.embedding import HashEmbedder
@@ -144,7 +144,7 @@ def test_interview_with_a_scripted_llm_interviewer(env, home, tmp_path, monkeypa
 
     clean = "What happens to the individual weights when each penalty is applied during training?"
     chat = ScriptedModel([leak_the_secret, clean])
-    monkeypatch.setattr(llm, "resolve_backend", lambda config: chat)
+    monkeypatch.setattr(backend, "resolve_backend", lambda config: chat)
     script = "L1 uses absolute values.\n\nIt changes the weights somehow.\n\nI am not sure it matters much.\n\nend\n"
     res = runner.invoke(
         app,
@@ -169,7 +169,11 @@ def test_interview_with_a_scripted_llm_interviewer(env, home, tmp_path, monkeypa
     assert "interviewer: LLM scripted" in res.output and clean in res.output
     rec = only_session(home)
     leaky, good = rec.turns[1], rec.turns[2]
-    assert leaky.phrased_by == "probe" and leaky.actions[0]["action"] == "llm_rejected"
+    # live: the probe is stored at once, the LLM's phrasing streamed and rejected (it leaked)
+    assert leaky.phrased_by == "probe" and leaky.actions[:2] == [
+        {"action": "phrasing_pending"},
+        {"action": "phrased", "by": "probe", "why": "llm_rejected"},
+    ]
     assert leaky.prompt == next(k.probe for k in q.key_points if k.id == leaky.key_point_id)
     assert (
         good.phrased_by == "llm"

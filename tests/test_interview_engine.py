@@ -340,3 +340,28 @@ def test_setup_is_validated(rt):
         Interview.start(rt, Setup(mode="casual"), grader=rt.offline_grader())
     with pytest.raises(SessionError, match="no question matches"):
         Interview.start(rt, Setup(topics=["sql"], types=["coding"]), grader=rt.offline_grader())
+
+
+def test_merged_feedback_has_no_doubled_full_stops():
+    def g(score, statuses):
+        return Grade(
+            score=score,
+            verdict="weak",
+            grader="offline",
+            key_points=[
+                KeyPointResult(
+                    id=f"kp{i}", text="At 4-bit it is about 3.5 GB.", weight="essential", status=s
+                )
+                for i, s in enumerate(statuses, 1)
+            ],
+        )
+
+    merged = merge_grades(
+        g(3.0, ["covered", "missing"]), g(0.0, ["missing", "missing"]), 0, lambda p: 3.0
+    )
+    text = merged.feedback
+    assert ".." not in text and "GB; " not in text.split("To add")[0][-3:]
+    assert (
+        text
+        == "Covered: At 4-bit it is about 3.5 GB. To add or sharpen: At 4-bit it is about 3.5 GB."
+    )

@@ -13,6 +13,7 @@ from mockint.config import Config
 from mockint.corpus.schema import Question, load_questions
 from mockint.grading.offline import OfflineGrader
 from mockint.grading.schema import Grader
+from mockint.llm.health import Watched
 from mockint.search.embedding import Embedder, make_embedder
 from mockint.search.index import BuildReport, CorpusIndex
 
@@ -75,6 +76,15 @@ class Runtime:
 
         return ScoreMap.load()
 
+    @cached_property
+    def chat(self) -> Watched | None:
+        """The configured LLM (``llm`` setting), built once and watched: the grader and the
+        interviewer share it and what it failed at. None: offline grading, rubric probes."""
+        from mockint.llm.backend import resolve_backend
+
+        model = resolve_backend(self.config)
+        return Watched(model, base_url=self.config.base_url) if model is not None else None
+
     def offline_grader(self) -> OfflineGrader:
         """A grader on the shared judgement model and the shipped score mapping."""
         return OfflineGrader(self.judge, self.score_map)
@@ -82,13 +92,12 @@ class Runtime:
     def make_grader(self, kind: str, *, concurrency: int = 4) -> Grader:
         """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline)."""
         from mockint.errors import ConfigError
-        from mockint.llm.backend import resolve_backend
 
         if kind not in ("offline", "llm", "hybrid", "auto"):
             raise ConfigError(f"unknown grader {kind!r}", fix="use offline, llm, hybrid or auto")
         if kind == "offline":
             return self.offline_grader()
-        model = resolve_backend(self.config)
+        model = self.chat
         if model is None:
             if kind == "auto":
                 return self.offline_grader()

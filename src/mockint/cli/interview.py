@@ -14,8 +14,10 @@ library's (``interview.engine``, ``interview.choice``, ``interview.report``).
 from __future__ import annotations
 
 import json
+import queue
 import re
 import sys
+import threading
 from datetime import UTC
 from pathlib import Path
 from typing import TextIO
@@ -73,13 +75,84 @@ def _show_feedback(con: Console, s) -> None:
         con.print(escape(s.model_answer[:2500]))
 
 
-def _show_reply(con: Console, reply) -> None:
-    for m in reply.messages:
-        con.print(escape(m))
-    for s in reply.feedback:
-        _show_feedback(con, s)
-    if reply.prompt is not None and reply.intent not in ("hint", "repeat", "clarify"):
-        _show_prompt(con, reply.prompt)
+class Terminal:
+    """What the terminal interview prints after each message: the reply, a follow-up an LLM is
+    phrasing (streamed as it is written), the LLM's verdicts as they arrive (from a background
+    thread; printed before the next prompt is read), and once per session that the LLM is not
+    answering."""
+
+    def __init__(self, interview, con: Console):
+        self.iv, self.con = interview, con
+        self.verdicts: queue.Queue = queue.Queue()
+        self.told_down = False
+        self._judge: threading.Thread | None = None
+
+    def show(self, reply) -> None:
+        con = self.con
+        for m in reply.messages:
+            con.print(escape(m))
+        for s in reply.feedback:
+            _show_feedback(con, s)
+        streaming = self.iv.live and self.iv.pending_phrasing() is not None
+        if (
+            reply.prompt is not None
+            and reply.intent not in ("hint", "repeat", "clarify")
+            and not streaming
+        ):
+            _show_prompt(con, reply.prompt)
+        if streaming:
+            self._stream()
+        self._judge_later()
+        self.tell()
+
+    def _stream(self) -> None:
+        self.con.print("\n[bold]Follow-up:[/] ", end="")
+        shown = ""
+        for text in self.iv.stream_followup():
+            if text.startswith(shown):
+                self.con.print(escape(text[len(shown) :]), end="")
+            else:  # the probe instead (the LLM's words gave the point away, or it failed)
+                self.con.print("\n" + escape(text), end="")
+            shown = text
+        self.con.print(
+            "\n[dim](answer, then an empty line; or: hint, skip, I don't know, repeat, clarify …, end)[/]"
+        )
+
+    def _judge_later(self) -> None:
+        if self.iv.grader.quick() is self.iv.grader or (self._judge and self._judge.is_alive()):
+            return
+
+        def run() -> None:
+            while changes := self.iv.judge_later():
+                for c in changes:
+                    self.verdicts.put(c)
+
+        self._judge = threading.Thread(target=run, name="mockint-judge", daemon=True)
+        self._judge.start()
+
+    def tell(self) -> None:
+        """Verdicts that arrived, and (once) that the LLM is not answering."""
+        while not self.verdicts.empty():
+            c = self.verdicts.get()
+            if c["failed"]:
+                continue
+            before = "—" if c["before"] is None else f"{c['before']:.1f}"
+            after = "—" if c["after"] is None else f"{c['after']:.1f}"
+            if before != after:
+                self.con.print(
+                    f"[dim]LLM verdict on question {c['position']}: {before} → {after}[/]"
+                )
+        chat = self.iv.chat or self.iv.grader.model
+        notice = chat.notice() if chat is not None else ""
+        if notice and not self.told_down:
+            self.con.print(f"[yellow]{escape(notice)}[/]")
+            self.told_down = True
+
+    def finish(self, timeout: float = 120.0) -> None:
+        """Wait for the verdicts still coming (so the report has them), and say them."""
+        if self._judge is not None:
+            self._judge.join(timeout=timeout)
+        self.tell()
 
 
 def drive(interview, stream: TextIO, con: Console) -> str:
@@ -88,30 +161,33 @@ def drive(interview, stream: TextIO, con: Console) -> str:
     Returns ``finished`` or ``paused`` (input ended first)."""
     from mockint.interview.moves import classify
 
+    term = Terminal(interview, con)
     if interview.prompt is not None:
         _show_prompt(con, interview.prompt)
     buffer: list[str] = []
     try:
         while not interview.finished:
+            term.tell()
             raw = stream.readline()
             if raw == "":  # EOF: submit what was typed, then pause
                 if buffer:
-                    _show_reply(con, interview.respond("\n".join(buffer)))
+                    term.show(interview.respond("\n".join(buffer)))
                 break
             line = raw.rstrip("\r\n")
             if not buffer:
                 if not line.strip():
                     continue
                 if classify(line) != "answer":  # a move on its own line acts at once
-                    _show_reply(con, interview.respond(line))
+                    term.show(interview.respond(line))
                     continue
             if line.strip():
                 buffer.append(line)
                 continue
-            _show_reply(con, interview.respond("\n".join(buffer)))
+            term.show(interview.respond("\n".join(buffer)))
             buffer = []
     except KeyboardInterrupt:  # Ctrl-C: what was answered is stored; the rest can be resumed
         con.print("\ninterrupted")
+    term.finish()
     if interview.finished:
         return "finished"
     interview.pause()
@@ -199,7 +275,7 @@ def interview_cmd(
     con = Console(highlight=False, soft_wrap=True)
     rt = _runtime(home, corpus, llm=llm_backend, model=model, base_url=base_url)
     g = rt.make_grader(grader)
-    chat = llm.resolve_backend(rt.config)
+    chat = rt.chat
     if chat is not None:  # a local model loads while the index is checked
         chat.start_in_background()
     rt.ready_index(say=con.print)
@@ -238,12 +314,13 @@ def _open(con: Console, rt, grader, chat, resume: str | None, setup):
     from mockint.interview.engine import Interview
     from mockint.interview.store import Store
 
+    live = chat is not None or grader.quick() is not grader  # quick grade first, the LLM after
     store = Store(rt.config.db_path)
     if resume:
-        interview = Interview.resume(resume, rt, grader=grader, chat=chat, store=store)
+        interview = Interview.resume(resume, rt, grader=grader, chat=chat, store=store, live=live)
         con.print(f"resumed session {interview.session_id}")
         return interview
-    interview = Interview.start(rt, setup, grader=grader, chat=chat, store=store)
+    interview = Interview.start(rt, setup, grader=grader, chat=chat, store=store, live=live)
     sid = interview.session_id
     con.print(f"session {sid} (resume with: mockint interview --resume {sid})")
     return interview

@@ -107,6 +107,9 @@ class LLMGrader(Grader):
         """The LLM's share per key point: 1 for ``--grader llm``, else by the model's class."""
         return LLM_WEIGHT[self.weight_class] if self.hybrid else 1.0
 
+    def quick(self) -> OfflineGrader:
+        return self.offline
+
     def without_cache(self) -> LLMGrader:
         """The same grader asking the model every time (for re-grade stability)."""
         return type(self)(

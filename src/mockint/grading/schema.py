@@ -113,6 +113,11 @@ class Grader:
     def prepare(self, task: GradingTask) -> None:
         """Called when a question is asked, before the answer exists (a local LLM reads ahead)."""
 
+    def quick(self) -> Grader:
+        """The grader that answers in well under a second: this one, or for an LLM grader the
+        offline grader it builds on (a live interview shows that grade first)."""
+        return self
+
     def without_cache(self) -> Grader:
         """The same grader, asking its model every time (for re-grade stability)."""
         return self

@@ -20,27 +20,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from mockint.corpus.schema import KeyPoint, Question
 from mockint.errors import SessionError
 from mockint.grading.rubric import hint_cap
-from mockint.grading.schema import GradingTask
-from mockint.grading.scoring import rescore
+from mockint.grading.schema import Grader, GradingTask
 from mockint.interview import choice
 from mockint.interview.moves import Prompt, Reply, Setup, classify
 from mockint.interview.records import Turn, pending_turn
 from mockint.interview.report import (
     QuestionSummary,
     build_report,
-    merge_grades,
     summarize_question,
     zero_grade,
 )
 from mockint.interview.store import Store, iso, utcnow
-from mockint.interview.voice import Voice
+from mockint.llm.client import ChatModel
+
+if TYPE_CHECKING:
+    from mockint.runtime import Runtime
+from mockint.interview.marking import Marking
+from mockint.interview.voice import GENERIC_PROBE, Voice
 
 
-class Interview:
+class Interview(Marking):
     """One session. Build it with ``start`` or ``resume``; then ``respond`` until ``finished``."""
 
     def __init__(
@@ -49,12 +53,16 @@ class Interview:
         store: Store,
         session_id: str,
         *,
-        grader,
-        chat=None,
+        grader: Grader,
+        chat: ChatModel | None = None,
         clock: Callable[[], datetime] = utcnow,
+        live: bool = False,
     ):
         self.runtime, self.store, self.session_id = runtime, store, session_id
         self.grader, self.chat, self.clock = grader, chat, clock
+        self.live = (
+            live  # grade with the quick grader first; an LLM's verdict and phrasing come after
+        )
         self.voice = Voice(chat)
         self._reload()
         self.setup = Setup(**self.record.session.settings)
@@ -62,13 +70,14 @@ class Interview:
     @classmethod
     def start(
         cls,
-        runtime,
+        runtime: Runtime,
         setup: Setup,
         *,
-        grader=None,
-        chat=None,
+        grader: Grader | None = None,
+        chat: ChatModel | None = None,
         store: Store | None = None,
         clock: Callable[[], datetime] = utcnow,
+        live: bool = False,
     ) -> Interview:
         setup.validate()
         levels = [setup.difficulty] if setup.strict_difficulty and setup.difficulty else []
@@ -85,7 +94,7 @@ class Interview:
             model=chat.name if chat else "",
             now=clock(),
         )
-        interview = cls(runtime, store, sid, grader=grader, chat=chat, clock=clock)
+        interview = cls(runtime, store, sid, grader=grader, chat=chat, clock=clock, live=live)
         interview._settle()
         return interview
 
@@ -93,12 +102,13 @@ class Interview:
     def resume(
         cls,
         session_id: str,
-        runtime,
+        runtime: Runtime,
         *,
-        grader=None,
-        chat=None,
+        grader: Grader | None = None,
+        chat: ChatModel | None = None,
         store: Store | None = None,
         clock: Callable[[], datetime] = utcnow,
+        live: bool = False,
     ) -> Interview:
         store = store or Store(runtime.config.db_path)
         if store.load(session_id).session.status == "finished":
@@ -114,6 +124,7 @@ class Interview:
             grader=grader or runtime.make_grader("auto"),
             chat=chat,
             clock=clock,
+            live=live,
         )
         if (
             pending := interview._pending()
@@ -315,30 +326,6 @@ class Interview:
             if len(self._main_turns()) >= self.setup.questions or not self._ask_next():
                 self.store.set_status(self.session_id, "finished", self.clock())
 
-    def _grade(self, turn: Turn) -> None:
-        q = self._question(turn.question_id)
-        main = self._turns_at(turn.position)[0]
-        hints = len(self._hinted(turn.position))
-        previous = self.record.final_grades.get(main.id) if turn.kind == "followup" else None
-        remaining = (
-            tuple(k.id for k in previous.key_points if k.status != "covered") if previous else ()
-        )
-        grade = self.grader.grade(
-            GradingTask(
-                q.question, turn.answer or "", q, hints_used=hints, only_key_points=remaining
-            )
-        )
-        final = (
-            merge_grades(
-                previous, grade, hints, lambda points: rescore(self.grader.score_map, points)
-            )
-            if previous
-            else grade
-        )
-        now = self.clock()
-        self.store.save_grade(self.session_id, turn.id, q.id, "answer", grade, now)
-        self.store.save_grade(self.session_id, main.id, q.id, "final", final, now)
-
     def _followup_target(self, position: int) -> KeyPoint | None:
         turns = self._turns_at(position)
         return choice.followup_target(
@@ -351,7 +338,12 @@ class Interview:
 
     def _ask_followup(self, last: Turn, kp: KeyPoint) -> None:
         q = self._question(last.question_id)
-        text, by, actions = self.voice.followup(q, kp, last.answer or "")
+        if (
+            self.live and self.voice.chat is not None
+        ):  # the probe now; the LLM phrases it while shown
+            text, by, actions = kp.probe or GENERIC_PROBE, "probe", [{"action": "phrasing_pending"}]
+        else:
+            text, by, actions = self.voice.followup(q, kp, last.answer or "")
         self.store.add_turn(
             self.session_id,
             position=last.position,

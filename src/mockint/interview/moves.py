@@ -88,8 +88,9 @@ def classify(text: str) -> str:
     return "answer"
 
 
-def leaks(text: str, key_point: str, question: str) -> bool:
-    """True when ``text`` shares more than half of the key point's content words not in the question.
+def leaks(text: str, key_point: str, question: str, *, share: float = 0.5) -> bool:
+    """True when ``text`` shares more than ``share`` of the key point's content words not in the
+    question (a phrasing being streamed is held to a third, so little of a leak is ever shown).
 
     >>> q = "How does k-means work?"
     >>> leaks("It minimizes the within-cluster sum of squares.", "Minimizes within-cluster sum of squares", q)
@@ -100,7 +101,7 @@ def leaks(text: str, key_point: str, question: str) -> bool:
     secret = set(content_words(key_point)) - set(content_words(question))
     if not secret:
         return False
-    return len(secret & set(content_words(text))) / len(secret) > 0.5
+    return len(secret & set(content_words(text))) / len(secret) > share
 
 
 @dataclass

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from mockint.corpus.schema import Question
+from mockint.grading.hygiene import feedback_for
 from mockint.grading.rubric import hint_cap, merge_statuses, verdict_for
 from mockint.grading.schema import Grade, KeyPointResult
 from mockint.interview.records import COUNTED, Turn
@@ -170,21 +171,17 @@ def merge_grades(
     best = max(first.score, round(rescore(merged), 1) if rose else 0.0)
     score = min(cap, best)
     flags = set(first.flags) | ({"hint_capped"} if best > cap else set())
-    covered = [k.text for k in merged if k.status == "covered"]
-    open_ = [
-        k.text for k in merged if k.status in ("missing", "partial") and k.weight == "essential"
-    ]
+    claims = list(dict.fromkeys(first.incorrect_claims + follow.incorrect_claims))
+    good, add = feedback_for(merged, claims)  # one wording for every grade (no doubled full stops)
     return first.model_copy(
         update={
             "score": score,
             "verdict": verdict_for(score),
             "key_points": merged,
             "flags": sorted(flags),
-            "incorrect_claims": list(
-                dict.fromkeys(first.incorrect_claims + follow.incorrect_claims)
-            ),
-            "feedback_good": ("Covered: " + "; ".join(covered) + ".") if covered else "",
-            "feedback_add": ("To add or sharpen: " + "; ".join(open_) + ".") if open_ else "",
+            "incorrect_claims": claims,
+            "feedback_good": good,
+            "feedback_add": add,
         }
     )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -87,6 +88,17 @@ MIGRATIONS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
 ]
+
+
+_SESSION_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def session_lock(session_id: str) -> threading.Lock:
+    """One lock per session in this process: a background LLM verdict and the candidate's next
+    answer recompute a question's grade one at a time."""
+    with _LOCKS_LOCK:
+        return _SESSION_LOCKS.setdefault(session_id, threading.Lock())
 
 
 class Store:
@@ -267,6 +279,16 @@ class Store:
                     f"turn {turn_id} is not waiting for an answer",
                     fix="resume the session to see what it is waiting for",
                 )
+
+    def set_prompt(self, turn_id: int, prompt: str, phrased_by: str) -> bool:
+        """Replace an unanswered turn's wording (a follow-up the LLM phrased while it was shown);
+        False, and nothing changed, once the turn has an outcome."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE turns SET prompt = ?, phrased_by = ? WHERE id = ? AND outcome IS NULL",
+                (prompt, phrased_by, turn_id),
+            )
+            return cur.rowcount == 1
 
     def add_action(self, turn_id: int, action: dict) -> None:
         with self._tx() as conn:

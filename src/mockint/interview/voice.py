@@ -5,6 +5,8 @@ the question's scope. No state: the engine stores what was said and by whom."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mockint.corpus.schema import KeyPoint, Question
 from mockint.errors import LLMError
 from mockint.interview.moves import leaks
@@ -53,6 +55,17 @@ class Voice:
                 [{"action": "llm_rejected", "reason": "leaks the key point", "text": text}],
             )
         return text, "llm", []
+
+    def followup_stream(self, q: Question, kp: KeyPoint, answer: str) -> Iterator[str]:
+        """The LLM's follow-up phrasing as it is written (raises ``LLMError`` when it fails; the
+        caller keeps the probe). The caller checks the text for leaks as it grows."""
+        if self.chat is None:
+            raise LLMError("no LLM is configured", fix="phrase with the rubric's probe")
+        probe = kp.probe or GENERIC_PROBE
+        prompt = self.prompts.render(
+            "followup", question=q.question, answer=answer[:3000], key_point=kp.text, probe=probe
+        )
+        yield from self.chat.stream([("system", self.prompts.render("system")), ("user", prompt)])
 
     def clarify(self, q: Question, asked: str, request: str) -> tuple[str, str]:
         """(text, phrased_by): what the question means, without giving away a key point."""

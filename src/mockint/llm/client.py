@@ -12,7 +12,7 @@ never used).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from mockint.errors import LLMError
@@ -41,6 +41,14 @@ class ChatModel:
     ) -> Completion:
         raise NotImplementedError
 
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """The reply in pieces as it is written (a backend that cannot stream yields it whole)."""
+        yield self.complete(messages).text
+
+    def ping(self) -> None:
+        """A one-token request: returns when the model answers, raises ``LLMError`` otherwise."""
+        self.complete([("user", "Reply with OK.")])
+
     def prefill(self, messages: Sequence[Message]) -> None:
         """Read ``messages`` now so a later request sharing their prefix is faster (``can_prefill``)."""
 
@@ -50,6 +58,10 @@ class ChatModel:
     def describe(self, base_url: str = "") -> str:
         """One line: which model, where."""
         return f"{self.name} at {base_url or 'api.openai.com'}"
+
+    def notice(self) -> str:
+        """What the user must know about this backend now ("" when all is well; see ``health``)."""
+        return ""
 
 
 def _retry_after(exc: Exception) -> float | None:
@@ -144,6 +156,41 @@ class OpenAICompatModel(ChatModel):
             fix="check the endpoint is up, or grade with --grader offline",
         )
 
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """Token by token; a fault before the first token falls back to ``complete`` (its retries),
+        a fault after it ends the stream with ``LLMError``."""
+        import openai
+
+        lc_messages = [
+            ("human" if r == "user" else "ai" if r == "assistant" else r, c) for r, c in messages
+        ]
+        started = False
+        try:
+            for chunk in self._chat.stream(lc_messages):
+                piece = chunk.content if isinstance(chunk.content, str) else str(chunk.content)
+                if piece:
+                    started = True
+                    yield piece
+        except (openai.APIError, ValueError, KeyError, TypeError) as exc:
+            if started:
+                raise LLMError(
+                    f"the endpoint stopped mid-reply: {type(exc).__name__}: {exc}",
+                    fix="check the endpoint is up",
+                ) from exc
+            yield self.complete(messages).text
+
+    def ping(self) -> None:
+        """One token, one try: returns when the endpoint answers."""
+        import openai
+
+        try:
+            self._chat.bind(max_tokens=1).invoke([("human", "Reply with OK.")])
+        except openai.APIError as exc:
+            raise LLMError(
+                f"the endpoint did not answer: {type(exc).__name__}: {exc}",
+                fix="check the endpoint is up, the model name and the API key",
+            ) from exc
+
 
 @dataclass
 class ScriptedModel(ChatModel):
@@ -168,3 +215,9 @@ class ScriptedModel(ChatModel):
             reply = reply(messages)
         finish = "length" if isinstance(reply, str) and reply.endswith("\x00") else "stop"
         return Completion(reply.rstrip("\x00"), self.name, finish)
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """The next reply, a word at a time (an exception in the queue is raised before any)."""
+        text = self.complete(messages).text
+        for i, word in enumerate(text.split(" ")):
+            yield word if i == 0 else " " + word

@@ -73,6 +73,12 @@ class LocalChatModel(ChatModel):
     def complete(self, messages, response_format: dict | None = None):
         return self._client().complete(messages, response_format)
 
+    def stream(self, messages):
+        return self._client().stream(messages)
+
+    def ping(self) -> None:
+        self._client(max_tokens=1).ping()
+
     def prefill(self, messages) -> None:
         """Evaluate ``messages`` and generate one token; errors are ignored (it only saves time)."""
         try:

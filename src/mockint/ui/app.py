@@ -25,8 +25,6 @@ from functools import partial
 import gradio as gr
 
 from mockint import config as _config  # noqa: F401  (offline, no-telemetry environment before gradio loads)
-from mockint import llm
-from mockint.llm.local import LocalChatModel
 from mockint.ui import handlers as h
 from mockint.ui import tabs
 from mockint.ui.interview_tab import interview_tab
@@ -67,8 +65,8 @@ def build_app(
 ) -> gr.Blocks:
     """The app over ``runtime``; ``chat`` defaults to the configured LLM backend (None = rubric probes)."""
     if chat is _FROM_CONFIG:
-        chat = llm.resolve_backend(runtime.config)
-    if isinstance(chat, LocalChatModel):  # the local model loads while the page is opened
+        chat = runtime.chat
+    if chat is not None:  # a local model loads while the page is opened
         chat.start_in_background()
     ctx = h.UIContext(runtime, grader=grader, chat=chat, store=store, files_dir=files_dir)
     with gr.Blocks(title=title, analytics_enabled=False) as demo:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from mockint import llm
 from mockint.errors import SessionError
+from mockint.grading.schema import Grader
 from mockint.interview.engine import Interview
 from mockint.interview.export import safe_name
 from mockint.interview.moves import Prompt, Reply, Setup
@@ -61,7 +62,14 @@ class UIContext:
         self._graders: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def grader_for(self, kind: str | None = None):
+    @property
+    def live(self) -> bool:
+        """Turns show the quick grade first and the LLM's words and verdict as they come."""
+        return self.chat is not None or self.grader.quick() is not self.grader
+
+    def grader_for(self, kind: str | None = None) -> Grader:
+        if kind is None and isinstance(self.grader_kind, Grader):
+            return self.grader_kind  # a grader built by the caller (tests, the load benchmark)
         kind = kind or self.grader_kind
         with self._lock:
             if kind not in self._graders:
@@ -108,7 +116,7 @@ class TurnView:
         return self.state["chat"]
 
 
-def _say(role: str, content: str) -> dict:
+def say(role: str, content: str) -> dict:
     return {"role": role, "content": content}
 
 
@@ -134,10 +142,10 @@ def _open(ctx: UIContext, state: dict) -> Interview:
         raise SessionError(
             "no interview is running in this tab", fix="set it up and press Start, or resume one"
         )
-    return Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat)
+    return Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat, live=ctx.live)
 
 
-def _status(ctx: UIContext, iv: Interview) -> str:
+def status_md(ctx: UIContext, iv: Interview) -> str:
     p = iv.prompt
     where = (
         "finished — see the Report tab"
@@ -163,16 +171,18 @@ def _view(
     keep_input: bool = False,
 ) -> TurnView:
     feedback, model = "", ""
+    shown = None
     if reply is not None and reply.feedback:
         last = reply.feedback[-1]
         feedback, model = render.feedback_html(last), last.model_answer
+        shown = {"position": last.position, "score": last.score}
     if iv.finished:
         feedback += render.notice_html(
             "The interview is finished. The Report tab has your scores and study list."
         )
     return TurnView(
-        state={"sid": iv.session_id, "chat": chat},
-        status=_status(ctx, iv),
+        state={"sid": iv.session_id, "chat": chat, "shown": shown},
+        status=status_md(ctx, iv),
         feedback_html=feedback,
         model_answer=model,
         editor=editor_for(ctx, iv.prompt),
@@ -188,7 +198,7 @@ def _intro(iv: Interview) -> list[dict]:
         else "feedback at the end (exam)"
     )
     return [
-        _say(
+        say(
             "assistant",
             f"Session {render.ident_md(iv.session_id)}: {iv.setup.questions} question(s), {how}. "
             "Answer in the box; the buttons ask for a hint, skip, say you don't know, or end.",
@@ -202,7 +212,7 @@ def pause(ctx: UIContext, state: dict | None) -> None:
     if not sid:
         return
     try:
-        iv = Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat)
+        iv = Interview(ctx.runtime, ctx.store, sid, grader=ctx.grader, chat=ctx.chat, live=ctx.live)
         iv.pause()
     except SessionError:
         pass  # the session is gone or unreadable: nothing to leave resumable
@@ -249,13 +259,15 @@ def start(
         review=bool(review),
     )
     ctx.runtime.ready_index()
-    iv = Interview.start(ctx.runtime, setup, grader=ctx.grader, chat=ctx.chat, store=ctx.store)
+    iv = Interview.start(
+        ctx.runtime, setup, grader=ctx.grader, chat=ctx.chat, store=ctx.store, live=ctx.live
+    )
     if (state or {}).get("sid"):
         pause(ctx, state)
     chat = _intro(iv)
     if iv.prompt is not None:
         chat.append(
-            _say("assistant", prompt_md(iv.prompt, ctx.runtime.by_id.get(iv.prompt.question_id)))
+            say("assistant", prompt_md(iv.prompt, ctx.runtime.by_id.get(iv.prompt.question_id)))
         )
     return _view(ctx, iv, chat)
 
@@ -279,7 +291,7 @@ def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> Turn
     chat = list(state.get("chat") or [])
     if answer.strip():
         chat.append(
-            _say("user", render.code_md(answer, editor) if use_code else render.text_md(answer))
+            say("user", render.code_md(answer, editor) if use_code else render.text_md(answer))
         )
     return _after(ctx, iv, chat, reply)
 
@@ -294,18 +306,18 @@ def move(ctx: UIContext, state: dict, which: str) -> TurnView:
             f"session {iv.session_id} is finished", fix="see the Report tab, or start a new one"
         )
     reply = iv.respond(MOVES[which])
-    chat = list(state.get("chat") or []) + [_say("user", f"*{render.text_md(MOVES[which])}*")]
+    chat = list(state.get("chat") or []) + [say("user", f"*{render.text_md(MOVES[which])}*")]
     return _after(ctx, iv, chat, reply, keep_input=which == "hint")
 
 
 def _after(
     ctx: UIContext, iv: Interview, chat: list[dict], reply: Reply, *, keep_input: bool = False
 ) -> TurnView:
-    chat += [_say("assistant", render.text_md(m)) for m in reply.messages]
+    chat += [say("assistant", render.text_md(m)) for m in reply.messages]
     for s in reply.feedback:
         score = "not graded" if s.score is None else f"{s.score:.1f}/10 ({s.verdict})"
         chat.append(
-            _say(
+            say(
                 "assistant",
                 f"Feedback on question {s.position}: **{render.text_md(score)}** "
                 "(details below the answer box)",
@@ -313,14 +325,14 @@ def _after(
         )
     if reply.prompt is not None and reply.intent not in ("hint", "repeat", "clarify"):
         chat.append(
-            _say(
+            say(
                 "assistant",
                 prompt_md(reply.prompt, ctx.runtime.by_id.get(reply.prompt.question_id)),
             )
         )
     if reply.finished:
         chat.append(
-            _say("assistant", "The interview is finished. Open the **Report** tab for your report.")
+            say("assistant", "The interview is finished. Open the **Report** tab for your report.")
         )
     return _view(ctx, iv, chat, reply, keep_input=keep_input)
 
@@ -340,11 +352,11 @@ def transcript(ctx: UIContext, iv: Interview) -> list[dict]:
             t.topics,
             iv.setup.seconds_per_answer,
         )
-        chat.append(_say("assistant", prompt_md(p, ctx.runtime.by_id.get(t.question_id))))
+        chat.append(say("assistant", prompt_md(p, ctx.runtime.by_id.get(t.question_id))))
         if t.outcome == "answered" and t.answer:
-            chat.append(_say("user", render.text_md(t.answer)))
+            chat.append(say("user", render.text_md(t.answer)))
         elif t.outcome in said:
-            chat.append(_say("user", f"*{said[t.outcome]}*"))
+            chat.append(say("user", f"*{said[t.outcome]}*"))
     return chat
 
 
@@ -356,9 +368,9 @@ def resume(ctx: UIContext, state: dict | None, session_id: str) -> TurnView:
     if (state or {}).get("sid") and state["sid"] != session_id:
         pause(ctx, state)
     iv = Interview.resume(
-        session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store
+        session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store, live=ctx.live
     )
-    chat = transcript(ctx, iv) + [_say("assistant", "(resumed)")]
+    chat = transcript(ctx, iv) + [say("assistant", "(resumed)")]
     return _view(ctx, iv, chat)
 
 

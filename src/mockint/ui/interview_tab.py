@@ -11,6 +11,7 @@ import gradio as gr
 from mockint.corpus.schema import TOPICS, TYPES
 from mockint.interview.moves import MODES
 from mockint.ui import handlers as h
+from mockint.ui import live
 from mockint.ui.wiring import MATH, TURN_KW, guard, turn_update
 
 
@@ -42,6 +43,7 @@ def _setup_panel() -> SimpleNamespace:
 def _conversation() -> SimpleNamespace:
     with gr.Column(scale=2):
         ui = SimpleNamespace(
+            notice=gr.HTML("", elem_id="mi-llm-notice"),
             status=gr.Markdown(
                 "Set up an interview and press **Start interview**.", elem_id="mi-status"
             ),
@@ -127,15 +129,20 @@ def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
 
     @guard
     def on_submit(st, answer, code):
-        return turn_update(h.respond(ctx, st, answer, code))
+        for view in live.respond_live(ctx, st, answer, code):
+            yield turn_update(view)
+
+    def on_tick(st):
+        timer, feedback, notice = live.tick(ctx, st)
+        return timer, gr.update() if feedback is None else feedback, notice
 
     def mover(which):
         return guard(lambda st: turn_update(h.move(ctx, st, which)))
 
     ui.ticker.tick(
-        lambda st: h.clock(ctx, st),
+        on_tick,
         [state],
-        [ui.timer],
+        [ui.timer, ui.feedback, ui.notice],
         show_progress="hidden",
         concurrency_limit=None,
     )

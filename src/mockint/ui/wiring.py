@@ -4,6 +4,7 @@ handler's view (``handlers.TurnView`` / ``ReportView``) onto the components it u
 from __future__ import annotations
 
 import functools
+import inspect
 
 import gradio as gr
 
@@ -22,7 +23,18 @@ MATH = [
 
 
 def guard(fn):
-    """Turn a ``MockintError`` into a ``gr.Error`` (one line in a toast, an error for API clients)."""
+    """Turn a ``MockintError`` into a ``gr.Error`` (one line in a toast, an error for API clients);
+    a generator (a streaming callback) stays a generator, so Gradio streams its yields."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def streaming(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except MockintError as exc:
+                raise gr.Error(exc.render()) from exc
+
+        return streaming
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
