@@ -697,7 +697,7 @@ def write_good_csv(tmp):
 
 UI_ERRORS = [  # (action, error type, message)
     pytest.param(
-        lambda ui, tmp: h.resume(ui, h.new_state(), "../../etc/passwd"),
+        lambda ui, tmp: past.resume(ui, h.new_state(), "../../etc/passwd"),
         SessionError,
         "no session",
         id="ui-resume-path-trick-id",

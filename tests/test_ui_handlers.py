@@ -198,7 +198,7 @@ def test_resume_history_and_review(ctx):
     )
     assert {row[0] for row in hist["topics"]} >= set(ctx.runtime.by_id[QID].topics)
 
-    other = h.resume(ctx, h.new_state(), sid)  # another tab
+    other = past.resume(ctx, h.new_state(), sid)  # another tab
     text = chat_text(other.chat)
     assert (
         other.state["sid"] == sid
@@ -208,7 +208,7 @@ def test_resume_history_and_review(ctx):
     assert text.rstrip().endswith("(resumed)") and "Question 2/3" in text
     assert Store(ctx.runtime.config.db_path).load(sid).session.status == "active"
     with pytest.raises(SessionError):
-        h.resume(ctx, h.new_state(), "no-such-session")
+        past.resume(ctx, h.new_state(), "no-such-session")
 
     r = h.review(ctx, other.state, questions=2)  # starting anew pauses the tab's unfinished session
     assert (

@@ -162,7 +162,7 @@ def status_md(ctx: UIContext, iv: Interview) -> str:
     )
 
 
-def _view(
+def turn_view(
     ctx: UIContext,
     iv: Interview,
     chat: list[dict],
@@ -191,7 +191,7 @@ def _view(
     )
 
 
-def _intro(iv: Interview) -> list[dict]:
+def intro_messages(iv: Interview) -> list[dict]:
     how = (
         "feedback after each question"
         if iv.setup.mode == "practice"
@@ -264,12 +264,12 @@ def start(
     )
     if (state or {}).get("sid"):
         pause(ctx, state)
-    chat = _intro(iv)
+    chat = intro_messages(iv)
     if iv.prompt is not None:
         chat.append(
             say("assistant", prompt_md(iv.prompt, ctx.runtime.by_id.get(iv.prompt.question_id)))
         )
-    return _view(ctx, iv, chat)
+    return turn_view(ctx, iv, chat)
 
 
 def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> TurnView:
@@ -334,44 +334,7 @@ def _after(
         chat.append(
             say("assistant", "The interview is finished. Open the **Report** tab for your report.")
         )
-    return _view(ctx, iv, chat, reply, keep_input=keep_input)
-
-
-def transcript(ctx: UIContext, iv: Interview) -> list[dict]:
-    """The conversation so far, rebuilt from the store (for a resumed session)."""
-    chat = _intro(iv)
-    said = {"skipped": "skip", "idk": "I don't know", "ended": "end"}
-    for t in iv.record.turns:
-        p = Prompt(
-            t.id,
-            t.kind,
-            t.position,
-            iv.setup.questions,
-            t.prompt,
-            t.question_id,
-            t.topics,
-            iv.setup.seconds_per_answer,
-        )
-        chat.append(say("assistant", prompt_md(p, ctx.runtime.by_id.get(t.question_id))))
-        if t.outcome == "answered" and t.answer:
-            chat.append(say("user", render.text_md(t.answer)))
-        elif t.outcome in said:
-            chat.append(say("user", f"*{said[t.outcome]}*"))
-    return chat
-
-
-def resume(ctx: UIContext, state: dict | None, session_id: str) -> TurnView:
-    """Continue an unfinished session in this tab (the tab's own unfinished one is paused)."""
-    session_id = (session_id or "").strip()
-    if not session_id:
-        raise SessionError("no session chosen", fix="pick an unfinished session in the History tab")
-    if (state or {}).get("sid") and state["sid"] != session_id:
-        pause(ctx, state)
-    iv = Interview.resume(
-        session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store, live=ctx.live
-    )
-    chat = transcript(ctx, iv) + [say("assistant", "(resumed)")]
-    return _view(ctx, iv, chat)
+    return turn_view(ctx, iv, chat, reply, keep_input=keep_input)
 
 
 # ------------------------------------------------------------------ report

@@ -10,10 +10,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mockint.errors import SessionError
+from mockint.interview.engine import Interview
 from mockint.interview.export import export, safe_name
+from mockint.interview.moves import Prompt
 from mockint.interview.report import build_report
 from mockint.ui import render
-from mockint.ui.handlers import UIContext
+from mockint.ui.handlers import (
+    TurnView,
+    UIContext,
+    intro_messages,
+    pause,
+    prompt_md,
+    say,
+    turn_view,
+)
 
 
 @dataclass
@@ -70,3 +81,40 @@ def history(ctx: UIContext) -> dict:
         "resumable": [r[0] for r in rows if r[5] != "finished"],
         "all": [r[0] for r in rows],
     }
+
+
+def transcript(ctx: UIContext, iv: Interview) -> list[dict]:
+    """The conversation so far, rebuilt from the store (for a resumed session)."""
+    chat = intro_messages(iv)
+    said = {"skipped": "skip", "idk": "I don't know", "ended": "end"}
+    for t in iv.record.turns:
+        p = Prompt(
+            t.id,
+            t.kind,
+            t.position,
+            iv.setup.questions,
+            t.prompt,
+            t.question_id,
+            t.topics,
+            iv.setup.seconds_per_answer,
+        )
+        chat.append(say("assistant", prompt_md(p, ctx.runtime.by_id.get(t.question_id))))
+        if t.outcome == "answered" and t.answer:
+            chat.append(say("user", render.text_md(t.answer)))
+        elif t.outcome in said:
+            chat.append(say("user", f"*{said[t.outcome]}*"))
+    return chat
+
+
+def resume(ctx: UIContext, state: dict | None, session_id: str) -> TurnView:
+    """Continue an unfinished session in this tab (the tab's own unfinished one is paused)."""
+    session_id = (session_id or "").strip()
+    if not session_id:
+        raise SessionError("no session chosen", fix="pick an unfinished session in the History tab")
+    if (state or {}).get("sid") and state["sid"] != session_id:
+        pause(ctx, state)
+    iv = Interview.resume(
+        session_id, ctx.runtime, grader=ctx.grader, chat=ctx.chat, store=ctx.store, live=ctx.live
+    )
+    chat = transcript(ctx, iv) + [say("assistant", "(resumed)")]
+    return turn_view(ctx, iv, chat)

@@ -88,7 +88,7 @@ def history_tab(
 
     @guard
     def on_resume(st, session_id):
-        return (*turn_update(h.resume(ctx, st, session_id)), gr.Tabs(selected="interview"))
+        return (*turn_update(past.resume(ctx, st, session_id)), gr.Tabs(selected="interview"))
 
     @guard
     def on_review(st, questions, mode):
