@@ -29,7 +29,7 @@ LLAMA_CACHE ?= $(HOME)/.cache/mockint/wheels/llama-$(LLAMA_KEY)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test test-fast lint bench eval eval-llm setup lock clean train-judge train-judge-cv
+.PHONY: run test test-fast lint bench bench-install eval eval-llm setup lock clean train-judge train-judge-cv
 
 setup: $(STAMP)
 
@@ -70,11 +70,17 @@ test-fast: setup
 bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/grading.py
-	$(BIN)/python bench/ui_load.py
+	$(BIN)/python bench/ui_load.py --sessions 20
+	$(BIN)/python bench/ui_load.py --sessions 20 --think 5 15 --name think
+	$(BIN)/python bench/ui_load.py --sessions 50 --think 5 15 --name 50
 	$(BIN)/python bench/local_llm.py
 	$(BIN)/python bench/ui_cold.py
 	$(BIN)/python bench/results.py
 	$(BIN)/python bench/render_readme.py
+
+# cold and warm `make setup` in a fresh clone (downloads from the package index; about 10 minutes)
+bench-install:
+	$(PYTHON) bench/install.py
 
 eval: setup
 	$(BIN)/mockint calibrate --dataset ../shared/data/asag/mohler.jsonl:mohler --dataset eval/datasets/interview-graded.jsonl:mockint

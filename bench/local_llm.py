@@ -98,17 +98,62 @@ def in_process(
     return lat
 
 
+def _tasks(rt: Runtime) -> list[GradingTask]:
+    """N answers of our graded set, one per question, seeded."""
+    rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    by_q: dict[str, dict] = {}
+    for r in random.Random(0).sample(rows, len(rows)):
+        by_q.setdefault(r["question_id"], r)
+    return [
+        GradingTask(rt.by_id[r["question_id"]].question, r["answer"], rt.by_id[r["question_id"]])
+        for r in list(by_q.values())[:N]
+    ]
+
+
+def _grades(
+    chat, grader: LLMGrader, tasks: list[GradingTask]
+) -> tuple[list[float], list[float], int]:
+    """(cold-prompt latencies, latencies with the prompt read ahead, fallbacks), in ms."""
+    grader.grade(tasks[-1])  # first request: warm caches
+    cold, warm, fallbacks = [], [], 0
+    for t in tasks:
+        t0 = time.perf_counter()
+        g = grader.grade(t)
+        cold.append((time.perf_counter() - t0) * 1000)
+        fallbacks += "llm_failed_fallback" in g.flags
+    for t in tasks:
+        messages, _ = grader._messages(GradingTask(t.question_text, "", t.question))
+        chat.prefill(messages)  # what an interview does while the candidate types
+        t0 = time.perf_counter()
+        grader.grade(GradingTask(t.question_text, t.answer + " ", t.question))
+        warm.append((time.perf_counter() - t0) * 1000)
+    return cold, warm, fallbacks
+
+
+def _followups(chat, tasks: list[GradingTask]) -> list[float]:
+    """Follow-up phrasing latency (the whole reply), in ms."""
+    prompts = load_prompt("interviewer")
+    out = []
+    for t in tasks[:6]:
+        kp = t.question.key_points[-1]
+        user = prompts.render(
+            "followup",
+            question=t.question_text,
+            answer=t.answer[:3000],
+            key_point=kp.text,
+            probe=kp.probe,
+        )
+        t0 = time.perf_counter()
+        chat.complete([("system", prompts.render("system")), ("user", user)])
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
 def main() -> None:
     if not (gguf.server_installed() and not gguf.missing_parts()):
         sys.exit(
             "the local model is not installed: pip install 'mockint[local]' (make setup installs it)"
         )
-    rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
-    rng = random.Random(0)
-    by_q: dict[str, dict] = {}
-    for r in rng.sample(rows, len(rows)):
-        by_q.setdefault(r["question_id"], r)
-    picked = list(by_q.values())[:N]
     with tempfile.TemporaryDirectory() as tmp:
         home = os.environ.get("MOCKINT_HOME") or tmp
         rt = Runtime(Config.load(home=home, llm="local", local_model="packaged"))
@@ -121,52 +166,18 @@ def main() -> None:
         server = chat.server()
         start_s = time.perf_counter() - t0
         grader = llm_grader(chat, rt.offline_grader(), cache_dir=None, hybrid=True)
-        tasks = [
-            GradingTask(
-                rt.by_id[r["question_id"]].question, r["answer"], rt.by_id[r["question_id"]]
-            )
-            for r in picked
-        ]
+        tasks = _tasks(rt)
         rt.offline_grader().grade_many(tasks)
-        grader.grade(tasks[-1])  # first request: warm caches
-        cold, warm, fallbacks = [], [], 0
-        for t in tasks:
-            t0 = time.perf_counter()
-            g = grader.grade(t)
-            cold.append((time.perf_counter() - t0) * 1000)
-            fallbacks += "llm_failed_fallback" in g.flags
-        for t in tasks:
-            messages, _ = grader._messages(GradingTask(t.question_text, "", t.question))
-            chat.prefill(messages)  # what an interview does while the candidate types
-            t0 = time.perf_counter()
-            grader.grade(GradingTask(t.question_text, t.answer + " ", t.question))
-            warm.append((time.perf_counter() - t0) * 1000)
-        followup = []
-        prompts = load_prompt("interviewer")
-        for t in tasks[:6]:
-            kp = t.question.key_points[-1]
-            t0 = time.perf_counter()
-            chat.complete(
-                [
-                    ("system", prompts.render("system")),
-                    (
-                        "user",
-                        prompts.render(
-                            "followup",
-                            question=t.question_text,
-                            answer=t.answer[:3000],
-                            key_point=kp.text,
-                            probe=kp.probe,
-                        ),
-                    ),
-                ]
-            )
-            followup.append((time.perf_counter() - t0) * 1000)
+        cold, warm, fallbacks = _grades(chat, grader, tasks)
+        followup = _followups(chat, tasks)
         speed = speeds(server.base_url)
         rss = vm_hwm_mb(server._proc.pid)
         llama_server.stop_all()
         inproc = in_process(path, grader, tasks, chat.threads)
+    _report(chat, assemble_s, start_s, cold, warm, followup, inproc, fallbacks, speed, rss)
 
+
+def _report(chat, assemble_s, start_s, cold, warm, followup, inproc, fallbacks, speed, rss) -> None:
     def stats(xs):
         return {
             "p50_ms": round(percentile(xs, 0.5)),
@@ -203,7 +214,7 @@ def main() -> None:
 | server peak RSS | {result["server_peak_rss_mb"]} MB |
 | grades that fell back to offline | {fallbacks} of {len(cold) + len(warm)} |
 
-{len(tasks)} answers to different questions of `eval/datasets/interview-graded.jsonl` (seed 0).
+{len(cold)} answers to different questions of `eval/datasets/interview-graded.jsonl` (seed 0).
 Target: grade p50 ≤ 4 s on this 2-core machine.
 """
     write("local_llm", result, md)

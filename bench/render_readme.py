@@ -65,7 +65,9 @@ def main() -> None:
     ):
         text = re.sub(
             rf"<!-- {marker} -->.*?<!-- /{marker} -->|{marker}",
-            lambda _m: f"<!-- {marker} -->\n{content}\n<!-- /{marker} -->",
+            lambda _m, marker=marker, content=content: (
+                f"<!-- {marker} -->\n{content}\n<!-- /{marker} -->"
+            ),
             text,
             flags=re.S,
         )

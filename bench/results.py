@@ -1,8 +1,8 @@
 """Collect every committed benchmark output into bench/results.{md,json}, with the machine.
 
-Reads search.json, grading.json, local_llm.json, ui_cold.json and ui_load.json (written by
-the scripts `make bench` runs before this one) and puts the numbers beside their targets.
-A missing input is listed as not measured, never filled in.
+Reads the JSON the other scripts wrote (search, grading, local_llm, ui_cold, ui_load, ui_load-50,
+ui_load-think, install) and puts each number beside its target. A missing input is listed as not
+measured, never filled in.
 """
 
 from __future__ import annotations
@@ -14,7 +14,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BENCH, machine
 
-NAMES = ("search", "grading", "local_llm", "ui_cold", "ui_load")
+NAMES = (
+    "search",
+    "grading",
+    "local_llm",
+    "ui_cold",
+    "ui_load",
+    "ui_load-think",
+    "ui_load-50",
+    "install",
+)
+Row = tuple[str, str, str, str]
 
 
 def load(name: str) -> dict | None:
@@ -22,158 +32,168 @@ def load(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def rows(data: dict) -> list[tuple[str, str, str, str]]:
-    """(measure, value, target, source) rows."""
+def _search(s: dict) -> list[Row]:
+    return [
+        ("index build, cold (whole corpus)", f"{s['index_cold_s']} s", "", "search"),
+        (
+            "index build, nothing changed",
+            f"{s['index_unchanged_s']} s ({s['reembedded_when_unchanged']} re-embedded)",
+            "",
+            "search",
+        ),
+        (
+            "search latency p50 / p95",
+            f"{s['search_p50_ms']} / {s['search_p95_ms']} ms",
+            "",
+            "search",
+        ),
+        ("search recall@3 (paraphrased queries)", f"{s['recall_at_3']}", "≥ 0.9", "search"),
+    ]
+
+
+def _grading(g: dict) -> list[Row]:
+    return [
+        (
+            "offline grade (judgement model), five sentences vs six key points, p50 / p95",
+            f"{g['grade_p50_ms']} / {g['grade_p95_ms']} ms",
+            f"p50 ≤ {g['target_p50_ms']} ms",
+            "grading",
+        ),
+        (
+            "offline batch throughput",
+            f"{g['batch_answers_per_s']} answers/s",
+            f"≥ {g['target_batch_answers_per_s']} answers/s",
+            "grading",
+        ),
+        (
+            "raw judgement model, same pairs, same run",
+            f"{g['raw_judge_answers_per_s']} answers/s "
+            f"({g['raw_judge_pairs_per_s']} pairs/s); grader ÷ raw {g['ratio_to_raw_judge']:.0%}",
+            "",
+            "grading",
+        ),
+    ]
+
+
+def _local(llm: dict) -> list[Row]:
+    def s(k: str) -> str:
+        return f"{llm[k]['p50_ms'] / 1000:.1f} / {llm[k]['p95_ms'] / 1000:.1f} s"
+
+    return [
+        ("local LLM hybrid grade, cold prompt, p50 / p95", s("grade_cold"), "", "local_llm"),
+        (
+            "local LLM hybrid grade, prompt read while typing, p50 / p95",
+            s("grade_warm"),
+            "",
+            "local_llm",
+        ),
+        ("local LLM follow-up phrasing (whole reply) p50 / p95", s("followup"), "", "local_llm"),
+        (
+            "local LLM prompt read / decode",
+            f"{llm['prompt_read_tok_s']} / {llm['decode_tok_s']} tokens/s",
+            "",
+            "local_llm",
+        ),
+        ("local LLM server peak RSS", f"{llm['server_peak_rss_mb']} MB", "", "local_llm"),
+    ]
+
+
+def _ui_cold(ui: dict) -> list[Row]:
     out = []
-    s = data.get("search")
-    if s:
-        out += [
-            ("index build, cold (whole corpus)", f"{s['index_cold_s']} s", "", "search"),
-            (
-                "index build, nothing changed",
-                f"{s['index_unchanged_s']} s ({s['reembedded_when_unchanged']} re-embedded)",
-                "",
-                "search",
-            ),
-            (
-                "search latency p50 / p95",
-                f"{s['search_p50_ms']} / {s['search_p95_ms']} ms",
-                "",
-                "search",
-            ),
-            ("search recall@3 (paraphrased queries)", f"{s['recall_at_3']}", "≥ 0.9", "search"),
-        ]
-    g = data.get("grading")
-    if g:
+    for r in ui["runs"]:
+
+        def s(k: str, r: dict = r) -> str:
+            v = r[k]
+            return "—" if not v["n"] else f"{v['p50_s']} / {v['p95_s']} s"
+
+        who = f"UI ({r['llm']} LLM, {r['users']} user{'s' if r['users'] > 1 else ''})"
         out += [
             (
-                "offline grade, five-sentence answer, p50 / p95",
-                f"{g['grade_p50_ms']} / {g['grade_p95_ms']} ms",
-                "p50 ≤ 50 ms",
-                "grading",
+                f"{who}: Submit → first update p50 / p95",
+                s("first_update_s"),
+                "p50 ≤ 1.5 s",
+                "ui_cold",
             ),
             (
-                "offline batch throughput",
-                f"{g['batch_answers_per_s']} answers/s ({g['batch_units_per_s']} texts/s)",
+                f"{who}: Submit → follow-up's first word / complete (p50 / p95)",
+                f"{s('followup_first_word_s')}; {s('followup_done_s')}",
                 "",
-                "grading",
+                "ui_cold",
             ),
+            (f"{who}: Submit → LLM verdict stored p50 / p95", s("verdict_s"), "", "ui_cold"),
             (
-                f"raw MiniLM encoding, same texts, same run ({g.get('encoder', 'pytorch')})",
-                f"{g['raw_encode_units_per_s']} texts/s"
-                + (
-                    f" (PyTorch: {g['pytorch_encode_units_per_s']})"
-                    if "pytorch_encode_units_per_s" in g
-                    else ""
-                ),
+                f"{who}: process start → page; server RSS with children",
+                f"{r['process_to_page_s']} s; {r['server_peak_rss_mb']} MB",
                 "",
-                "grading",
-            ),
-            (
-                "batch ÷ encoder ceiling (answers and their sentences)",
-                f"{g['ratio_to_encoder_ceiling']:.0%}",
-                "≥ 70%",
-                "grading",
-            ),
-        ]
-        if "ratio_to_one_pass_ceiling" in g:
-            out += [
-                (
-                    "batch ÷ encoding each answer once",
-                    f"{g['ratio_to_one_pass_ceiling']:.0%}"
-                    f" (encoder alone: {g['raw_encode_answers_per_s']} answers/s)",
-                    "",
-                    "grading",
-                )
-            ]
-    llm = data.get("local_llm")
-    if llm:
-        out += [
-            (
-                "local LLM hybrid grade, cold prompt, p50 / p95",
-                f"{llm['grade_cold']['p50_ms'] / 1000:.1f} / {llm['grade_cold']['p95_ms'] / 1000:.1f} s",
-                "p50 ≤ 4 s",
-                "local_llm",
-            ),
-            (
-                "local LLM hybrid grade, prefix read while typing, p50 / p95",
-                f"{llm['grade_warm']['p50_ms'] / 1000:.1f} / {llm['grade_warm']['p95_ms'] / 1000:.1f} s",
-                "p50 ≤ 4 s",
-                "local_llm",
-            ),
-            (
-                "local LLM follow-up phrasing p50",
-                f"{llm['followup']['p50_ms'] / 1000:.1f} s",
-                "",
-                "local_llm",
-            ),
-            (
-                "local LLM prompt read / decode",
-                f"{llm['prompt_read_tok_s']} / {llm['decode_tok_s']} tokens/s",
-                "",
-                "local_llm",
-            ),
-            ("local LLM server peak RSS", f"{llm['server_peak_rss_mb']} MB", "", "local_llm"),
-        ]
-    ui = data.get("ui_cold")
-    if ui:
-        for r in ui["runs"]:
-            out += [
-                (
-                    f"UI ({r['llm']} LLM): process start → page",
-                    f"{r['process_to_page_s']} s",
-                    "",
-                    "ui_cold",
-                ),
-                (
-                    f"UI ({r['llm']} LLM): Start → first question",
-                    f"{r['start_to_first_question_s']} s",
-                    "",
-                    "ui_cold",
-                ),
-                (
-                    f"UI ({r['llm']} LLM): answer turn p50 / p95, one user",
-                    f"{r['turn_p50_ms'] / 1000:.1f} / {r['turn_p95_ms'] / 1000:.1f} s",
-                    "",
-                    "ui_cold",
-                ),
-                (
-                    f"UI ({r['llm']} LLM): server peak RSS",
-                    f"{r['server_peak_rss_mb']} MB",
-                    "",
-                    "ui_cold",
-                ),
-            ]
-    load_ = data.get("ui_load")
-    if load_:
-        t = load_["turn_latency_ms"]
-        out += [
-            (
-                f"UI, {load_['sessions']} concurrent sessions: errors / leaks",
-                f"{load_['errors']} / {len(load_['leaks'])}",
-                "0 / 0",
-                "ui_load",
-            ),
-            (
-                f"UI, {load_['sessions']} concurrent sessions: turn p50 / p95",
-                f"{t['p50'] / 1000:.1f} / {t['p95'] / 1000:.1f} s",
-                "",
-                "ui_load",
-            ),
-            (
-                f"UI, {load_['sessions']} concurrent sessions: server peak RSS",
-                f"{load_['server_peak_rss_mb']} MB",
-                "",
-                "ui_load",
+                "ui_cold",
             ),
         ]
     return out
 
 
+def _ui_load(ld: dict, name: str) -> list[Row]:
+    t, rep = ld["turn_s"], ld["report_s"]
+    think = (
+        "no think time"
+        if not any(ld["think_s"])
+        else f"think {ld['think_s'][0]:g}–{ld['think_s'][1]:g} s"
+    )
+    who = f"UI, {ld['sessions']} sessions ({think})"
+    target = ld["sessions"] == 20
+    return [
+        (f"{who}: errors / leaks", f"{ld['errors']} / {len(ld['leaks'])}", "0 / 0", name),
+        (
+            f"{who}: answer turn p50 / p95",
+            f"{t['p50']} / {t['p95']} s",
+            "p95 ≤ 1.5 s" if target else "",
+            name,
+        ),
+        (
+            f"{who}: report p50 / p95",
+            f"{rep['p50']} / {rep['p95']} s",
+            "p95 ≤ 2 s" if target else "",
+            name,
+        ),
+        (
+            f"{who}: server RSS peak / end",
+            f"{ld['server_peak_rss_mb']} / {ld['server_rss_end_mb']} MB",
+            "≤ 2048 MB" if target else "",
+            name,
+        ),
+    ]
+
+
+def _install(i: dict) -> list[Row]:
+    return [
+        (
+            "fresh install, cold (empty pip cache, llama.cpp compiled)",
+            f"{i['cold_s'] / 60:.1f} min",
+            "≤ 8 min",
+            "install",
+        ),
+        ("fresh install, warm (caches kept)", f"{i['warm_s']:.0f} s", "≤ 60 s", "install"),
+    ]
+
+
+def rows(data: dict) -> list[Row]:
+    """(measure, value, target, source) rows."""
+    makers = {
+        "search": _search,
+        "grading": _grading,
+        "local_llm": _local,
+        "ui_cold": _ui_cold,
+        "install": _install,
+    }
+    out: list[Row] = []
+    for name, d in data.items():
+        if d is None:
+            continue
+        out += _ui_load(d, name) if name.startswith("ui_load") else makers[name](d)
+    return out
+
+
 def main() -> None:
     data = {n: load(n) for n in NAMES}
-    table = rows(data)
-    measured_on = {n: (d or {}).get("machine", {}).get("commit") for n, d in data.items()}
     m = machine()
     md = [
         "# Benchmark results",
@@ -183,27 +203,20 @@ def main() -> None:
         "| measure | value | target | from |",
         "|---|---|---|---|",
     ]
-    md += [f"| {a} | {b} | {c} | [{d}.md]({d}.md) |" for a, b, c, d in table]
+    md += [f"| {a} | {b} | {c} | [{d}.md]({d}.md) |" for a, b, c, d in rows(data)]
     missing = [n for n, d in data.items() if d is None]
     if missing:
-        md += ["", "Not measured: " + ", ".join(f"`bench/{n}.py`" for n in missing) + "."]
+        md += ["", "Not measured: " + ", ".join(f"`bench/{n}`" for n in missing) + "."]
+    commits = {n: (d or {}).get("machine", {}).get("commit") for n, d in data.items()}
     md += [
         "",
         "Each line comes from the JSON the named script wrote (commit it ran on: "
-        + ", ".join(f"{n} {c}" for n, c in measured_on.items() if c)
+        + ", ".join(f"{n} {c}" for n, c in commits.items() if c)
         + ").",
     ]
     (BENCH / "results.md").write_text("\n".join(md) + "\n")
     (BENCH / "results.json").write_text(
-        json.dumps(
-            {
-                "machine": m,
-                "rows": [dict(zip(("measure", "value", "target", "source"), r)) for r in table],
-                "inputs": data,
-            },
-            indent=1,
-        )
-        + "\n"
+        json.dumps({"machine": m, "rows": rows(data), "measured_on": commits}, indent=1) + "\n"
     )
     print("\n".join(md))
 

@@ -18,9 +18,9 @@ from mockint.runtime import Runtime
 
 def main() -> None:
     queries = [
-        json.loads(l)
-        for l in (BENCH / "search_queries.jsonl").read_text().splitlines()
-        if l.strip()
+        json.loads(line)
+        for line in (BENCH / "search_queries.jsonl").read_text().splitlines()
+        if line.strip()
     ]
     with tempfile.TemporaryDirectory() as home:
         rt = Runtime(Config.load(home=home))

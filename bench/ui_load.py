@@ -1,27 +1,30 @@
 """Load test of the web app: N concurrent interview sessions through gradio_client on 127.0.0.1.
 
-Starts ``mockint.ui.build_app`` in a child process on a free loopback port (offline grader;
-the packaged MiniLM by default, ``--fake`` for the hash embedder; the clients' threads do not
-share the server's interpreter), then runs ``--sessions`` clients at once. Each starts a practice interview, answers every question with text that
-carries its own marker, asks for a hint once, then fetches its report. Checked per
-session: no call failed; its transcript and its report JSON hold its own marker and no
-other session's; the report's session id is the one its transcript announced. Measured:
-latency of the answer turns (p50 / p95 / max), of starts and reports, and wall time.
-Writes bench/ui_load.json and bench/ui_load.md. Only 127.0.0.1 is contacted; the run is
-bounded by the number of sessions and questions.
+Starts ``mockint.ui.build_app`` in a child process on a free loopback port (the offline grader:
+the judgement model; the packaged MiniLM for question search, ``--fake`` for the hash embedder),
+then runs ``--sessions`` clients at once. Each starts a practice interview, asks for a hint,
+answers every question with text that carries its own marker, then fetches its report. With
+``--think A B`` each client waits a random A to B seconds before each answer, as a candidate
+writes one; ``--think 0 0`` is the stress case where every client submits at once. Checked per
+session: no call failed; its transcript and its report JSON hold its own marker and no other
+session's. Measured: answer-turn, start and report latency (p50 / p95 / max), wall time, and the
+server's RSS sampled every half second (peak and at the end). Writes bench/ui_load{,-<name>}.{json,md}.
 
-    .venv/bin/python bench/ui_load.py [--sessions 20] [--questions 3] [--fake]
+    .venv/bin/python bench/ui_load.py [--sessions 20] [--questions 3] [--think 5 15] [--name NAME]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,6 +39,7 @@ ANSWER = (
     "{marker} The main idea is to trade bias for variance: a penalty or constraint keeps the model simple, "
     "and we check it on held-out data with cross-validation before trusting it."
 )
+TARGETS = {"turn_p95_s": 1.5, "report_p95_s": 2.0, "rss_mb_at_20": 2048}
 
 
 def free_port() -> int:
@@ -66,9 +70,9 @@ def connect(url: str, downloads: Path):
     )
 
 
-def run_session(c, i: int, questions: int, out: dict, barrier: threading.Barrier) -> None:
+def run_session(c, i: int, args, out: dict, barrier: threading.Barrier) -> None:
     marker = f"marker-{i:03d}-{time.time_ns() % 10**6:06d}"
-    rec = {
+    rec = out[i] = {
         "marker": marker,
         "turns": [],
         "errors": [],
@@ -76,15 +80,18 @@ def run_session(c, i: int, questions: int, out: dict, barrier: threading.Barrier
         "report_s": None,
         "sid": None,
     }
-    out[i] = rec
+    rng = random.Random(i)
     try:
-        barrier.wait(timeout=120)  # start together
+        barrier.wait(timeout=300)  # start together
         t0 = time.perf_counter()
-        chat, *_, status = c.predict([], [], "any", questions, 0, "", "practice", api_name="/start")
+        chat, *_, status = c.predict(
+            [], [], "any", args.questions, 0, "", "practice", api_name="/start"
+        )
         rec["start_s"] = time.perf_counter() - t0
         rec["sid"] = text_of(chat).split("Session ", 1)[1].split(":", 1)[0].strip("`")
         c.predict(api_name="/hint")
-        for _ in range(questions):
+        for _ in range(args.questions):
+            time.sleep(rng.uniform(*args.think))
             t0 = time.perf_counter()
             chat, *_, status = c.predict(ANSWER.format(marker=marker), "", api_name="/submit")
             rec["turns"].append(time.perf_counter() - t0)
@@ -94,8 +101,9 @@ def run_session(c, i: int, questions: int, out: dict, barrier: threading.Barrier
         t0 = time.perf_counter()
         _, _, files = c.predict("", api_name="/report")
         rec["report_s"] = time.perf_counter() - t0
-        report = next(f for f in files if f.endswith(".json"))
-        rec["report"] = json.loads(Path(report).read_text(encoding="utf-8"))
+        rec["report"] = json.loads(
+            Path(next(f for f in files if f.endswith(".json"))).read_text(encoding="utf-8")
+        )
     except Exception as exc:
         rec["errors"].append(f"{type(exc).__name__}: {exc}")
 
@@ -104,12 +112,14 @@ def serve(home: Path, files: Path, port: int, fake: bool) -> None:
     """The server process: build the index and the app, launch on 127.0.0.1:port, block."""
     from mockint.ui.app import build_app, launch_kwargs
 
-    config = Config.load(home=home, embedding_model="hash-fake" if fake else None)
-    rt = Runtime(config, embedder=HashEmbedder() if fake else None)
+    rt = Runtime(
+        Config.load(home=home, embedding_model="hash-fake" if fake else None, llm="none"),
+        embedder=HashEmbedder() if fake else None,
+    )
     t0 = time.perf_counter()
     rt.ensure_index()
     index_s = time.perf_counter() - t0
-    rt.offline_grader().grade_many([])  # load the calibration before the clock starts
+    rt.offline_grader().grade_many([])  # load the judgement model before the clock starts
     demo = build_app(rt, grader="offline", chat=None, files_dir=files)
     print(
         json.dumps(
@@ -120,79 +130,59 @@ def serve(home: Path, files: Path, port: int, fake: bool) -> None:
     demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=port))
 
 
-def server_rss_mb(pid: int) -> float | None:
+def server_rss_mb(pid: int, key: str = "VmHWM") -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(key + ":"):
                 return round(int(line.split()[1]) / 1024)
     except OSError:
         return None
     return None
 
 
-def main() -> None:
-    import subprocess
-    import urllib.request
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--questions", type=int, default=3)
-    ap.add_argument(
-        "--fake", action="store_true", help="hash embedder instead of the packaged MiniLM"
-    )
-    ap.add_argument("--serve", nargs=3, metavar=("HOME", "FILES", "PORT"), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.serve:
-        serve(Path(args.serve[0]), Path(args.serve[1]), int(args.serve[2]), args.fake)
-        return
-
-    from mockint.ui.wiring import INTERVIEW_CONCURRENCY
-
-    work = Path(tempfile.mkdtemp(prefix="mockint-ui-load-"))
+def start_server(args, work: Path) -> tuple[subprocess.Popen, str, dict]:
     port = free_port()
     cmd = [sys.executable, __file__, "--serve", str(work / "home"), str(work / "files"), str(port)]
     server = subprocess.Popen(
         cmd + (["--fake"] if args.fake else []), stdout=subprocess.PIPE, text=True
     )
-    try:
-        info = json.loads(server.stdout.readline() or "{}")
-        if not info.get("ready"):
-            raise SystemExit("the server did not start")
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url + "config", timeout=5).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server never answered")
-                time.sleep(0.2)
-        t0 = time.perf_counter()
-        clients = [
-            connect(url, work / "dl" / f"s{i}") for i in range(args.sessions)
-        ]  # one at a time, not timed
-        connect_s = time.perf_counter() - t0
-        results: dict[int, dict] = {}
-        barrier = threading.Barrier(args.sessions)
-        threads = [
-            threading.Thread(target=run_session, args=(c, i, args.questions, results, barrier))
-            for i, c in enumerate(clients)
-        ]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=900)
-        wall = time.perf_counter() - t0
-        rss = server_rss_mb(server.pid)
-    finally:
-        server.terminate()  # the process this script started, by its handle
+    info = json.loads(server.stdout.readline() or "{}")
+    if not info.get("ready"):
+        raise SystemExit("the server did not start")
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    errors = [e for r in results.values() for e in r["errors"]]
+            urllib.request.urlopen(url + "config", timeout=5).read()
+            return server, url, info
+        except OSError as exc:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server never answered") from exc
+            time.sleep(0.2)
+
+
+def drive(args, url: str, work: Path, server: subprocess.Popen) -> tuple[dict, float, list[float]]:
+    """Run every session; returns (results, wall seconds, RSS samples in MB)."""
+    clients = [connect(url, work / "dl" / f"s{i}") for i in range(args.sessions)]  # not timed
+    results: dict[int, dict] = {}
+    barrier = threading.Barrier(args.sessions)
+    threads = [
+        threading.Thread(target=run_session, args=(c, i, args, results, barrier))
+        for i, c in enumerate(clients)
+    ]
+    samples: list[float] = []
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        samples.append(server_rss_mb(server.pid, "VmRSS") or 0)
+        time.sleep(0.5)
+    for c in clients:
+        c.close()
+    return results, time.perf_counter() - t0, samples
+
+
+def leaks_in(results: dict) -> list[dict]:
     markers = {i: r["marker"] for i, r in results.items()}
     leaks = []
     for i, r in results.items():
@@ -206,54 +196,96 @@ def main() -> None:
     sids = [r["sid"] for r in results.values() if r["sid"]]
     if len(set(sids)) != len(sids):
         leaks.append({"duplicate_session_ids": len(sids) - len(set(sids))})
+    return leaks
+
+
+def summarize(
+    args, info: dict, results: dict, wall: float, samples: list[float], peak: float | None
+) -> dict:
+    from mockint.ui.wiring import INTERVIEW_CONCURRENCY
+
+    def sec(xs: list[float]) -> dict:
+        return {
+            "p50": round(percentile(xs, 0.5), 2),
+            "p95": round(percentile(xs, 0.95), 2),
+            "max": round(max(xs), 2) if xs else None,
+        }
+
     turns = [t for r in results.values() for t in r["turns"]]
-    starts = [r["start_s"] for r in results.values() if r["start_s"] is not None]
-    reports = [r["report_s"] for r in results.values() if r["report_s"] is not None]
-    ms = lambda xs, q: round(percentile(xs, q) * 1000, 1)  # noqa: E731
-    result = {
+    errors = [e for r in results.values() for e in r["errors"]]
+    return {
         "sessions": args.sessions,
         "questions_per_session": args.questions,
+        "think_s": list(args.think),
         "embedder": info["embedder"],
-        "grader": "offline",
+        "grader": "offline (judgement model)",
         "interview_concurrency_limit": INTERVIEW_CONCURRENCY,
-        "index_build_s": info["index_build_s"],
-        "connect_all_clients_s": round(connect_s, 2),
         "wall_s": round(wall, 2),
         "errors": len(errors),
         "error_samples": errors[:5],
-        "leaks": leaks,
+        "leaks": leaks_in(results),
         "answer_turns": len(turns),
-        "turn_latency_ms": {"p50": ms(turns, 0.5), "p95": ms(turns, 0.95), "max": ms(turns, 1.0)},
-        "start_latency_ms": {"p50": ms(starts, 0.5), "p95": ms(starts, 0.95)},
-        "report_latency_ms": {"p50": ms(reports, 0.5), "p95": ms(reports, 0.95)},
-        "turns_per_s": round(len(turns) / wall, 2) if wall else None,
-        "server_peak_rss_mb": rss,
+        "turn_s": sec(turns),
+        "start_s": sec([r["start_s"] for r in results.values() if r["start_s"] is not None]),
+        "report_s": sec([r["report_s"] for r in results.values() if r["report_s"] is not None]),
+        "server_peak_rss_mb": peak,
+        "server_rss_end_mb": samples[-1] if samples else None,
+        "server_rss_samples_mb": samples[:: max(1, len(samples) // 40)],
         "client_process_peak_rss_mb": round(peak_rss_mb()),
     }
-    t, s, r = result["turn_latency_ms"], result["start_latency_ms"], result["report_latency_ms"]
-    md = f"""**web UI load** (`bench/ui_load.md`)
 
-{args.sessions} concurrent browser sessions simulated with gradio_client against the app on 127.0.0.1
-(server in its own process, offline grader, embedder `{info["embedder"]}`, {INTERVIEW_CONCURRENCY} interview turns processed at
-once). Each session: start a {args.questions}-question practice interview, one hint, answer every question with
-text carrying its own marker, fetch the report; every transcript and report is checked for its own marker and
-for any other session's.
 
-| metric | value | target |
+def markdown(r: dict) -> str:
+    t, s, rep = r["turn_s"], r["start_s"], r["report_s"]
+    think = (
+        "no think time: every client submits at once (the stress case)"
+        if not any(r["think_s"])
+        else f"each client thinks {r['think_s'][0]:g}–{r['think_s'][1]:g} s before each answer"
+    )
+    return f"""**Web UI load, {r["sessions"]} sessions** ({think}): gradio_client sessions against the app on
+127.0.0.1 (server in its own process, offline grader, {r["interview_concurrency_limit"]} turns at once, one
+judgement-model call at a time). Each session: a {r["questions_per_session"]}-question practice interview, one
+hint, every answer marked, the report; every transcript and report checked for its own marker and no other.
+
+| metric | value | target (20 sessions) |
 |---|---|---|
-| errors | {result["errors"]} | 0 |
-| sessions leaking into another | {len(leaks)} | 0 |
-| answer turns | {len(turns)} | |
-| answer turn latency p50 / p95 / max | {t["p50"]} / {t["p95"]} / {t["max"]} ms | |
-| start latency p50 / p95 | {s["p50"]} / {s["p95"]} ms | |
-| report latency p50 / p95 | {r["p50"]} / {r["p95"]} ms | |
-| wall time, throughput | {result["wall_s"]} s, {result["turns_per_s"]} answer turns/s | |
-| server peak RSS | {rss} MB | |
+| errors / sessions leaking into another | {r["errors"]} / {len(r["leaks"])} | 0 / 0 |
+| answer turn p50 / p95 / max | {t["p50"]} / {t["p95"]} / {t["max"]} s | p95 ≤ {TARGETS["turn_p95_s"]} s |
+| report p50 / p95 | {rep["p50"]} / {rep["p95"]} s | p95 ≤ {TARGETS["report_p95_s"]} s |
+| start p50 / p95 | {s["p50"]} / {s["p95"]} s | |
+| server RSS: peak / at the end | {r["server_peak_rss_mb"]} / {r["server_rss_end_mb"]} MB | ≤ {TARGETS["rss_mb_at_20"]} MB |
+| wall time | {r["wall_s"]} s for {r["answer_turns"]} answer turns | |
 """
-    write("ui_load", result, md)
-    for c in clients:
-        c.close()
-    if errors or leaks:
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--questions", type=int, default=3)
+    ap.add_argument("--think", type=float, nargs=2, default=(0.0, 0.0), metavar=("MIN", "MAX"))
+    ap.add_argument("--name", default="", help="suffix of the output files (ui_load-NAME)")
+    ap.add_argument(
+        "--fake", action="store_true", help="hash embedder instead of the packaged MiniLM"
+    )
+    ap.add_argument("--serve", nargs=3, metavar=("HOME", "FILES", "PORT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(Path(args.serve[0]), Path(args.serve[1]), int(args.serve[2]), args.fake)
+        return
+    work = Path(tempfile.mkdtemp(prefix="mockint-ui-load-"))
+    server, url, info = start_server(args, work)
+    try:
+        results, wall, samples = drive(args, url, work, server)
+        peak = server_rss_mb(server.pid)
+    finally:
+        server.terminate()  # the process this script started, by its handle
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    result = summarize(args, info, results, wall, samples, peak)
+    write("ui_load" + (f"-{args.name}" if args.name else ""), result, markdown(result))
+    if result["errors"] or result["leaks"]:
         sys.exit(1)
 
 

@@ -75,6 +75,9 @@ class OnnxJudge:
         self._cache: OrderedDict[Triple, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # One model call at a time: each already uses every core, and several at once (concurrent
+        # web sessions) only oversubscribe them.
+        self._run_lock = threading.Lock()
 
     def predict(self, triples: Sequence[Triple]) -> np.ndarray:
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
@@ -112,7 +115,9 @@ class OnnxJudge:
         for s in range(0, len(order), self.batch_size):
             idx = order[s : s + self.batch_size]
             feed = batch_arrays([items[i][1] for i in idx], enc.pad)
-            probs[idx] = softmax(self.session.run(None, feed)[0].astype(np.float32))
+            with self._run_lock:
+                logits = self.session.run(None, feed)[0]
+            probs[idx] = softmax(logits.astype(np.float32))
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
         best = np.full(len(triples), np.inf)
         for (n, _), p in zip(items, probs):
