@@ -82,19 +82,31 @@ bench: setup
 bench-install:
 	$(PYTHON) bench/install.py
 
+# The offline reports: the score mapping refitted on the cross-validation's out-of-fold judgements,
+# then every human-graded set cross-validated by question (needs build/judge-cv: make train-judge-cv),
+# and the held-out concise slice with the shipped model and mapping. About 30 minutes on 2 cores.
+SHARED := ../shared/data/asag
 eval: setup
-	$(BIN)/mockint calibrate --dataset ../shared/data/asag/mohler.jsonl:mohler --dataset eval/datasets/interview-graded.jsonl:mockint
-	$(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --folds 10 --also-fit eval/datasets/interview-graded.jsonl:mockint --name mohler --out eval/reports
-	$(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --folds 10 --also-fit ../shared/data/asag/mohler.jsonl:mohler --name interview-graded --out eval/reports
+	$(BIN)/mockint calibrate
+	$(BIN)/mockint eval --protocol cv --dataset $(SHARED)/semeval2013/train.jsonl:semeval \
+	  --dataset $(SHARED)/saf/train.jsonl:saf --dataset $(SHARED)/mohler.jsonl:mohler \
+	  --dataset eval/datasets/interview-graded.jsonl:mockint --dataset eval/datasets/judge-train:pairs
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout.jsonl:mockint
+	$(BIN)/mockint eval --protocol cv --dataset eval/datasets/concise-heldout.jsonl:mockint \
+	  --name concise-heldout-unseen-questions
 
-# the local LLM's reports (about 2 hours on 2 cores; replies are cached in the data dir) and the
-# table that set the hybrid's nudge
+# The local LLM's reports (about 2 hours on 2 cores; replies are cached in the data dir): the table
+# that sets how much its verdict counts, then the hybrid and the LLM alone.
 eval-llm: setup
+	$(BIN)/python -m mockint.evaluation.llm_rule --llm local
 	for g in hybrid llm; do \
-	  $(BIN)/mockint eval --dataset ../shared/data/asag/mohler.jsonl --format mohler --grader $$g --llm local --folds 10 --also-fit eval/datasets/interview-graded.jsonl:mockint --limit 200 --seed 0 --probe-n 12 --name mohler-200 --out eval/reports && \
-	  $(BIN)/mockint eval --dataset eval/datasets/interview-graded.jsonl --format mockint --grader $$g --llm local --folds 10 --also-fit ../shared/data/asag/mohler.jsonl:mohler --seed 0 --probe-n 6 --name interview-graded --out eval/reports || exit 1; \
+	  $(BIN)/mockint eval --grader $$g --llm local --protocol cv --probe-n 12 \
+	    --dataset eval/datasets/interview-graded.jsonl:mockint || exit 1; \
+	  $(BIN)/mockint eval --grader $$g --llm local --protocol shipped --probe-n 12 \
+	    --dataset eval/datasets/concise-heldout.jsonl:mockint || exit 1; \
+	  $(BIN)/mockint eval --grader $$g --llm local --protocol cv --probe-n 12 --limit 200 --seed 0 \
+	    --dataset $(SHARED)/mohler.jsonl:mohler --name mohler-200 || exit 1; \
 	done
-	MOCKINT_LLM=local $(BIN)/python eval/hybrid_rule.py
 
 # The judgement model (see README, "The judgement model"). make run / make test never train: they
 # load the committed src/mockint/params/judge/. train-judge-cv writes the cross-validation's

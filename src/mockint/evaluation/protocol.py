@@ -351,6 +351,10 @@ def evaluate(
         grader=label, dataset=name, protocol=protocol.describe(name), items=items, grades=grades
     )
     score_metrics(run, seed=seed)
+    if grader.quick() is not grader:  # the offline grader on the very same answers, same protocol
+        quick = protocol.grades(name, items, grader.quick())
+        same = metrics.score_report([g.score for g in quick], [it.human for it in items], seed=seed)
+        run.metrics["offline_same_items"] = {k: same[k] for k in ("pearson", "mae", "rmse", "qwk")}
     if probes:
         is_llm = grader.name != "offline"
         n = probe_n or (12 if is_llm else 60)
