@@ -171,6 +171,7 @@ class _Named:
     from judgements made earlier)."""
 
     name: str
+    version: str = "cv"
 
     def predict(self, triples):  # pragma: no cover - never called
         raise RuntimeError("judgements were made before")
@@ -274,10 +275,11 @@ class Protocol:
         folds_dir: Path = DEFAULT_FOLDS,
         fit_specs: Sequence[str] = (),
         progress: Callable[[str], tuple] | None = None,
+        folds: FoldJudges | None = None,
     ):
         self.rt = rt
         self.cv = cv
-        self.folds = FoldJudges.load(folds_dir) if cv else None
+        self.folds = (folds or FoldJudges.load(folds_dir)) if cv else None
         self._judged: dict[str, Judged] = {}
         self.progress = progress
         self.fit_sets = (

@@ -1,0 +1,138 @@
+"""The evaluation protocol with stand-in fold models (the lexical fake judge): every answer is
+judged by the model of its question's fold, every fold's mapping is fitted without that fold, the
+shipped mapping is fitted on out-of-fold judgements; labelled sets get AUC and macro-F1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mockint.evaluation.datasets import load_saf, load_semeval_jsonl
+from mockint.evaluation.protocol import (
+    FoldJudges,
+    Protocol,
+    calibrate,
+    evaluate,
+    fit_rows,
+    load_specs,
+)
+from mockint.evaluation.scores import label_metrics
+from mockint.judge.model import OverlapJudge
+
+FITS = ["eval/datasets/judge-train:pairs", "eval/datasets/interview-graded.jsonl:mockint"]
+
+
+class Spy(OverlapJudge):
+    def __init__(self, k: int):
+        self.name, self.k, self.seen = f"fold{k}", k, []
+
+    def predict(self, triples):
+        self.seen += [t[0] for t in triples]
+        return super().predict(triples)
+
+
+@pytest.fixture
+def folds(fake_runtime):
+    groups = sorted(f"corpus:{q}" for q in fake_runtime.by_id)
+    fold_of = {g: i % 2 for i, g in enumerate(groups)}
+    return FoldJudges(folder=fake_runtime.config.home, judges=[Spy(0), Spy(1)], fold_of=fold_of)
+
+
+def test_each_answer_is_judged_by_the_model_that_never_saw_its_question(fake_runtime, folds):
+    proto = Protocol(fake_runtime, cv=True, fit_specs=FITS, folds=folds)
+    by_question = {q.question: f"corpus:{q.id}" for q in fake_runtime.by_id.values()}
+    for k, judge in enumerate(folds.judges):
+        assert judge.seen and all(folds.fold_of[by_question[text]] == k for text in judge.seen)
+    j = proto.fit_sets[0][1]
+    X, _ = fit_rows([s for _, s in proto.fit_sets], exclude_fold=0)
+    in_fold_0 = sum(
+        f == 0 and jj is not None
+        for s in (x for _, x in proto.fit_sets)
+        for f, jj in zip(s.folds, s.judged)
+    )
+    total = sum(jj is not None for _, s in proto.fit_sets for jj in s.judged)
+    assert len(X) == total - in_fold_0 and len(j.items) > 1000
+
+
+@pytest.mark.slow  # fits the score mapping five times
+def test_evaluate_and_calibrate_with_the_cross_validation(fake_runtime, folds):
+    proto = Protocol(fake_runtime, cv=True, fit_specs=FITS, folds=folds)
+    name, items = load_specs(["eval/datasets/concise-heldout.jsonl:mockint"], fake_runtime.by_id)[0]
+    run = evaluate(fake_runtime, name, items, fake_runtime.offline_grader(), proto, probes=False)
+    assert (
+        run.metrics["n"] == 96
+        and "human_vs_human" in run.metrics
+        and "Cross-validation" in run.protocol
+    )
+    smap, cv = calibrate(proto)
+    assert set(cv) == {"judge-train", "interview-graded"} and all(
+        -1 <= m["pearson"] <= 1 for m in cv.values()
+    )
+    assert smap.fitted_on["datasets"] == ["judge-train", "interview-graded"]
+    assert smap.fitted_on["cross_validation"]["folds"] == 2
+
+
+def test_a_set_outside_the_cross_validation_is_refused(fake_runtime, folds, tmp_path):
+    from mockint.errors import ConfigError
+
+    path = tmp_path / "own.jsonl"
+    path.write_text(
+        json.dumps({"question": "What is X?", "reference": "X is Y.", "answer": "Y", "score": 5})
+        + "\n"
+    )
+    proto = Protocol(fake_runtime, cv=True, fit_specs=[], folds=folds)
+    items = load_specs([f"{path}:mockint"], fake_runtime.by_id)[0][1]
+    with pytest.raises(ConfigError, match="not in the cross-validation"):
+        proto.judged("own", items)
+
+
+def test_semeval_and_saf_loaders_and_label_metrics(tmp_path):
+    rows = [
+        ("correct", "It evaporated."),
+        ("contradictory", "It did not evaporate."),
+        ("incorrect", "By magic."),
+    ]
+    path = tmp_path / "semeval.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "corpus": c,
+                    "question_id": "Q1",
+                    "question": "How did you separate the salt?",
+                    "reference_answer": "The water evaporated.",
+                    "answer_id": f"{c}{i}",
+                    "answer": a,
+                    "label_3way": lab,
+                }
+            )
+            + "\n"
+            for c in ("beetle", "scientsbank")
+            for i, (lab, a) in enumerate(rows)
+        )
+    )
+    items = load_semeval_jsonl(path)
+    assert [it.human for it in items[:3]] == [10.0, 0.0, 0.0] and items[
+        0
+    ].group == "semeval-beetle:Q1"
+    m = label_metrics([9.0, 1.0, 4.0] * 2, items)
+    assert m["all"]["roc_auc"] == 1.0 and m["beetle"]["macro_f1_at_7"] == 1.0
+    assert m["all"]["by_label"]["contradictory"]["share_le_3"] == 1.0
+    saf = tmp_path / "saf.jsonl"
+    saf.write_text(
+        json.dumps(
+            {
+                "question_id": "1.1",
+                "question": "Q?",
+                "reference_answer": "TCP is connection-oriented and reliable.",
+                "answer_id": "a",
+                "answer": "A.",
+                "score": 0.5,
+                "verification": "Partially correct",
+            }
+        )
+        + "\n"
+    )
+    [it] = load_saf(saf)
+    assert it.human == 5.0 and it.label == "Partially correct" and it.group == "saf:1.1"
