@@ -254,13 +254,19 @@ def load_specs(specs: Sequence[str], questions: dict) -> list[tuple[str, list[Ev
         if not sep or "/" in fmt:
             path_s, fmt = spec, ""
         path = Path(path_s)
-        out.append(
-            (
-                path.stem if path.is_file() else path.name,
-                load_dataset(path, fmt or guess_format(path), questions),
-            )
-        )
+        out.append((dataset_name(path), load_dataset(path, fmt or guess_format(path), questions)))
     return out
+
+
+def dataset_name(path: Path) -> str:
+    """A set's name in reports: the file's stem, or its folder's name for a generic file name.
+
+    >>> dataset_name(Path("../shared/data/asag/saf/train.jsonl")), dataset_name(Path("eval/x/mohler.jsonl"))
+    ('saf', 'mohler')
+    """
+    if path.is_dir():
+        return path.name
+    return path.parent.name if path.stem in ("train", "test", "dev", "data") else path.stem
 
 
 class Protocol:

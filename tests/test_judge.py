@@ -1,0 +1,78 @@
+"""The judgement model: the pair layout and windows, the training data's label sets, a smoke
+training run (a few pairs, one epoch: the script works end to end and its int8 export loads), and
+the shipped model's card and behaviour on clear cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mockint.judge.data import SEMEVAL_ALLOWED, keypoint_pairs, keypoint_records, mohler_allowed
+from mockint.judge.encoding import MAX_LEN, PairEncoder
+from mockint.judge.model import SHIPPED, OnnxJudge, model_card
+from mockint.search.embedding import packaged_minilm_path
+
+
+@pytest.fixture(scope="module")
+def enc():
+    return PairEncoder(packaged_minilm_path() / "tokenizer.json")
+
+
+def test_pair_layout_question_premise_answer(enc):
+    head = enc.head("What is L1?", "L1 adds absolute weights.")
+    e = enc.pair(head, enc.ids(["It gives sparse weights."])[0])
+    assert e.input_ids[0] == enc.cls and e.input_ids.count(enc.sep) == 3 and e.input_ids[-1] == enc.sep
+    assert set(e.token_type_ids[: len(head)]) == {0} and set(e.token_type_ids[len(head):]) == {1}
+    assert len(e.input_ids) <= MAX_LEN
+
+
+def test_a_long_answer_is_cut_into_windows_at_sentence_ends(enc):
+    answer = " ".join(f"Sentence number {i} says something about weights and losses." for i in range(60))
+    windows = enc.windows(answer, 100)
+    assert len(windows) > 3 and all(len(w) <= 100 for w in windows)
+    assert sum(len(w) for w in windows) == len(enc.ids([answer])[0])  # nothing lost
+    assert enc.windows("Short answer.", 100) == [enc.ids(["Short answer."])[0]]
+
+
+def test_coarse_labels_allow_several_statuses():
+    assert SEMEVAL_ALLOWED["incorrect"] == (1, 3) and SEMEVAL_ALLOWED["contradictory"] == (2,)
+    assert mohler_allowed(5.0) == (0,) and mohler_allowed(1.0) == (2, 3)
+
+
+def test_our_key_point_labels_cover_every_point_of_every_record(fake_runtime):
+    records = keypoint_records()
+    assert len(records) >= 1400
+    pairs = keypoint_pairs(records, fake_runtime.by_id)
+    real = [p for p in pairs if p.source == "keypoints"]
+    assert len(real) == sum(len(fake_runtime.by_id[r["question_id"]].key_points) for r in records)
+    assert {p.allowed for p in real} == {(0,), (1,), (2,), (3,)}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_training_runs_end_to_end_and_its_export_loads(tmp_path):
+    from mockint.judge.train import main
+
+    main(["--out", str(tmp_path / "j"), "--limit", "48", "--epochs", "1"])
+    meta = json.loads((tmp_path / "j" / "meta.json").read_text())
+    assert meta["trained_on"]["pairs"] == 48 and meta["int8_check"]["same_status"] >= 0.9
+    p = OnnxJudge(tmp_path / "j" / "judge.onnx").predict([("q", "a premise", "an answer")])
+    assert p.shape == (1, 4) and abs(float(p.sum()) - 1) < 1e-4
+
+
+@pytest.mark.slow
+def test_the_shipped_model_has_its_card_and_tells_clear_cases_apart():
+    from mockint.judge.train import sha256
+
+    card = model_card(SHIPPED)
+    assert card["sha256"] == sha256(SHIPPED / "judge.onnx") and card["fold"] == -1
+    assert (SHIPPED / "MODEL_CARD.md").exists()
+    judge = OnnxJudge(SHIPPED / "judge.onnx")
+    q = "How does L1 regularization affect the weights?"
+    kp = "L1 drives some weights exactly to zero, giving sparse models."
+    p = judge.predict([(q, kp, "Many weights end up exactly at zero with L1, so the model is sparse."),
+                       (q, kp, "L1 never sets any weight to zero; it only shrinks them a little."),
+                       (q, kp, "I would tune the learning rate and train longer.")])
+    assert np.argmax(p[0]) == 0 and np.argmax(p[1]) == 2 and np.argmax(p[2]) == 3
