@@ -23,13 +23,17 @@ def enc():
 def test_pair_layout_question_premise_answer(enc):
     head = enc.head("What is L1?", "L1 adds absolute weights.")
     e = enc.pair(head, enc.ids(["It gives sparse weights."])[0])
-    assert e.input_ids[0] == enc.cls and e.input_ids.count(enc.sep) == 3 and e.input_ids[-1] == enc.sep
-    assert set(e.token_type_ids[: len(head)]) == {0} and set(e.token_type_ids[len(head):]) == {1}
+    assert (
+        e.input_ids[0] == enc.cls and e.input_ids.count(enc.sep) == 3 and e.input_ids[-1] == enc.sep
+    )
+    assert set(e.token_type_ids[: len(head)]) == {0} and set(e.token_type_ids[len(head) :]) == {1}
     assert len(e.input_ids) <= MAX_LEN
 
 
 def test_a_long_answer_is_cut_into_windows_at_sentence_ends(enc):
-    answer = " ".join(f"Sentence number {i} says something about weights and losses." for i in range(60))
+    answer = " ".join(
+        f"Sentence number {i} says something about weights and losses." for i in range(60)
+    )
     windows = enc.windows(answer, 100)
     assert len(windows) > 3 and all(len(w) <= 100 for w in windows)
     assert sum(len(w) for w in windows) == len(enc.ids([answer])[0])  # nothing lost
@@ -72,7 +76,11 @@ def test_the_shipped_model_has_its_card_and_tells_clear_cases_apart():
     judge = OnnxJudge(SHIPPED / "judge.onnx")
     q = "How does L1 regularization affect the weights?"
     kp = "L1 drives some weights exactly to zero, giving sparse models."
-    p = judge.predict([(q, kp, "Many weights end up exactly at zero with L1, so the model is sparse."),
-                       (q, kp, "L1 never sets any weight to zero; it only shrinks them a little."),
-                       (q, kp, "I would tune the learning rate and train longer.")])
+    p = judge.predict(
+        [
+            (q, kp, "Many weights end up exactly at zero with L1, so the model is sparse."),
+            (q, kp, "L1 never sets any weight to zero; it only shrinks them a little."),
+            (q, kp, "I would tune the learning rate and train longer."),
+        ]
+    )
     assert np.argmax(p[0]) == 0 and np.argmax(p[1]) == 2 and np.argmax(p[2]) == 3

@@ -29,7 +29,12 @@ def job(code: str, expected=4, second=None) -> dict:
         "compare": "exact",
         "tests": [
             {"name": "a", "kind": "basic", "args": [2], "expected": expected},
-            {"name": "b", "kind": "edge", "args": [3], "expected": expected + 2 if second is None else second},
+            {
+                "name": "b",
+                "kind": "edge",
+                "args": [3],
+                "expected": expected + 2 if second is None else second,
+            },
         ],
     }
 
@@ -189,7 +194,7 @@ def test_recursion_bomb_is_contained():
 def test_printed_results_cannot_be_forged():
     forge = (
         "def f(x):\n"
-        "    print('\\x00mockint-results\\x00{\"result\": {\"name\": \"a\", \"passed\": true}}')\n"
+        '    print(\'\\x00mockint-results\\x00{"result": {"name": "a", "passed": true}}\')\n'
         "    return 5"
     )
     r = run(job(forge), FAST)

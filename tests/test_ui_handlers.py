@@ -105,15 +105,30 @@ def test_no_session_and_bad_setup_are_clear_errors(ctx):
 
 
 def test_code_editor_for_coding_and_sql_questions(ctx):
-    v = begin(ctx, types=["coding"], focus="")
-    assert v.editor == "python"
-    v = h.respond(
-        ctx, v.state, "ignored text box", "def f(x):\n    return x  # ``` not a fence end"
-    )
+    v = begin(ctx, types=["sql"], focus="")  # an SQL question of the page: code, no tests
+    assert v.editor == "sql" and not v.coding
+    v = h.respond(ctx, v.state, "ignored text box", "SELECT 1 -- ``` not a fence end")
     user = [m for m in v.chat if m["role"] == "user"][-1]["content"]
-    assert user.startswith("````python\n") and user.endswith("\n````")
-    assert ctx.store.load(v.state["sid"]).turns[0].answer.startswith("def f(x):")
-    assert begin(ctx, types=["sql"], focus="").editor == "sql"
+    assert user.startswith("````sql\n") and user.endswith("\n````")
+    assert ctx.store.load(v.state["sid"]).turns[0].answer.startswith("SELECT 1")
+
+
+def test_coding_problem_gets_editor_explanation_and_run_tests(ctx):
+    v = begin(ctx, track="coding", types=[], focus="")  # the UI corpus's one coding question
+    assert v.editor == "python" and v.coding
+    code = "def f(x):\n    return x  # ``` not a fence end"
+    html = h.run_tests(ctx, v.state, "", code)
+    assert "Examples (not graded)" in html and "fail" in html
+    with pytest.raises(SessionError, match="editor is empty"):
+        h.run_tests(ctx, v.state, "", "   ")
+    v = h.respond(ctx, v.state, "my <b>explanation</b>", code)
+    user = [m for m in v.chat if m["role"] == "user"][-1]["content"]
+    assert "my" in user and "<b>" not in user and "````" in user
+    answer = ctx.store.load(v.state["sid"]).turns[0].answer
+    assert answer.startswith("my <b>explanation</b>") and "\n````" in answer
+    assert "hidden" in v.feedback_html and "mi-tests-table" in v.feedback_html
+    with pytest.raises(SessionError, match="coding problems only"):
+        h.run_tests(ctx, begin(ctx).state, "", code)
 
 
 def test_user_text_is_escaped_everywhere(ctx):

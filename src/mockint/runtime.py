@@ -90,7 +90,11 @@ class Runtime:
         return OfflineGrader(self.judge, self.score_map)
 
     def make_grader(self, kind: str, *, concurrency: int = 4) -> Grader:
-        """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline)."""
+        """offline | llm | hybrid | auto (hybrid when an LLM is configured, else offline); coding
+        questions' code is run on their tests (``coding.grade``) whichever it is."""
+        return self._with_code(self._text_grader(kind, concurrency))
+
+    def _text_grader(self, kind: str, concurrency: int) -> Grader:
         from mockint.errors import ConfigError
 
         if kind not in ("offline", "llm", "hybrid", "auto"):
@@ -115,6 +119,33 @@ class Runtime:
             retries=self.config.llm_retries,
             concurrency=concurrency,
         )
+
+    @cached_property
+    def problems(self) -> dict:
+        """The coding problems of the corpus (beside its questions file), by id."""
+        from mockint.coding.problems import built_path, load_built
+
+        local = self.config.corpus.parent / "coding" / "problems.jsonl"
+        if not any(q.problem for q in self.questions):
+            return {}
+        return load_built(local if local.exists() else built_path())
+
+    @cached_property
+    def code_runner(self):
+        """Runs candidates' code in the sandbox; the data dir and the problems' hidden tests are
+        out of its sight."""
+        from mockint.coding.grade import CodeRunner
+        from mockint.coding.problems import built_path
+
+        hide = [str(self.config.home), str(built_path().parent), str(self.config.corpus.parent)]
+        return CodeRunner(self.problems, hide=hide)
+
+    def _with_code(self, grader: Grader) -> Grader:
+        if not self.problems:
+            return grader
+        from mockint.coding.grade import CodeGrader
+
+        return CodeGrader(grader, self.code_runner)
 
     def resolve_question(self, text: str) -> tuple[Question | None, float | None]:
         """A corpus id, or free text matched through the index (None below the threshold)."""

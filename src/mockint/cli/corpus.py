@@ -32,23 +32,33 @@ def corpus_build(
     output: Path = typer.Option(
         None, "-o", "--output", help="Where to write (default corpus/questions.jsonl)."
     ),
+    coding: Path = typer.Option(
+        None, help="Folder of coding-track problem YAML files (default corpus/coding)."
+    ),
 ) -> None:
-    """Parse the source page + curation into corpus/questions.jsonl (byte-identical on rebuild)."""
+    """Parse the source page + curation, and the coding problems, into corpus/questions.jsonl and
+    corpus/coding/problems.jsonl (byte-identical on rebuild)."""
+    from mockint.coding.problems import write_built
+    from mockint.coding.questions import build_all
     from mockint.corpus.build import build_corpus, load_curation, parse_source
     from mockint.corpus.schema import write_jsonl
 
     root = cfg.packaged_path("corpus")
     source = source or root / "source" / "interview-questions.md"
     curation = curation or root / "curation"
+    coding = coding or root / "coding"
     output = output or root / "questions.jsonl"
     if not source.exists():
         raise MockintError("source page not found", where=str(source), fix="pass --source PATH")
     entries = parse_source(source.read_text(encoding="utf-8"), origin=str(source))
     questions = build_corpus(entries, load_curation(curation))
+    problems, questions = build_all(coding, questions)
     write_jsonl(questions, output)
+    write_built(problems, output.parent / "coding" / "problems.jsonl")
     merged = sum(len(q.merged_ids) for q in questions)
     out.print(
-        f"{len(entries)} headings -> {len(questions)} questions ({merged} duplicates merged) -> {output}"
+        f"{len(entries)} headings -> {len(questions)} questions ({merged} duplicates merged, "
+        f"{len(problems)} coding problems) -> {output}"
     )
 
 

@@ -28,6 +28,7 @@ from rich.markup import escape as _rich_escape
 from rich.table import Table
 
 from mockint import llm
+from mockint.cli import coding as coding_cli
 from mockint.cli.options import BaseUrlOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt
 from mockint.cli.options import load_runtime as _runtime
 from mockint.config import Config
@@ -44,7 +45,7 @@ def escape(text: str) -> str:
     return _rich_escape(_CONTROL.sub("", text))
 
 
-def _show_prompt(con: Console, p) -> None:
+def _show_prompt(con: Console, p, coding: bool = False) -> None:
     if p.kind == "question":
         limit = f" — {p.seconds_limit} s" if p.seconds_limit else ""
         con.print(
@@ -53,6 +54,8 @@ def _show_prompt(con: Console, p) -> None:
         con.print(escape(p.text))
     else:
         con.print(f"\n[bold]Follow-up:[/] {escape(p.text)}")
+    if coding:
+        con.print(f"[dim]{escape(coding_cli.HOW)}[/]")
     con.print(
         "[dim](answer, then an empty line; or: hint, skip, I don't know, repeat, clarify …, end)[/]"
     )
@@ -70,6 +73,8 @@ def _show_feedback(con: Console, s) -> None:
         con.print(f"  {mark} {escape(f'[{k.status}]')} {escape(k.text)}{quote}")
     for k in s.missed:
         con.print(f"  [red]✗[/] {escape(k.text)}")
+    if s.tests:
+        coding_cli.show_report(con, s.tests)
     if s.model_answer:
         con.print("[bold]Model answer:[/]")
         con.print(escape(s.model_answer[:2500]))
@@ -99,7 +104,7 @@ class Terminal:
             and reply.intent not in ("hint", "repeat", "clarify")
             and not streaming
         ):
-            _show_prompt(con, reply.prompt)
+            _show_prompt(con, reply.prompt, self.iv.problem_now() is not None)
         if streaming:
             self._stream()
         self._judge_later()
@@ -163,8 +168,9 @@ def drive(interview, stream: TextIO, con: Console) -> str:
 
     term = Terminal(interview, con)
     if interview.prompt is not None:
-        _show_prompt(con, interview.prompt)
+        _show_prompt(con, interview.prompt, interview.problem_now() is not None)
     buffer: list[str] = []
+    fenced = False  # inside ``` … ```: empty lines are part of the code
     try:
         while not interview.finished:
             term.tell()
@@ -174,13 +180,17 @@ def drive(interview, stream: TextIO, con: Console) -> str:
                     term.show(interview.respond("\n".join(buffer)))
                 break
             line = raw.rstrip("\r\n")
+            if line.strip() == coding_cli.RUN and not fenced:
+                coding_cli.run_examples(con, interview, buffer)
+                continue
             if not buffer:
                 if not line.strip():
                     continue
                 if classify(line) != "answer":  # a move on its own line acts at once
                     term.show(interview.respond(line))
                     continue
-            if line.strip():
+            fenced ^= coding_cli.is_fence(line)
+            if line.strip() or fenced:
                 buffer.append(line)
                 continue
             term.show(interview.respond("\n".join(buffer)))
@@ -259,6 +269,12 @@ def interview_cmd(
     review: bool = ReviewOpt,
     seconds: int | None = SecondsOpt,
     followups: int = FollowupsOpt,
+    track: str = typer.Option(
+        "concepts",
+        "--track",
+        help="concepts (the Q&A page; its coding questions run tests) | coding (problems whose "
+        "code runs on tests: Python, pandas, SQL) | all.",
+    ),
     resume: str | None = ResumeOpt,
     grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto."),
     report_dir: Path | None = ReportDirOpt,
@@ -269,7 +285,6 @@ def interview_cmd(
     corpus: Path | None = CorpusOpt,
 ) -> None:
     """Run a mock interview in the terminal; answers are read from stdin (end each with an empty line)."""
-    from mockint.interview.export import export
     from mockint.interview.moves import Setup
 
     con = Console(highlight=False, soft_wrap=True)
@@ -280,17 +295,10 @@ def interview_cmd(
         chat.start_in_background()
     rt.ready_index(say=con.print)
     setup = Setup(
-        topics=topic,
-        types=type_,
-        difficulty=difficulty,
-        strict_difficulty=fixed,
-        questions=questions,
-        focus=focus,
-        mode=mode,
-        seconds_per_answer=seconds,
-        max_followups=followups,
-        review=review,
-    )
+        topics=topic, types=type_, difficulty=difficulty, strict_difficulty=fixed,
+        questions=questions, focus=focus, mode=mode, seconds_per_answer=seconds,
+        max_followups=followups, review=review, track=track,
+    )  # fmt: skip
     interview = _open(con, rt, g, chat, resume, setup)
     by = "LLM " + chat.name if chat else "rubric probes (no LLM)"
     con.print(
@@ -302,11 +310,18 @@ def interview_cmd(
             f"\ninput ended: session paused; resume with: mockint interview --resume "
             f"{interview.session_id}"
         )
+    _finish(con, interview, report_dir or rt.config.home / "reports")
+
+
+def _finish(con: Console, interview, report_dir: Path) -> None:
+    """The feedback an exam held back, then the report (printed and exported)."""
+    from mockint.interview.export import export
+
     report = interview.report()  # reloads the session
-    if interview.setup.mode == "exam":  # the feedback held back during the exam
+    if interview.setup.mode == "exam":
         for position in sorted({t.position for t in interview.record.turns}):
             _show_feedback(con, interview.summary(position))
-    _print_report(con, report, export(report, report_dir or rt.config.home / "reports"))
+    _print_report(con, report, export(report, report_dir))
 
 
 def _open(con: Console, rt, grader, chat, resume: str | None, setup):

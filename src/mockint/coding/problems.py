@@ -24,19 +24,77 @@ from mockint.config import packaged_path
 from mockint.errors import CorpusError
 
 Track = Literal["python", "pandas", "sql"]
-KINDS = (
-    "basic",
-    "empty",
-    "single",
-    "duplicates",
-    "nulls",
-    "ties",
-    "negative",
-    "large",
-    "unicode",
-    "edge",
-    "order",
-)
+
+
+# A kind of test as a key point: (text, the interviewer's probe, the words feedback uses)
+KIND_POINTS = {
+    "examples": (
+        "Passes the examples in the statement",
+        "Walk me through your code on the first example: what does each step produce?",
+        "the examples",
+    ),
+    "basic": (
+        "Gives the right result on ordinary inputs",
+        "Take an ordinary input of your own: what does your code return, step by step?",
+        "ordinary inputs",
+    ),
+    "empty": (
+        "Handles an empty input",
+        "What does your code do when the input is empty?",
+        "an empty input",
+    ),
+    "single": (
+        "Handles a single element",
+        "What happens with just one element?",
+        "a single element",
+    ),
+    "duplicates": (
+        "Handles repeated values",
+        "What happens when values repeat?",
+        "repeated values",
+    ),
+    "nulls": (
+        "Handles missing values (NULL, NaN, None)",
+        "How does your solution treat missing values?",
+        "missing values (NULL / NaN / None)",
+    ),
+    "ties": ("Handles ties as the statement asks", "What happens when two values tie?", "ties"),
+    "negative": (
+        "Handles negative numbers",
+        "Does your code still work with negative numbers?",
+        "negative numbers",
+    ),
+    "large": (
+        "Is efficient enough for a large input",
+        "What is the time complexity of your code, and how would it do on a million items?",
+        "a large input (too slow?)",
+    ),
+    "unicode": (
+        "Handles non-ASCII text",
+        "What happens with accented or non-Latin characters?",
+        "non-ASCII text",
+    ),
+    "edge": (
+        "Handles the edge cases of the statement",
+        "Which edge cases did you consider, and how does your code handle them?",
+        "an edge case",
+    ),
+    "order": (
+        "Returns the result in the order asked",
+        "In what order does your result come out, and is that the order asked for?",
+        "the order of the result",
+    ),
+}
+ESSENTIAL_KINDS = ("examples", "basic", "large")
+KINDS = tuple(k for k in KIND_POINTS if k != "examples")
+
+
+def tests_point_id(kind: str) -> str:
+    return f"tests-{kind}"
+
+
+def is_test_point(kp_id: str) -> bool:
+    return kp_id.startswith("tests-")
 
 
 class Case(BaseModel):
@@ -45,6 +103,7 @@ class Case(BaseModel):
     args: list | None = None
     args_code: str | None = None  # a Python expression for the arguments (large inputs)
     rows: dict[str, list[list]] | None = None  # sql: the tables' rows for this case
+    rows_code: str | None = None  # sql: a Python expression for ``rows`` (large inputs)
     expected: object = None
     expected_missing: bool = False
 
@@ -52,6 +111,7 @@ class Case(BaseModel):
 class KeyPointSpec(BaseModel):
     text: str
     weight: Literal["essential", "supporting"] = "essential"
+    probe: str = ""  # the interviewer's question when the explanation missed it (no giveaway)
 
 
 class Problem(BaseModel):
@@ -65,6 +125,7 @@ class Problem(BaseModel):
     entry: str = ""
     compare: Literal["exact", "unordered", "float", "frame", "rows"] = "exact"
     ordered: bool = False
+    tolerance: float | None = None  # compare "float": absolute tolerance (simulations)
     tables: dict[str, dict] = {}
     examples: list[Case] = Field(min_length=2)
     tests: list[Case] = Field(min_length=4)
@@ -85,8 +146,9 @@ class Problem(BaseModel):
                 raise ValueError(f"case {c.name!r}: kind {c.kind!r} is not one of {KINDS}")
         return self
 
-    def job(self, code: str, cases: list[Case]) -> dict:
-        """The runner's job for ``code`` on ``cases``."""
+    def job(self, code: str, cases: list[Case], *, ready: bool = False) -> dict:
+        """The runner's job for ``code`` on ``cases`` (``materialize``d unless ``ready``)."""
+        cases = cases if ready else [materialize(self, c) for c in cases]
         return {
             "track": self.track,
             "code": code,
@@ -94,7 +156,10 @@ class Problem(BaseModel):
             "tables": self.tables,
             "compare": self.compare,
             "ordered": self.ordered,
-            "tests": [c.model_dump(exclude={"args_code", "expected_missing"}) for c in cases],
+            "tolerance": self.tolerance,
+            "tests": [
+                c.model_dump(exclude={"args_code", "rows_code", "expected_missing"}) for c in cases
+            ],
         }
 
 
@@ -125,40 +190,54 @@ def load_sources(folder: Path) -> list[Problem]:
     return out
 
 
+STORED_EXPECTED = 8192  # characters: a larger expected value is recomputed when needed
+
+
+def materialize(p: Problem, c: Case) -> Case:
+    """``c`` ready to run: arguments and rows from their code, ``expected`` computed with the
+    reference when the file left it out (cached per process; the reference is trusted corpus
+    code, run in-process)."""
+    update: dict = {}
+    if c.args_code is not None:
+        update.update(args=eval(c.args_code, {"__builtins__": __builtins__}), args_code=None)
+    if c.rows_code is not None:
+        update.update(rows=eval(c.rows_code, {"__builtins__": __builtins__}), rows_code=None)
+    c = c.model_copy(update=update)
+    if c.expected_missing or c.expected is None:
+        key = (p.id, c.name, p.reference)
+        if key not in _EXPECTED:
+            _EXPECTED[key] = _expected_from_reference(p, c)
+        c = c.model_copy(update={"expected": _EXPECTED[key], "expected_missing": False})
+    return c
+
+
+_EXPECTED: dict[tuple, object] = {}
+
+
 def build(p: Problem) -> Problem:
-    """Arguments from ``args_code`` evaluated; a missing ``expected`` computed with the reference."""
+    """Every missing ``expected`` computed with the reference: stored when small, else marked
+    ``expected_missing`` (recomputed when the tests run); large inputs stay as code."""
     cases = []
     for c in [*p.examples, *p.tests]:
-        c = c.model_copy()
-        if c.args_code is not None:
-            c.args = eval(c.args_code, {"__builtins__": __builtins__})
-            c.args_code = None
-        if c.expected is None:
-            c.expected_missing = True
-        cases.append(c)
-    todo = [c for c in cases if c.expected_missing]
-    if todo:
-        out = runner.run_job(p.job(p.reference, todo))
-        if not out["loaded"]:
+        try:
+            value = materialize(p, c).expected
+        except Exception as exc:
             raise CorpusError(
-                f"{p.id}: the reference does not load: {out['error']}", fix="fix the reference"
-            )
-        for c, r in zip(todo, out["results"]):
-            if "error" in r:
-                raise CorpusError(
-                    f"{p.id}: the reference fails on {c.name}: {r['error']}",
-                    fix="fix the reference",
-                )
-            c.expected = _expected_from_reference(p, c)
-            c.expected_missing = False
+                f"{p.id}: the reference fails on case {c.name!r}: {type(exc).__name__}: {exc}",
+                fix="fix the reference or the case",
+            ) from exc
+        if c.expected is None:
+            small = len(json.dumps(value, default=str)) <= STORED_EXPECTED
+            c = c.model_copy(update={"expected": value} if small else {"expected_missing": True})
+        cases.append(c)
     n = len(p.examples)
     return p.model_copy(update={"examples": cases[:n], "tests": cases[n:]})
 
 
 def _expected_from_reference(p: Problem, c: Case):
-    """What the reference returns for ``c``, in the form tests store."""
+    """What the reference returns for ``c`` (arguments already evaluated), as tests store it."""
     if p.track == "sql":
-        cols, rows = runner.run_sql(p.job(p.reference, [c]), c.model_dump())
+        cols, rows = runner.run_sql(p.job(p.reference, [c], ready=True), c.model_dump())
         return {"columns": cols, "rows": rows}
     space: dict = {}
     exec(compile(p.reference, p.id, "exec"), space)
@@ -169,14 +248,14 @@ def _expected_from_reference(p: Problem, c: Case):
     return json.loads(json.dumps(got, default=list))
 
 
-def check(p: Problem) -> list[str]:
+def check(p: Problem, limits=None) -> list[str]:
     """What is wrong with a built problem: the reference must pass every case, the wrong solution
     fail at least one. Both run in the sandbox (a wrong solution may loop or be quadratic)."""
     from mockint.coding import sandbox
 
     cases = [*p.examples, *p.tests]
     problems = []
-    ref = sandbox.run(p.job(p.reference, cases))
+    ref = sandbox.run(p.job(p.reference, cases), limits)
     if ref.status != "ok" or not ref.loaded:
         problems.append(f"the reference does not run: {ref.message or ref.error}")
     else:
@@ -185,7 +264,7 @@ def check(p: Problem) -> list[str]:
             for r in ref.results
             if not r["passed"]
         ]
-    wrong = sandbox.run(p.job(p.wrong, cases))
+    wrong = sandbox.run(p.job(p.wrong, cases), limits)
     if wrong.status == "ok" and wrong.loaded and all(r["passed"] for r in wrong.results):
         problems.append("the wrong solution passes every case: add a case that catches it")
     return problems
@@ -196,6 +275,7 @@ def built_path() -> Path:
 
 
 def write_built(problems: list[Problem], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(p.model_dump_json() + "\n" for p in problems), encoding="utf-8")
 
 

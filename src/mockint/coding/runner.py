@@ -39,12 +39,17 @@ def _short(value) -> str:
 
 
 def decode(value):
-    """JSON test values to Python: ``{"frame": ...}`` becomes a pandas DataFrame."""
+    """JSON test values to Python: ``{"frame": {"columns", "rows"}}`` becomes a pandas DataFrame,
+    ``{"series": [...], "name": ...}`` a Series."""
     if isinstance(value, dict) and set(value) == {"frame"}:
         import pandas as pd
 
         f = value["frame"]
         return pd.DataFrame(f["rows"], columns=f["columns"])
+    if isinstance(value, dict) and set(value) in ({"series"}, {"series", "name"}):
+        import pandas as pd
+
+        return pd.Series(value["series"], name=value.get("name"))
     if isinstance(value, list):
         return [decode(v) for v in value]
     return value
@@ -61,12 +66,13 @@ def _norm(x):
     return x
 
 
-def same(got, expected, compare: str, ordered: bool) -> bool:
-    """Whether a result matches: ``exact``, ``unordered`` (lists as multisets), ``float`` (1e-6),
+def same(got, expected, compare: str, ordered: bool, tolerance: float = 1e-6) -> bool:
+    """Whether a result matches: ``exact``, ``unordered`` (lists as multisets), ``float``
+    (within ``tolerance``, 1e-6 unless given),
     ``frame`` (same columns, same rows; any order unless ``ordered``), ``rows`` (SQL)."""
     if compare == "float":
         try:
-            return math.isclose(float(got), float(expected), rel_tol=1e-6, abs_tol=1e-6)
+            return math.isclose(float(got), float(expected), rel_tol=1e-6, abs_tol=tolerance)
         except (TypeError, ValueError):
             return False
     if compare == "unordered":
@@ -121,6 +127,7 @@ def _sql_db(tables: dict, rows: dict):
     import sqlite3
 
     db = sqlite3.connect(":memory:")
+    db.execute("PRAGMA temp_store = MEMORY")  # sorts stay in memory: no temporary files
     for name, spec in tables.items():
         db.execute(f"CREATE TABLE {name} ({', '.join(spec['columns'])})")
         data = rows.get(name, [])
@@ -144,7 +151,7 @@ class TestTimeLimit(BaseException):
     """One test ran past its share of the time (an alarm, so the other tests still run)."""
 
 
-class PrintLimit(Exception):
+class PrintLimitError(Exception):
     pass
 
 
@@ -157,7 +164,7 @@ class _Capture:
     def write(self, text: str) -> int:
         self.size += len(text)
         if self.size > self.limit:
-            raise PrintLimit(f"printed more than {self.limit // 1024} KB")
+            raise PrintLimitError(f"printed more than {self.limit // 1024} KB")
         if sum(map(len, self.parts)) < SHOWN:
             self.parts.append(text)
         return len(text)
@@ -174,9 +181,15 @@ def _alarm(signum, frame):
 
 
 def run_test(job: dict, fn, test: dict) -> dict:
+    """One test, timed from the call (the arguments are built before), with its own alarm."""
     out = {"name": test.get("name", ""), "kind": test.get("kind", ""), "passed": False}
     per_test = job.get("test_s")
     capture = _Capture(job.get("print_limit", 1 << 20))
+    try:
+        args = decode(test.get("args", [])) if job["track"] != "sql" else None
+    except Exception as exc:
+        out.update(error=_short(f"{type(exc).__name__}: {exc}"), seconds=0.0)
+        return out
     t0 = time.perf_counter()
     try:
         if per_test:
@@ -184,7 +197,7 @@ def run_test(job: dict, fn, test: dict) -> dict:
             signal.setitimer(signal.ITIMER_REAL, per_test)
         sys.stdout = sys.stderr = capture
         try:
-            out.update(_check(job, fn, test))
+            out.update(_check(job, fn, test, args))
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             if per_test:
@@ -199,14 +212,20 @@ def run_test(job: dict, fn, test: dict) -> dict:
     return out
 
 
-def _check(job: dict, fn, test: dict) -> dict:
+def _check(job: dict, fn, test: dict, args) -> dict:
     if job["track"] == "sql":
         got = run_sql(job, test)
     else:
-        got = fn(*decode(test.get("args", [])))
+        got = fn(*args)
         if job.get("compare") == "frame":
             got = as_rows(got)
-    ok = same(got, test["expected"], job.get("compare", "exact"), job.get("ordered", False))
+    ok = same(
+        got,
+        test["expected"],
+        job.get("compare", "exact"),
+        job.get("ordered", False),
+        job.get("tolerance") or 1e-6,
+    )
     shown = (
         {"columns": got[0], "rows": got[1][:20]} if job.get("compare") in ("frame", "rows") else got
     )

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockint.coding import runner
+from mockint.coding import confine, runner
 
 RUNNER = Path(runner.__file__).resolve()
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
@@ -160,67 +160,7 @@ def _enter_namespaces(hide: list[str], limits: Limits) -> None:
             opts = f"size={limits.tmpfs_mb}m".encode()
             _mount(libc, b"tmpfs", path, b"tmpfs", 0, opts)
     os.chdir("/tmp")
-    _drop_capabilities(libc)
-
-
-PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 24, 28, 38
-SECURE_NOROOT_LOCKED = 0b1111 | (1 << 5)  # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, all locked
-
-
-def _drop_capabilities(libc) -> None:
-    """Root of the new user namespace could undo the read-only mounts (CAP_SYS_ADMIN there):
-    drop every capability, from the bounding set too, and lock ``NOROOT`` so exec as uid 0 does
-    not grant them back; no new privileges through setuid files either."""
-    if libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_LOCKED, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "securebits")
-    for cap in range(64):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:
-            raise OSError(ctypes.get_errno(), f"drop capability {cap}")
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
-    if libc.capset(header, data) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "no_new_privs")
-
-
-# (hierarchy root, file, value): cgroup v1 has one hierarchy per controller, v2 one for all
-CGROUP_CAPS = (
-    ("/sys/fs/cgroup/pids", "pids.max", lambda lim: str(lim.processes)),
-    ("/sys/fs/cgroup/memory", "memory.limit_in_bytes", lambda lim: str(2 * lim.memory_mb << 20)),
-    ("/sys/fs/cgroup", "pids.max", lambda lim: str(lim.processes)),
-    ("/sys/fs/cgroup", "memory.max", lambda lim: str(2 * lim.memory_mb << 20)),
-)
-
-
-def _cgroups(limits: Limits) -> list[Path]:
-    """Fresh cgroups capping the number of processes and their memory together, where this user
-    may make them (the process-count rlimit does not bind root, and the address-space rlimit is
-    per process: a fork bomb run by root needs these)."""
-    groups: dict[str, Path] = {}
-    for root, name, value in CGROUP_CAPS:
-        root = Path(root)
-        if not (root / "cgroup.procs").exists() or not os.access(root, os.W_OK):
-            continue
-        group = groups.get(str(root)) or root / f"mockint-{secrets.token_hex(6)}"
-        try:
-            group.mkdir(exist_ok=True)
-            (group / name).write_text(value(limits))
-            groups[str(root)] = group
-        except OSError:
-            if str(root) not in groups:
-                _remove_cgroup(group)
-    return list(groups.values())
-
-
-def _remove_cgroup(group: Path) -> None:
-    for _ in range(50):  # the killed processes take a moment to leave it
-        try:
-            if group.exists():
-                group.rmdir()
-            return
-        except OSError:
-            time.sleep(0.02)
+    confine.drop_capabilities(libc)
 
 
 def _preexec(limits: Limits, hide: list[str], report: int, groups: list[Path]) -> None:
@@ -268,7 +208,7 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
         "OPENBLAS_NUM_THREADS": "1",
     }
     read_end, write_end = os.pipe()
-    groups = _cgroups(limits)
+    groups = confine.cgroups(limits)
     t0 = time.perf_counter()
     try:
         proc = subprocess.Popen(
@@ -283,7 +223,7 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
     except (subprocess.SubprocessError, OSError) as exc:
         shutil.rmtree(workdir, ignore_errors=True)
         for group in groups:
-            _remove_cgroup(group)
+            confine.remove_cgroup(group)
         os.close(read_end)
         why = f"{type(exc).__name__}: {exc}"
         return RunResult("refused", "none", time.perf_counter() - t0, error=why)
@@ -302,7 +242,7 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
         _kill(proc)
         shutil.rmtree(workdir, ignore_errors=True)
         for group in groups:
-            _remove_cgroup(group)
+            confine.remove_cgroup(group)
     seconds = time.perf_counter() - t0
     return _result(out, err, status, proc.returncode, isolation, seconds, nonce)
 

@@ -61,6 +61,7 @@ class Question(BaseModel):
     rubric: Literal["curated", "auto"] = "curated"
     notes: str | None = None
     merged_ids: list[str] = []
+    problem: str | None = None  # the coding problem whose tests grade the code (coding track)
 
     @field_validator("topics")
     @classmethod

@@ -323,3 +323,14 @@ def task_for(item: EvalItem, answer: str | None = None) -> GradingTask:
         answer=item.answer if answer is None else answer,
         question=item.question,
     )
+
+
+def dataset_name(path: Path) -> str:
+    """A set's name in reports: the file's stem, or its folder's name for a generic file name.
+
+    >>> dataset_name(Path("../shared/data/asag/saf/train.jsonl")), dataset_name(Path("eval/x/mohler.jsonl"))
+    ('saf', 'mohler')
+    """
+    if path.is_dir():
+        return path.name
+    return path.parent.name if path.stem in ("train", "test", "dev", "data") else path.stem

@@ -19,7 +19,7 @@ import numpy as np
 from mockint.config import REPO_ROOT
 from mockint.errors import ConfigError
 from mockint.evaluation import metrics
-from mockint.evaluation.datasets import EvalItem, task_for
+from mockint.evaluation.datasets import EvalItem, dataset_name, task_for
 from mockint.evaluation.probes import held_out_probes, run_probes
 from mockint.evaluation.scores import EvalRun, score_metrics
 from mockint.grading.schema import Grade
@@ -256,17 +256,6 @@ def load_specs(specs: Sequence[str], questions: dict) -> list[tuple[str, list[Ev
         path = Path(path_s)
         out.append((dataset_name(path), load_dataset(path, fmt or guess_format(path), questions)))
     return out
-
-
-def dataset_name(path: Path) -> str:
-    """A set's name in reports: the file's stem, or its folder's name for a generic file name.
-
-    >>> dataset_name(Path("../shared/data/asag/saf/train.jsonl")), dataset_name(Path("eval/x/mohler.jsonl"))
-    ('saf', 'mohler')
-    """
-    if path.is_dir():
-        return path.name
-    return path.parent.name if path.stem in ("train", "test", "dev", "data") else path.stem
 
 
 class Protocol:

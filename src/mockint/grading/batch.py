@@ -69,6 +69,10 @@ def _grade_columns(g: Grade) -> dict:
             ensure_ascii=False,
         ),
         "incorrect_claims": json.dumps(g.incorrect_claims, ensure_ascii=False),
+        "tests": g.code.summary() if g.code else "",  # coding questions: the code was run
+        "test_rows": json.dumps([r.model_dump() for r in g.code.rows], ensure_ascii=False)
+        if g.code
+        else "",
         "grader": g.grader,
         "prompt_hash": g.prompt_hash,
         "error": "",

@@ -49,6 +49,43 @@ class KeyPointResult(BaseModel):
     probs: list[float] | None = None  # p(entailed, partly, contradicted, not addressed)
 
 
+class TestRow(BaseModel):
+    """One test of a coding answer. Hidden tests show only their kind and whether they passed."""
+
+    visible: bool
+    kind: str
+    passed: bool
+    name: str = ""  # visible tests only
+    call: str = ""  # visible: what was run, e.g. two_sum([3, 2, 4], 6)
+    expected: str = ""  # visible only
+    got: str = ""  # visible: the value or the error; hidden: the error's type only
+    seconds: float | None = None
+    reference_seconds: float | None = None
+
+
+class CodeReport(BaseModel):
+    """What running a coding answer's code gave (``coding.grade``)."""
+
+    problem_id: str
+    track: str
+    status: str  # the sandbox's: ok | timeout | memory | output | crashed | no_result | refused
+    message: str = ""  # a run that did not finish normally, or code that did not load
+    isolation: str = ""
+    rows: list[TestRow] = []
+
+    def count(self, visible: bool) -> tuple[int, int]:
+        rows = [r for r in self.rows if r.visible == visible]
+        return sum(r.passed for r in rows), len(rows)
+
+    def summary(self) -> str:
+        """One sentence: how many tests pass (or why none ran)."""
+        (vp, vt), (hp, ht) = self.count(True), self.count(False)
+        if self.message and vp + hp == 0:
+            return self.message
+        hidden = f" and {hp}/{ht} hidden tests" if ht else ""
+        return f"Your code passes {vp}/{vt} examples{hidden}."
+
+
 class Grade(BaseModel):
     score: float = Field(ge=0, le=10)
     verdict: Verdict
@@ -64,6 +101,7 @@ class Grade(BaseModel):
     prompt: str = ""
     prompt_hash: str = ""
     latency_ms: float = 0.0
+    code: CodeReport | None = None  # coding questions: the tests the code was run on
 
     @field_validator("score")
     @classmethod
@@ -121,3 +159,9 @@ class Grader:
     def without_cache(self) -> Grader:
         """The same grader, asking its model every time (for re-grade stability)."""
         return self
+
+    def merged_score(self, question: Question | None, key_points: list) -> float:
+        """The score of key-point results merged over a question's answers (a follow-up)."""
+        from mockint.grading.scoring import rescore
+
+        return rescore(self.score_map, key_points)

@@ -160,12 +160,31 @@ def next_probe(
 # ------------------------------------------------------------------ with the runtime
 
 
+TRACKS = ("concepts", "coding", "all")
+
+
+def on_track(q: Question, track: str) -> bool:
+    """``concepts``: the questions of the Q&A page (its coding questions too, graded by their
+    tests); ``coding``: every question whose code is run (the coding track); ``all``: both."""
+    if track == "coding":
+        return q.problem is not None
+    if track == "concepts":
+        return q.section != "Coding track"
+    return True
+
+
 def matches(
-    q: Question, topics: Sequence[str], types: Sequence[str], difficulty: Sequence[int] = ()
+    q: Question,
+    topics: Sequence[str],
+    types: Sequence[str],
+    difficulty: Sequence[int] = (),
+    track: str = "all",
 ) -> bool:
-    """The filters: any of the topics, any of the types, any of the difficulties (empty = all)."""
+    """The filters: any of the topics, any of the types, any of the difficulties (empty = all),
+    on the track."""
     return (
-        (not topics or any(t in q.topics for t in topics))
+        on_track(q, track)
+        and (not topics or any(t in q.topics for t in topics))
         and (not types or q.type in types)
         and (not difficulty or q.difficulty in difficulty)
     )
@@ -181,6 +200,7 @@ def candidates(
     asked: Sequence[str],
     extra: Iterable[str] = (),
     k: int = 40,
+    track: str = "all",
 ) -> list[Candidate]:
     """Questions passing the filters: retrieved from the index by ``focus`` when there is one
     (relevance = similarity), else all of them (relevance 1.0). ``extra`` ids (due or weak
@@ -192,7 +212,7 @@ def candidates(
     pool = {
         q.id: q
         for q in runtime.questions
-        if matches(q, topics, types, difficulty) and q.id not in asked
+        if matches(q, topics, types, difficulty, track) and q.id not in asked
     }
     if focus.strip():
         hits = runtime.ready_index().search(
@@ -227,6 +247,7 @@ def pick_next(
     review: bool = False,
     now: datetime,
     seed: str = "",
+    track: str = "all",
 ) -> str | None:
     """The next question id, or None when no question is left that passes the filters."""
     mastery = mastery_from_history(history)
@@ -240,6 +261,7 @@ def pick_next(
         difficulty=levels,
         asked=asked,
         extra=extra,
+        track=track,
     )
     ranked = rank_candidates(
         cands,
@@ -269,6 +291,7 @@ def followup_target(q: Question, turns: list, final, *, max_followups: int, hint
         {k.id: k.status for k in final.key_points},
         exclude={t.key_point_id for t in followups},
         later=hinted,
+        supporting=q.problem is not None,  # coding: an edge case the tests caught is worth asking
     )
 
 
@@ -302,4 +325,5 @@ def next_question(
         review=setup.review,
         now=now,
         seed=seed,
+        track=setup.track,
     )

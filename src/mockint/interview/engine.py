@@ -81,9 +81,13 @@ class Interview(Marking):
     ) -> Interview:
         setup.validate()
         levels = [setup.difficulty] if setup.strict_difficulty and setup.difficulty else []
-        if not any(choice.matches(q, setup.topics, setup.types, levels) for q in runtime.questions):
+        if not any(
+            choice.matches(q, setup.topics, setup.types, levels, setup.track)
+            for q in runtime.questions
+        ):
             raise SessionError(
-                "no question matches these topics / types / difficulty", fix="loosen the filters"
+                f"no question of the {setup.track} track matches these topics / types / difficulty",
+                fix="loosen the filters, or choose another track",
             )
         grader = grader or runtime.make_grader("auto")
         store = store or Store(runtime.config.db_path)

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 
 from mockint.errors import LLMError
 from mockint.grading.schema import GradingTask
-from mockint.grading.scoring import rescore
 from mockint.interview.moves import leaks
 from mockint.interview.records import Turn
 from mockint.interview.report import merge_grades
@@ -63,6 +62,7 @@ class Marking:
             self._reload()
             turns = self._turns_at(position)
             hints = len(self._hinted(position))
+            q = self.runtime.by_id.get(turns[0].question_id)
             final = None
             for t in turns:
                 g = self.record.answer_grades.get(t.id)
@@ -71,7 +71,7 @@ class Marking:
                         g
                         if final is None
                         else merge_grades(
-                            final, g, hints, lambda points: rescore(self.grader.score_map, points)
+                            final, g, hints, lambda points: self.grader.merged_score(q, points)
                         )
                     )
             if final is not None:
@@ -117,6 +117,27 @@ class Marking:
             )
         self._reload()
         yield self._turns_at(turn.position)[-1].prompt if outcome == "llm" else turn.prompt
+
+    def problem_now(self):
+        """The coding problem of the question being answered (main turn or follow-up), if any."""
+        t = self._pending()
+        q = self.runtime.by_id.get(t.question_id) if t is not None else None
+        return self.runtime.problems.get(q.problem) if q is not None and q.problem else None
+
+    def run_examples(self, answer: str):
+        """Run the code in ``answer`` on the examples only (as often as the candidate likes; not
+        graded, counted in the session's record). None when no coding question is pending."""
+        from mockint.coding.grade import split_answer
+
+        self._reload()
+        p, turn = self.problem_now(), self._pending()
+        if p is None:
+            return None
+        code, _ = split_answer(answer, p.track)
+        report = self.runtime.code_runner.run(p, code, hidden=False)
+        passed, total = report.count(True)
+        self.store.add_action(turn.id, {"action": "ran_examples", "passed": passed, "total": total})
+        return report
 
     def judge_later(self) -> list[dict]:
         """Every quick grade of this session that awaits the LLM's verdict, replaced by it; returns

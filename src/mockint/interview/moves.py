@@ -116,6 +116,7 @@ class Setup:
     seconds_per_answer: int | None = None
     max_followups: int = 1
     review: bool = False
+    track: str = "concepts"  # concepts | coding | all (interview.choice.TRACKS)
 
     def validate(self) -> Setup:
         if bad := [t for t in self.topics if t not in TOPICS] + [
@@ -127,6 +128,7 @@ class Setup:
             )
         if (
             self.mode not in MODES
+            or self.track not in ("concepts", "coding", "all")
             or self.difficulty not in (None, 1, 2, 3)
             or not 1 <= self.questions <= 100
             or not 0 <= self.max_followups <= 5
@@ -135,7 +137,8 @@ class Setup:
             raise SessionError(
                 "invalid interview setup",
                 where=str(self),
-                fix="mode practice|exam, difficulty 1-3, questions 1-100, follow-ups 0-5, seconds > 0",
+                fix="mode practice|exam, track concepts|coding|all, difficulty 1-3, questions 1-100, "
+                "follow-ups 0-5, seconds > 0",
             )
         return self
 

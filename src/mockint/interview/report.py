@@ -54,6 +54,7 @@ class QuestionSummary:
     seconds: float = 0.0
     feedback: str = ""
     flags: list[str] = field(default_factory=list)
+    tests: dict | None = None  # coding: the CodeReport of the code graded (as a dict)
 
     @property
     def counted(self) -> bool:
@@ -128,6 +129,7 @@ def summarize_question(
         model_answer=model_answer(question),
         seconds=round(sum(t.seconds or 0.0 for t in turns), 1),
         feedback=final.feedback if final else "",
+        tests=final.code.model_dump() if final is not None and final.code is not None else None,
         flags=list(final.flags) if final else [],
     )
 
@@ -173,6 +175,8 @@ def merge_grades(
     flags = set(first.flags) | ({"hint_capped"} if best > cap else set())
     claims = list(dict.fromkeys(first.incorrect_claims + follow.incorrect_claims))
     good, add = feedback_for(merged, claims)  # one wording for every grade (no doubled full stops)
+    if follow.code is not None:  # new code was run: its tests tell what the code does now
+        good = " ".join(x for x in (follow.code.summary(), good) if x)
     return first.model_copy(
         update={
             "score": score,
@@ -182,6 +186,7 @@ def merge_grades(
             "incorrect_claims": claims,
             "feedback_good": good,
             "feedback_add": add,
+            "code": follow.code or first.code,
         }
     )
 

@@ -110,6 +110,8 @@ class TurnView:
     editor: str = "text"  # text | python | sql
     finished: bool = False
     keep_input: bool = False  # the Hint button: leave what was typed so far
+    coding: bool = False  # a coding problem: editor + explanation box + Run tests
+    keep_code: bool = False  # a coding follow-up: the code stays in the editor to revise
 
     @property
     def chat(self) -> list[dict]:
@@ -129,11 +131,32 @@ def prompt_md(p: Prompt, q=None) -> str:
 
 
 def editor_for(ctx: UIContext, p: Prompt | None) -> str:
-    """A code editor for the main turn of a coding or SQL question, the text box otherwise."""
-    if p is None or p.kind != "question":
+    """A code editor for a coding problem (and its follow-ups) and for the main turn of any
+    coding or SQL question; the text box otherwise."""
+    q = ctx.runtime.by_id.get(p.question_id) if p is not None else None
+    if q is None or (p.kind != "question" and not q.problem):
         return "text"
-    q = ctx.runtime.by_id.get(p.question_id)
-    return CODE_TYPES.get(q.type, "text") if q is not None else "text"
+    return CODE_TYPES.get(q.type, "text")
+
+
+def problem_for(ctx: UIContext, p: Prompt | None):
+    q = ctx.runtime.by_id.get(p.question_id) if p is not None else None
+    return ctx.runtime.problems.get(q.problem) if q is not None and q.problem else None
+
+
+def run_tests(ctx: UIContext, state: dict, text: str = "", code: str = "") -> str:
+    """The Run tests button: the examples on the code in the editor (not graded; as often as the
+    candidate likes), as an HTML table."""
+    from mockint.coding.grade import compose_answer
+
+    iv = _open(ctx, state)
+    p = problem_for(ctx, iv.prompt)
+    if p is None:
+        raise SessionError("Run tests works on coding problems only", fix="answer in words")
+    if not (code or "").strip():
+        raise SessionError("the code editor is empty", fix="write your code, then Run tests")
+    report = iv.run_examples(compose_answer(code, text, p.track))
+    return render.tests_html(report.model_dump(), title="Examples (not graded)")
 
 
 def _open(ctx: UIContext, state: dict) -> Interview:
@@ -180,6 +203,7 @@ def turn_view(
         feedback += render.notice_html(
             "The interview is finished. The Report tab has your scores and study list."
         )
+    coding = not iv.finished and problem_for(ctx, iv.prompt) is not None
     return TurnView(
         state={"sid": iv.session_id, "chat": chat, "shown": shown},
         status=status_md(ctx, iv),
@@ -188,6 +212,8 @@ def turn_view(
         editor=editor_for(ctx, iv.prompt),
         finished=iv.finished,
         keep_input=keep_input and not iv.finished,
+        coding=coding,
+        keep_code=coding and iv.prompt.kind == "followup",
     )
 
 
@@ -246,9 +272,11 @@ def start(
     mode: str = "practice",
     followups: int = 1,
     review: bool = False,
+    track: str = "concepts",
 ) -> TurnView:
     """Start a new session from the setup panel (an unfinished one in this tab is paused first)."""
     setup = Setup(
+        track=track or "concepts",
         topics=list(topics or []),
         types=list(types or []),
         difficulty=parse_difficulty(difficulty),
@@ -281,7 +309,13 @@ def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> Turn
         )
     editor = editor_for(ctx, iv.prompt)
     use_code = editor != "text" and (code or "").strip()
-    answer = (code if use_code else text) or ""
+    p = problem_for(ctx, iv.prompt)
+    if p is not None:  # code and its explanation, one answer
+        from mockint.coding.grade import compose_answer
+
+        answer = compose_answer(code or "", text or "", p.track)
+    else:
+        answer = (code if use_code else text) or ""
     if len(answer) > MAX_ANSWER_CHARS:
         raise SessionError(
             f"the answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
@@ -290,9 +324,10 @@ def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> Turn
     reply = iv.respond(answer)
     chat = list(state.get("chat") or [])
     if answer.strip():
-        chat.append(
-            say("user", render.code_md(answer, editor) if use_code else render.text_md(answer))
-        )
+        said = render.code_md(code, editor) if use_code else ""
+        if (not use_code or p is not None) and (text or "").strip():
+            said = "\n\n".join(x for x in (render.text_md(text), said) if x)
+        chat.append(say("user", said or render.text_md(answer)))
     return _after(ctx, iv, chat, reply)
 
 

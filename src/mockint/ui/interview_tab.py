@@ -1,6 +1,7 @@
 """The Interview tab: the setup panel, the conversation, the answer box (or a code editor for
-coding and SQL questions), Submit / Hint / Skip / I don't know / End, the practice-mode feedback
-and the model answer; wired to ``handlers.start`` / ``respond`` / ``move`` / ``clock``."""
+coding and SQL questions; both for a coding problem, with Run tests and its results table),
+Submit / Hint / Skip / I don't know / End, the practice-mode feedback and the model answer; wired
+to ``handlers.start`` / ``respond`` / ``run_tests`` / ``move`` / ``clock``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from mockint.corpus.schema import TOPICS, TYPES
+from mockint.interview.choice import TRACKS
 from mockint.interview.moves import MODES
 from mockint.ui import handlers as h
 from mockint.ui import live
@@ -36,6 +38,12 @@ def _setup_panel() -> SimpleNamespace:
                 placeholder="NLP engineer: transformers and LLM fine-tuning",
             ),
             mode=gr.Radio(list(MODES), value="practice", label="Mode", elem_id="mi-mode"),
+            track=gr.Radio(
+                list(TRACKS),
+                value="concepts",
+                label="Track (coding: Python, pandas and SQL problems; your code runs on tests)",
+                elem_id="mi-track",
+            ),
             start=gr.Button("Start interview", variant="primary", elem_id="mi-start"),
         )
 
@@ -76,11 +84,13 @@ def _conversation() -> SimpleNamespace:
         with gr.Row():
             ui.buttons = {
                 "submit": gr.Button("Submit", variant="primary", elem_id="mi-submit"),
+                "run": gr.Button("Run tests", visible=False, elem_id="mi-run"),
                 "hint": gr.Button("Hint", elem_id="mi-hint"),
                 "skip": gr.Button("Skip", elem_id="mi-skip"),
                 "idk": gr.Button("I don't know", elem_id="mi-idk"),
                 "end": gr.Button("End", variant="stop", elem_id="mi-end"),
             }
+        ui.tests = gr.HTML("", visible=False, elem_id="mi-tests")
         ui.feedback = gr.HTML("", label="Feedback", elem_id="mi-feedback")
         with gr.Accordion("Model answer", open=False, visible=False) as ui.model_box:
             ui.model_answer = gr.Markdown(
@@ -104,6 +114,8 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
         ui.model_answer,
         ui.model_box,
         ui.status,
+        ui.buttons["run"],
+        ui.tests,
     ]
     _wire(ctx, ui)
     return ui
@@ -113,7 +125,7 @@ def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
     setup, state = ui.setup, ui.state
 
     @guard
-    def on_start(st, topics, types, difficulty, questions, followups, focus, mode):
+    def on_start(st, topics, types, difficulty, questions, followups, focus, mode, track):
         view = h.start(
             ctx,
             st,
@@ -124,6 +136,7 @@ def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
             focus=focus,
             mode=mode,
             followups=followups,
+            track=track,
         )
         return turn_update(view)
 
@@ -155,10 +168,24 @@ def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
         setup.followups,
         setup.focus,
         setup.mode,
+        setup.track,
     ]
     setup.start.click(on_start, inputs, ui.turn_out, api_name="start", **TURN_KW)
     ui.buttons["submit"].click(
         on_submit, [state, ui.answer, ui.code], ui.turn_out, api_name="submit", **TURN_KW
     )
+    _wire_run(ctx, ui)
     for which in ("hint", "skip", "idk", "end"):
         ui.buttons[which].click(mover(which), [state], ui.turn_out, api_name=which, **TURN_KW)
+
+
+def _wire_run(ctx: h.UIContext, ui: SimpleNamespace) -> None:
+    """Run tests: the examples on the editor's code, into the results table (not graded)."""
+
+    @guard
+    def on_run(st, answer, code):
+        return h.run_tests(ctx, st, answer, code)
+
+    ui.buttons["run"].click(
+        on_run, [ui.state, ui.answer, ui.code], [ui.tests], api_name="run_tests", **TURN_KW
+    )

@@ -132,12 +132,39 @@ def feedback_html(s) -> str:
     ]
     if s.feedback:
         parts.append(f'<p class="mi-text">{esc(s.feedback)}</p>')
+    if getattr(s, "tests", None):
+        parts.append(tests_html(s.tests))
     for f in s.followups:
         parts.append(
             f"<p><b>Follow-up:</b> {esc(f['prompt'])}<br><b>Your reply:</b> "
             f"{esc(f['answer'] or '(' + f['outcome'] + ')')}</p>"
         )
     return "".join(parts) + "</div>"
+
+
+def tests_html(report: dict, title: str = "Tests") -> str:
+    """A CodeReport (as a dict) as a table: each example with what it gave; hidden tests by kind
+    only; time against the reference solution's."""
+    rows = []
+    for r in report["rows"]:
+        name = esc(r["name"]) if r["visible"] else f"hidden · {esc(r['kind'])}"
+        ok = r["passed"]
+        mark = f'<span style="color:{GREEN if ok else RED};font-weight:bold">{"pass" if ok else "fail"}</span>'
+        if r["visible"]:
+            detail = f"<code>{esc(r['call'])}</code> → <code>{esc(r['got'])}</code>"
+            detail += "" if ok else f" (expected <code>{esc(r['expected'])}</code>)"
+        else:
+            detail = esc(r["got"])
+        ms = "" if r["seconds"] is None else f"{r['seconds'] * 1000:.0f} ms"
+        if ms and r.get("reference_seconds") is not None:
+            ms += f" <small>(reference {r['reference_seconds'] * 1000:.0f} ms)</small>"
+        rows.append(f"<tr><td>{name}</td><td>{mark}</td><td>{detail}</td><td>{ms}</td></tr>")
+    note = f'<p class="mi-text">{esc(report["message"])}</p>' if report.get("message") else ""
+    return (
+        f'<div class="mi-tests"><h4 style="margin:.2em 0">{esc(title)}</h4>{note}'
+        '<table class="mi-tests-table"><tr><th>test</th><th>result</th><th>detail</th>'
+        f"<th>time</th></tr>{''.join(rows)}</table></div>"
+    )
 
 
 def notice_html(text: str) -> str:

@@ -46,20 +46,27 @@ def guard(fn):
     return wrapper
 
 
+EXPLAIN = "Explain your approach and its time / space complexity"
+
+
 def turn_update(v: h.TurnView) -> tuple:
     """A turn's view onto (state, chat, answer box, code editor, feedback, model answer, its
-    accordion, status)."""
+    accordion, status, Run tests button, test results)."""
     text = v.editor == "text"
     keep = {} if v.keep_input else {"value": ""}
+    keep_code = {} if v.keep_input or v.keep_code else {"value": ""}
+    label = EXPLAIN if v.coding else "Your answer"
     return (
         v.state,
         v.chat,
-        gr.update(visible=text, **keep),
-        gr.update(visible=not text, language=None if text else v.editor, **keep),
+        gr.update(visible=text or v.coding, label=label, **keep),
+        gr.update(visible=not text, language=None if text else v.editor, **keep_code),
         v.feedback_html,
         v.model_answer,
         gr.update(visible=bool(v.model_answer), open=False),
         v.status,
+        gr.update(visible=v.coding),
+        gr.update(value="", visible=v.coding),
     )
 
 
