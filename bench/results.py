@@ -1,7 +1,7 @@
 """Collect every committed benchmark output into bench/results.{md,json}, with the machine.
 
 Reads the JSON the other scripts wrote (search, grading, local_llm, ui_cold, ui_load, ui_load-50,
-ui_load-think, install) and puts each number beside its target. A missing input is listed as not
+ui_load-think, install, sandbox) and puts each number beside its target. A missing input is listed as not
 measured, never filled in.
 """
 
@@ -23,6 +23,7 @@ NAMES = (
     "ui_load-think",
     "ui_load-50",
     "install",
+    "sandbox",
 )
 Row = tuple[str, str, str, str]
 
@@ -175,6 +176,26 @@ def _install(i: dict) -> list[Row]:
     ]
 
 
+def _sandbox(s: dict) -> list[Row]:
+    c = s["concurrent_20"]
+    return [
+        (
+            f"sandboxed code run, start-up p50 / p95 ({s['isolation']})",
+            f"{s['startup_sandboxed']['p50_ms']} / {s['startup_sandboxed']['p95_ms']} ms "
+            f"(+{s['overhead_p50_ms']} ms over plain python)",
+            "",
+            "sandbox",
+        ),
+        ("sandboxed code run, each further test", f"{s['per_test_ms']} ms", "", "sandbox"),
+        (
+            "20 concurrent full test runs, per run p50 / p95",
+            f"{c['p50_ms']} / {c['p95_ms']} ms (all in {c['wall_s']} s)",
+            "",
+            "sandbox",
+        ),
+    ]
+
+
 def rows(data: dict) -> list[Row]:
     """(measure, value, target, source) rows."""
     makers = {
@@ -183,6 +204,7 @@ def rows(data: dict) -> list[Row]:
         "local_llm": _local,
         "ui_cold": _ui_cold,
         "install": _install,
+        "sandbox": _sandbox,
     }
     out: list[Row] = []
     for name, d in data.items():

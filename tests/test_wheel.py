@@ -38,6 +38,7 @@ def test_a_wheel_grades_without_the_checkout(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "mockint/_data/corpus/questions.jsonl",
+        "mockint/_data/corpus/coding/problems.jsonl",
         "mockint/_data/prompts/grade.yaml",
         "mockint/_data/prompts/grade-compact.yaml",
         "mockint/_data/prompts/interviewer.yaml",
@@ -73,6 +74,13 @@ def test_a_wheel_grades_without_the_checkout(tmp_path):
             }
         )
         + "\n"
+        + json.dumps(  # a coding answer: the installed sandbox and problems run it
+            {
+                "question": "how-do-you-swap-two-numbers-without-a-temporary-variable",
+                "answer": "```python\ndef swap(a, b):\n    a, b = b, a\n    return a, b\n```",
+            }
+        )
+        + "\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MOCKINT_", "OPENAI_"))}
     env.update(
@@ -96,5 +104,6 @@ def test_a_wheel_grades_without_the_checkout(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[0].startswith(str(site))  # the installed copy, not the checkout
-    row = json.loads(out.read_text().splitlines()[0])
+    row, code_row = (json.loads(x) for x in out.read_text().splitlines())
     assert row["error"] == "" and row["grader"] == "offline" and 0 < row["score"] <= 10
+    assert code_row["error"] == "" and "examples" in code_row["tests"], code_row
