@@ -144,3 +144,58 @@ def test_two_question_interview_in_a_browser(page, url):
     assert path.stat().st_size > 10_000
     assert not page.dialogs, page.dialogs
     assert not page.blocked, f"the page tried to leave 127.0.0.1: {page.blocked}"
+
+
+def test_coding_problem_with_run_tests_in_a_browser(page, url):
+    """Track coding: the code editor and the explanation box, Run tests on an infinite loop
+    (stopped, reported, the page keeps working), Run tests on a correct solution, then Submit:
+    the feedback has the tests table with hidden tests by kind only."""
+    address, _ = url
+    page.goto(address)
+    page.wait_for_selector("#mi-start")
+    page.locator("#mi-track").get_by_label("coding").check()
+    for field, value in (("#mi-n", "1"), ("#mi-followups", "0")):
+        box = page.locator(f"{field} input[type=number]")
+        box.fill(value)
+        box.press("Tab")
+    page.locator("#mi-start").click()
+    page.wait_for_function("() => document.querySelector('#mi-status').innerText.includes('of 1')")
+    settle(page)
+    assert page.locator("#mi-run").is_visible() and page.locator("#mi-code").is_visible()
+    assert "complexity" in page.locator("#mi-answer").inner_text()  # the explanation box
+
+    def editor(code: str) -> None:
+        box = page.locator("#mi-code .cm-content")
+        box.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(code)
+
+    editor("def intersection(xs, ys):\n    while True:\n        pass\n")
+    page.locator("#mi-run").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mi-tests').innerText.includes('Examples')", timeout=90_000
+    )
+    settle(page)
+    assert "fail" in page.locator("#mi-tests").inner_text()
+
+    editor("def intersection(xs, ys):\n    return list(set(xs) & set(ys))\n")
+    page.locator("#mi-run").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#mi-tests').innerText.includes('fail')"
+        " && document.querySelector('#mi-tests').innerText.includes('pass')"
+    )
+    shot(page, "ui-coding-run.png")
+    page.locator("#mi-answer textarea").fill(
+        "Two sets and their intersection: O(n + m) time and space; duplicates disappear."
+    )
+    page.locator("#mi-submit").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mi-feedback').innerText.includes('hidden')"
+    )
+    feedback = page.locator("#mi-feedback")
+    assert "Examples" not in feedback.inner_text() or "Tests" in feedback.inner_text()
+    assert "hidden · " in feedback.inner_text()
+    shot(page, "ui-coding-feedback.png")
+    assert not page.dialogs, page.dialogs
+    assert not page.blocked, f"the page tried to leave 127.0.0.1: {page.blocked}"
