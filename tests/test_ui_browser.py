@@ -199,3 +199,59 @@ def test_coding_problem_with_run_tests_in_a_browser(page, url):
     shot(page, "ui-coding-feedback.png")
     assert not page.dialogs, page.dialogs
     assert not page.blocked, f"the page tried to leave 127.0.0.1: {page.blocked}"
+
+
+ANSWER_WAV = Path(__file__).resolve().parent / "fixtures" / "audio" / "l1-l2-answer.wav"
+
+
+def test_spoken_answer_through_a_fake_microphone(url):
+    """Chromium's fake microphone plays an espeak-ng recording; Record, Stop: the transcript lands
+    in the answer box, Submit grades it and the feedback shows the delivery numbers."""
+    pytest.importorskip("faster_whisper", reason="speech to text is not installed")
+    address, rt = url
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={ANSWER_WAV}",
+            ],
+        )
+        ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+        ctx.grant_permissions(["microphone"])
+        page = ctx.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(address)
+        page.wait_for_selector("#mi-start")
+        page.locator("#mi-focus textarea").fill(rt.by_id[QID].question)
+        for field, value in (("#mi-n", "1"), ("#mi-followups", "0")):
+            box = page.locator(f"{field} input[type=number]")
+            box.fill(value)
+            box.press("Tab")
+        page.locator("#mi-start").click()
+        page.wait_for_function(
+            "() => document.querySelector('#mi-status').innerText.includes('of 1')"
+        )
+        settle(page)
+        mic = page.locator("#mi-mic")
+        mic.get_by_role("button", name="Record", exact=True).click()
+        page.wait_for_timeout(13_000)  # the recording is 11.6 s long
+        mic.get_by_role("button", name="Stop", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelector('#mi-answer textarea').value.toLowerCase()"
+            ".includes('regularization')",
+            timeout=180_000,
+        )
+        said = page.locator("#mi-answer textarea").input_value().lower()
+        assert "weights" in said and "loss" in said
+        assert "words/min" in page.locator("#mi-voice-note").inner_text()
+        page.locator("#mi-submit").click()
+        page.wait_for_function(
+            "() => document.querySelector('#mi-feedback').innerText.includes('Delivery')"
+        )
+        assert "Question 1:" in page.locator("#mi-feedback").inner_text()
+        shot(page, "ui-voice-feedback.png")
+        browser.close()

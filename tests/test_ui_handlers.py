@@ -12,6 +12,7 @@ from helpers import QID, XSS, begin, chat_text, essentials, make_runtime, write_
 
 from mockint.errors import SessionError
 from mockint.interview.store import Store
+from mockint.ui import code as code_ui
 from mockint.ui import handlers as h
 from mockint.ui import past, render, tools
 
@@ -117,10 +118,10 @@ def test_coding_problem_gets_editor_explanation_and_run_tests(ctx):
     v = begin(ctx, track="coding", types=[], focus="")  # the UI corpus's one coding question
     assert v.editor == "python" and v.coding
     code = "def f(x):\n    return x  # ``` not a fence end"
-    html = h.run_tests(ctx, v.state, "", code)
+    html = code_ui.run_tests(ctx, v.state, "", code)
     assert "Examples (not graded)" in html and "fail" in html
     with pytest.raises(SessionError, match="editor is empty"):
-        h.run_tests(ctx, v.state, "", "   ")
+        code_ui.run_tests(ctx, v.state, "", "   ")
     v = h.respond(ctx, v.state, "my <b>explanation</b>", code)
     user = [m for m in v.chat if m["role"] == "user"][-1]["content"]
     assert "my" in user and "<b>" not in user and "````" in user
@@ -128,7 +129,7 @@ def test_coding_problem_gets_editor_explanation_and_run_tests(ctx):
     assert answer.startswith("my <b>explanation</b>") and "\n````" in answer
     assert "hidden" in v.feedback_html and "mi-tests-table" in v.feedback_html
     with pytest.raises(SessionError, match="coding problems only"):
-        h.run_tests(ctx, begin(ctx).state, "", code)
+        code_ui.run_tests(ctx, begin(ctx).state, "", code)
 
 
 def test_user_text_is_escaped_everywhere(ctx):

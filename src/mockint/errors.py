@@ -48,3 +48,7 @@ class LLMError(MockintError):
 
 class SessionError(MockintError):
     """An interview session cannot be started, resumed or continued."""
+
+
+class AudioError(MockintError):
+    """A recording or audio file cannot be used (empty, not audio, no speech, unreadable codec)."""

@@ -121,6 +121,16 @@ class Runtime:
         )
 
     @cached_property
+    def transcriber(self):
+        """Speech to text (``speech_model``), assembled and checked on first use; the model
+        itself loads on the first transcription."""
+        from mockint.speech.model import model_dir
+        from mockint.speech.transcribe import Transcriber
+
+        folder = model_dir(self.config.speech_model, self.config.home)
+        return Transcriber(folder, max_seconds=self.config.audio_max_seconds)
+
+    @cached_property
     def problems(self) -> dict:
         """The coding problems of the corpus (beside its questions file), by id."""
         from mockint.coding.problems import built_path, load_built

@@ -15,7 +15,7 @@ import typer
 
 from mockint import config as cfg
 from mockint import llm as llm_mod
-from mockint.cli import corpus, doctor, evaluate, grade, interview, ui
+from mockint.cli import corpus, doctor, evaluate, grade, interview, ui, voice
 from mockint.cli.options import HomeOpt, err, out
 from mockint.errors import MockintError
 
@@ -51,7 +51,7 @@ def config_cmd(
     )
 
 
-for module in (corpus, grade, evaluate, interview, ui, doctor):
+for module in (corpus, grade, evaluate, interview, ui, doctor, voice):
     module.register(app)
 app.command("config")(config_cmd)
 

@@ -23,7 +23,8 @@ from mockint.cli.options import load_runtime as _runtime
 def grade_cmd(
     input: Path = typer.Argument(
         ...,
-        help="CSV or JSONL with columns question (corpus id or free text) and answer; optional id, reference.",
+        help="CSV or JSONL with columns question (corpus id or free text) and answer; optional "
+        "id, reference, audio (a recording's path, relative to the file: transcribed, then graded).",
     ),
     output: Path = typer.Option(
         None, "-o", "--output", help="Graded file, .jsonl or .csv (default INPUT.graded.<ext>)."
@@ -42,7 +43,8 @@ def grade_cmd(
     home: Path | None = HomeOpt,
     corpus: Path | None = CorpusOpt,
 ) -> None:
-    """Grade a file of written answers. Re-running skips rows already graded the same way.
+    """Grade a file of answers (written, spoken in an audio column, or code for coding questions,
+    which is run on the problem's tests). Re-running skips rows already graded the same way.
 
     Exit code 0 when every row was graded, 2 when some rows are error rows (see the summary)."""
     from mockint.grading.batch import default_output, grade_file, summary_page

@@ -1,24 +1,20 @@
 """The ``interview`` and ``history`` commands: a terminal adapter over ``interview.engine``.
 
-``register(app)`` adds both commands to the Typer app of ``mockint.cli`` (it does not
-modify that module). ``mockint interview`` reads the candidate's replies from stdin, so it
-can be driven by a pipe: an answer may span several lines and ends with an empty line; a
-move (hint, skip, "I don't know", repeat, clarify…, end) is typed on its own line; EOF
-pauses the session (it stays resumable) and prints the report. The session id is printed
-first, for ``--resume``. ``mockint history`` lists sessions and per-topic mastery.
-
-Only input/output lives here: what to ask, grading and the report's content are the
-library's (``interview.engine``, ``interview.choice``, ``interview.report``).
+``mockint interview`` reads replies from stdin (a pipe works): an answer may span several lines
+and ends with an empty line (code between ``` lines keeps its empty lines; ``/run`` runs a coding
+problem's examples); ``/audio FILE`` answers with a recording (transcribed offline); a move (hint,
+skip, "I don't know", repeat, clarify…, end) on its own line acts at once; EOF pauses the session
+(resumable) and prints the report. ``--speak`` reads questions aloud (espeak-ng). ``mockint
+history`` lists sessions and per-topic mastery. Only input/output lives here: what to ask,
+grading and the report's content are the library's.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import re
 import sys
 import threading
-from datetime import UTC
 from pathlib import Path
 from typing import TextIO
 
@@ -29,9 +25,9 @@ from rich.table import Table
 
 from mockint import llm
 from mockint.cli import coding as coding_cli
+from mockint.cli import voice as voice_cli
 from mockint.cli.options import BaseUrlOpt, CorpusOpt, HomeOpt, LLMOpt, ModelOpt
 from mockint.cli.options import load_runtime as _runtime
-from mockint.config import Config
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -86,8 +82,9 @@ class Terminal:
     thread; printed before the next prompt is read), and once per session that the LLM is not
     answering."""
 
-    def __init__(self, interview, con: Console):
+    def __init__(self, interview, con: Console, speak=None):
         self.iv, self.con = interview, con
+        self.speak = speak or (lambda prompt: None)  # cli.voice.Speaker
         self.verdicts: queue.Queue = queue.Queue()
         self.told_down = False
         self._judge: threading.Thread | None = None
@@ -105,6 +102,7 @@ class Terminal:
             and not streaming
         ):
             _show_prompt(con, reply.prompt, self.iv.problem_now() is not None)
+            self.speak(reply.prompt)
         if streaming:
             self._stream()
         self._judge_later()
@@ -160,15 +158,30 @@ class Terminal:
         self.tell()
 
 
-def drive(interview, stream: TextIO, con: Console) -> str:
+def _slash(term: Terminal, cmd: str, buffer: list[str]) -> bool:
+    """``/run`` (a coding problem's examples on what is typed) and ``/audio FILE`` (an answer
+    from a recording); True when ``cmd`` was one of them."""
+    if cmd == coding_cli.RUN:
+        coding_cli.run_examples(term.con, term.iv, buffer)
+        return True
+    if cmd.startswith(voice_cli.AUDIO_CMD) and not buffer:
+        heard = voice_cli.answer_from_audio(term.con, term.iv, cmd)
+        if heard:
+            term.show(term.iv.respond(heard))
+        return True
+    return False
+
+
+def drive(interview, stream: TextIO, con: Console, speak=None) -> str:
     """Feed lines from ``stream`` to the interview until it finishes or input ends.
 
     Returns ``finished`` or ``paused`` (input ended first)."""
     from mockint.interview.moves import classify
 
-    term = Terminal(interview, con)
+    term = Terminal(interview, con, speak)
     if interview.prompt is not None:
         _show_prompt(con, interview.prompt, interview.problem_now() is not None)
+        term.speak(interview.prompt)
     buffer: list[str] = []
     fenced = False  # inside ``` … ```: empty lines are part of the code
     try:
@@ -180,8 +193,7 @@ def drive(interview, stream: TextIO, con: Console) -> str:
                     term.show(interview.respond("\n".join(buffer)))
                 break
             line = raw.rstrip("\r\n")
-            if line.strip() == coding_cli.RUN and not fenced:
-                coding_cli.run_examples(con, interview, buffer)
+            if not fenced and _slash(term, line.strip(), buffer):
                 continue
             if not buffer:
                 if not line.strip():
@@ -276,6 +288,12 @@ def interview_cmd(
         "code runs on tests: Python, pandas, SQL) | all.",
     ),
     resume: str | None = ResumeOpt,
+    speak: bool = typer.Option(
+        False, "--speak", help="Read each question aloud (espeak-ng: offline, robotic)."
+    ),
+    speak_to: Path | None = typer.Option(
+        None, "--speak-to", help="Also write each question as a WAV file into this folder."
+    ),
     grader: str = typer.Option("auto", "--grader", help="offline | llm | hybrid | auto."),
     report_dir: Path | None = ReportDirOpt,
     llm_backend: str | None = LLMOpt,
@@ -299,13 +317,14 @@ def interview_cmd(
         questions=questions, focus=focus, mode=mode, seconds_per_answer=seconds,
         max_followups=followups, review=review, track=track,
     )  # fmt: skip
+    speaker = voice_cli.Speaker(speak, speak_to)  # before the session: a missing espeak-ng fails
     interview = _open(con, rt, g, chat, resume, setup)
     by = "LLM " + chat.name if chat else "rubric probes (no LLM)"
     con.print(
         f"grader: {g.name}; {llm.describe_model(g.model or chat, rt.config)}; "
         f"interviewer: {by}; mode: {interview.setup.mode}"
     )
-    if drive(interview, sys.stdin, con) == "paused":
+    if drive(interview, sys.stdin, con, speaker) == "paused":
         con.print(
             f"\ninput ended: session paused; resume with: mockint interview --resume "
             f"{interview.session_id}"
@@ -341,45 +360,13 @@ def _open(con: Console, rt, grader, chat, resume: str | None, setup):
     return interview
 
 
-def history_cmd(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
-    home: Path | None = HomeOpt,
-) -> None:
-    """List past interview sessions and your mastery per topic."""
-    from datetime import datetime
-
-    from mockint.interview.schedule import history_summary
-    from mockint.interview.store import Store
-
-    conf = Config.load(home=home)
-    store = Store(conf.db_path)
-    sessions, topics = history_summary(store, datetime.now(UTC))
-    if as_json:
-        typer.echo(json.dumps({"sessions": sessions, "topics": topics}, indent=2))
-        return
-    con = Console(highlight=False)
-    table = Table("id", "date", "mode", "questions", "mean", "status")
-    for s in sessions:
-        table.add_row(
-            s["id"],
-            s["date"],
-            s["mode"],
-            str(s["questions"]),
-            "—" if s["mean_score"] is None else f"{s['mean_score']:.1f}",
-            s["status"],
-        )
-    con.print(table)
-    table = Table("topic", "answers", "mean", "due for review")
-    for t in topics:
-        table.add_row(t["topic"], str(t["answers"]), f"{t['mean_score']:.1f}", str(t["due"]))
-    con.print(table)
-
-
 def register(app: typer.Typer) -> typer.Typer:
     """Add ``interview`` and ``history`` to ``app`` (a second call does nothing)."""
     names = {c.name for c in app.registered_commands}
     if "interview" not in names:
         app.command("interview")(interview_cmd)
     if "history" not in names:
+        from mockint.cli.history import history_cmd
+
         app.command("history")(history_cmd)
     return app

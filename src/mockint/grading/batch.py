@@ -124,7 +124,41 @@ def _task(rec: dict, key: str, where: str, runtime: Runtime) -> GradingTask:
     return GradingTask(question_text=text, answer=answer, question=q, match_similarity=sim)
 
 
-def _plan(path: Path, records: list, previous: dict, runtime: Runtime, grader: Grader):
+def from_audio(audio: str, folder: Path, rec: dict, runtime: Runtime, *, confined: bool) -> dict:
+    """A row's ``audio`` (a path, relative to the input file's folder) transcribed: the answer,
+    and the delivery columns beside it. ``confined`` (the web UI): only files in that folder."""
+    from mockint.errors import AudioError
+    from mockint.speech.delivery import measure
+
+    path = (folder / audio).expanduser() if not Path(audio).is_absolute() else Path(audio)
+    if confined and folder.resolve() not in path.resolve().parents:
+        raise AudioError(
+            f"{audio!r} is not one of the uploaded recordings",
+            fix="upload the recording with the file, and name it in the audio column",
+        )
+    q, _ = runtime.resolve_question(str(rec.get("question") or ""))
+    t = runtime.transcriber.transcribe(path, prompt=q.question if q else str(rec["question"]))
+    if t.empty:
+        raise AudioError(t.notes[-1], where=str(path), fix="check the recording")
+    d = measure(t)
+    return {
+        "answer": t.text,
+        "audio_seconds": round(t.audio_s, 1),
+        "transcript_notes": "; ".join(t.notes),
+        "wpm": d.wpm,
+        "filler_count": d.filler_count,
+        "long_pauses": len(d.long_pauses),
+    }
+
+
+def _plan(
+    path: Path,
+    records: list,
+    previous: dict,
+    runtime: Runtime,
+    grader: Grader,
+    confined: bool = False,
+):
     """(rows, pending (row index, task), skipped): error rows, rows graded before the same way, and
     what is left to grade."""
     rows: list[dict] = []
@@ -147,16 +181,22 @@ def _plan(path: Path, records: list, previous: dict, runtime: Runtime, grader: G
             **{k: v for k, v in rec.items() if not k.startswith("_") or k == "_extra"},
         }
         old = previous.get(key)
+        audio = str(rec.get("audio") or "").strip()
+        spoken = audio if audio and not str(rec.get("answer") or "").strip() else ""
         if (
             old
             and old.get("grader") == grader.name
             and old.get("prompt_hash") == grader.version
-            and old.get("answer") == rec.get("answer")
+            and (old.get("answer") == rec.get("answer") or (spoken and old.get("audio") == spoken))
         ):
             rows.append(old)
             skipped += 1
             continue
         try:
+            if spoken:  # transcribed first, then graded like a typed answer
+                heard = from_audio(spoken, path.parent, rec, runtime, confined=confined)
+                rec = {**rec, **heard}
+                base.update({k: v for k, v in rec.items() if k not in base or k == "answer"})
             task = _task(rec, key, where, runtime)
         except MockintError as exc:
             rows.append({**base, "error": exc.render()})
@@ -174,9 +214,11 @@ def grade_file(
     *,
     chunk: int = 32,
     progress: Callable[[int, int], None] | None = None,
+    confined: bool = False,
 ) -> BatchResult:
     """Grade every row of ``path`` into ``out`` (written after every chunk, so an interruption loses
-    at most one chunk; a re-run skips rows graded the same way)."""
+    at most one chunk; a re-run skips rows graded the same way). A row with an ``audio`` path and
+    no answer is transcribed first (``confined``: only recordings in the file's own folder)."""
     if out.is_dir():
         raise InputFileError(
             "the output is a folder",
@@ -190,7 +232,7 @@ def grade_file(
             where=str(path),
             fix="add rows with question and answer (a CSV needs a header row and rows below it)",
         )
-    rows, pending, skipped = _plan(path, records, _load_previous(out), runtime, grader)
+    rows, pending, skipped = _plan(path, records, _load_previous(out), runtime, grader, confined)
     done = 0
     for start in range(0, len(pending), chunk):
         part = pending[start : start + chunk]

@@ -28,6 +28,14 @@ def to_markdown(report: dict) -> str:
     ]
     if m["previous_mean_score"] is not None:
         lines += [f"Earlier sessions averaged {m['previous_mean_score']:.1f} / 10.", ""]
+    if report.get("delivery"):
+        d = report["delivery"]
+        lines += [
+            f"Delivery ({d['answers']} answer(s) out loud, {d['seconds']:.0f} s): {d['wpm']:.0f} "
+            f"words/min, {d['filler_count']} filler word(s) ({d['fillers_per_100_words']:.1f} per "
+            f"100 words), {d['long_pauses']} long pause(s).",
+            "",
+        ]
     for q in report["questions"]:
         lines += _question_markdown(q)
     if report["topics"]:
@@ -78,6 +86,11 @@ def _question_markdown(q: dict) -> list[str]:
         ]
     if q["missed"]:
         lines += ["Missed:", *[f"- [{k['status']}] {k['text']}" for k in q["missed"]], ""]
+    if q.get("delivery") and q["delivery"]["words"]:
+        from mockint.speech.delivery import summary_line
+
+        d = q["delivery"]
+        lines += [f"Delivery: {summary_line(d)}", *[f"- {a}" for a in d.get("advice", [])], ""]
     if q["model_answer"]:
         lines += [
             "<details><summary>Model answer</summary>",

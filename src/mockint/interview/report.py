@@ -25,6 +25,7 @@ from mockint.grading.rubric import hint_cap, merge_statuses, verdict_for
 from mockint.grading.schema import Grade, KeyPointResult
 from mockint.interview.records import COUNTED, Turn
 from mockint.interview.store import PastGrade, SessionRecord
+from mockint.speech.audio import delivery_of
 
 
 @dataclass
@@ -55,6 +56,7 @@ class QuestionSummary:
     feedback: str = ""
     flags: list[str] = field(default_factory=list)
     tests: dict | None = None  # coding: the CodeReport of the code graded (as a dict)
+    delivery: dict | None = None  # answered out loud: pace, fillers, pauses (speech.delivery)
 
     @property
     def counted(self) -> bool:
@@ -103,6 +105,7 @@ def summarize_question(
             "key_point": t.key_point_id,
             "phrased_by": t.phrased_by,
             "seconds": t.seconds,
+            "delivery": delivery_of(t),
         }
         for t in turns[1:]
     ]
@@ -130,6 +133,7 @@ def summarize_question(
         seconds=round(sum(t.seconds or 0.0 for t in turns), 1),
         feedback=final.feedback if final else "",
         tests=final.code.model_dump() if final is not None and final.code is not None else None,
+        delivery=delivery_of(main),
         flags=list(final.flags) if final else [],
     )
 
@@ -248,6 +252,28 @@ def build_report(
         "topics": _topic_trends(counted, earlier),
         "past_sessions": past,
         "study": _study_list(items),
+        "delivery": session_delivery(items),
+    }
+
+
+def session_delivery(items: list[QuestionSummary]) -> dict | None:
+    """Delivery over every answer given out loud in the session (None: all typed)."""
+    ds = [q.delivery for q in items if q.delivery] + [
+        f["delivery"] for q in items for f in q.followups if f.get("delivery")
+    ]
+    ds = [d for d in ds if d["words"]]
+    if not ds:
+        return None
+    words, seconds = sum(d["words"] for d in ds), sum(d["seconds"] for d in ds)
+    fillers = sum(d["filler_count"] for d in ds)
+    return {
+        "answers": len(ds),
+        "seconds": round(seconds, 1),
+        "words": words,
+        "wpm": round(words / seconds * 60) if seconds else 0,
+        "filler_count": fillers,
+        "fillers_per_100_words": round(100 * fillers / words, 1) if words else 0.0,
+        "long_pauses": sum(len(d["long_pauses"]) for d in ds),
     }
 
 

@@ -10,9 +10,10 @@ turn (``Interview`` derives its state from SQLite), so two browser sessions shar
 but the database rows of their own session ids.
 
 Interview turns go through ``mockint.interview.engine`` exactly as the terminal does: the
-buttons send the same words ("hint", "skip", "I don't know", "end") to
-``Interview.respond``, which classifies them. Not here: rendering (``render.py``), the Batch and Corpus tabs (``tools.py``),
-layout (``app.py``), grading, question choice and scheduling (the library).
+buttons send the same words ("hint", "skip", "I don't know", "end") to ``Interview.respond``,
+which classifies them. Not here: rendering (``render.py``), Run tests (``code.py``), voice
+(``voice.py``), the Batch and Corpus tabs (``tools.py``), layout (``app.py``), grading, question
+choice and scheduling (the library).
 """
 
 from __future__ import annotations
@@ -142,21 +143,6 @@ def editor_for(ctx: UIContext, p: Prompt | None) -> str:
 def problem_for(ctx: UIContext, p: Prompt | None):
     q = ctx.runtime.by_id.get(p.question_id) if p is not None else None
     return ctx.runtime.problems.get(q.problem) if q is not None and q.problem else None
-
-
-def run_tests(ctx: UIContext, state: dict, text: str = "", code: str = "") -> str:
-    """The Run tests button: the examples on the code in the editor (not graded; as often as the
-    candidate likes), as an HTML table."""
-    from mockint.coding.grade import compose_answer
-
-    iv = _open(ctx, state)
-    p = problem_for(ctx, iv.prompt)
-    if p is None:
-        raise SessionError("Run tests works on coding problems only", fix="answer in words")
-    if not (code or "").strip():
-        raise SessionError("the code editor is empty", fix="write your code, then Run tests")
-    report = iv.run_examples(compose_answer(code, text, p.track))
-    return render.tests_html(report.model_dump(), title="Examples (not graded)")
 
 
 def _open(ctx: UIContext, state: dict) -> Interview:
@@ -321,6 +307,10 @@ def respond(ctx: UIContext, state: dict, text: str = "", code: str = "") -> Turn
             f"the answer is {len(answer)} characters; the limit is {MAX_ANSWER_CHARS}",
             fix="shorten it",
         )
+    if state.get("voice") and answer.strip():  # answered out loud: keep the recording
+        from mockint.speech.audio import attach
+
+        attach(iv, state["voice"])
     reply = iv.respond(answer)
     chat = list(state.get("chat") or [])
     if answer.strip():

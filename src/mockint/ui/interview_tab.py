@@ -12,8 +12,9 @@ import gradio as gr
 from mockint.corpus.schema import TOPICS, TYPES
 from mockint.interview.choice import TRACKS
 from mockint.interview.moves import MODES
+from mockint.ui import code as code_ui
 from mockint.ui import handlers as h
-from mockint.ui import live
+from mockint.ui import live, voice
 from mockint.ui.wiring import MATH, TURN_KW, guard, turn_update
 
 
@@ -43,6 +44,9 @@ def _setup_panel() -> SimpleNamespace:
                 value="concepts",
                 label="Track (coding: Python, pandas and SQL problems; your code runs on tests)",
                 elem_id="mi-track",
+            ),
+            speak=gr.Checkbox(
+                False, label="Read questions aloud (your browser's voice)", elem_id="mi-speak"
             ),
             start=gr.Button("Start interview", variant="primary", elem_id="mi-start"),
         )
@@ -80,6 +84,13 @@ def _conversation() -> SimpleNamespace:
                 visible=False,
                 elem_id="mi-code",
             ),
+            mic=gr.Audio(
+                sources=["microphone", "upload"],
+                type="filepath",
+                label="Answer out loud (transcribed on this machine; check the text, then Submit)",
+                elem_id="mi-mic",
+            ),
+            voice_note=gr.Markdown("", elem_id="mi-voice-note"),
         )
         with gr.Row():
             ui.buttons = {
@@ -116,6 +127,8 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
         ui.status,
         ui.buttons["run"],
         ui.tests,
+        ui.mic,
+        ui.voice_note,
     ]
     _wire(ctx, ui)
     return ui
@@ -175,6 +188,7 @@ def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
         on_submit, [state, ui.answer, ui.code], ui.turn_out, api_name="submit", **TURN_KW
     )
     _wire_run(ctx, ui)
+    _wire_voice(ctx, ui)
     for which in ("hint", "skip", "idk", "end"):
         ui.buttons[which].click(mover(which), [state], ui.turn_out, api_name=which, **TURN_KW)
 
@@ -184,8 +198,29 @@ def _wire_run(ctx: h.UIContext, ui: SimpleNamespace) -> None:
 
     @guard
     def on_run(st, answer, code):
-        return h.run_tests(ctx, st, answer, code)
+        return code_ui.run_tests(ctx, st, answer, code)
 
     ui.buttons["run"].click(
         on_run, [ui.state, ui.answer, ui.code], [ui.tests], api_name="run_tests", **TURN_KW
     )
+
+
+def _wire_voice(ctx: h.UIContext, ui: SimpleNamespace) -> None:
+    """A recording (stop or upload) into the answer box; questions read aloud when ticked."""
+
+    @guard
+    def on_audio(st, path, typed):
+        return voice.transcribe_answer(ctx, st, path, typed)
+
+    for event, name in (
+        (ui.mic.stop_recording, "transcribe_recording"),
+        (ui.mic.upload, "transcribe"),
+    ):
+        event(
+            on_audio,
+            [ui.state, ui.mic, ui.answer],
+            [ui.state, ui.answer, ui.voice_note],
+            api_name=name,
+            **TURN_KW,
+        )
+    ui.chat.change(None, [ui.chat, ui.setup.speak], None, js=voice.SPEAK_JS)

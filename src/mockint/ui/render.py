@@ -134,6 +134,10 @@ def feedback_html(s) -> str:
         parts.append(f'<p class="mi-text">{esc(s.feedback)}</p>')
     if getattr(s, "tests", None):
         parts.append(tests_html(s.tests))
+    if getattr(s, "delivery", None):
+        from mockint.ui.voice import delivery_html
+
+        parts.append(delivery_html(s.delivery))
     for f in s.followups:
         parts.append(
             f"<p><b>Follow-up:</b> {esc(f['prompt'])}<br><b>Your reply:</b> "
@@ -267,6 +271,10 @@ def _question_block(q: dict) -> str:
         )
     if q["covered"] or q["missed"]:
         out.append(point_items(q["covered"] + q["missed"]))
+    if q.get("delivery"):
+        from mockint.ui.voice import delivery_html
+
+        out.append(delivery_html(q["delivery"]))
     if q["model_answer"]:
         out.append(
             f"<details><summary>Model answer</summary>{markdown_html(q['model_answer'])}</details>"
@@ -291,6 +299,16 @@ def report_html(report: dict, chart_png: bytes | None = None) -> str:
             f'<img alt="scores per question and topic" style="max-width:100%" '
             f'src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">'
         )
+    if report.get("delivery"):
+        from mockint.ui.voice import delivery_chart, session_delivery_html
+
+        out.append(session_delivery_html(report["delivery"]))
+        png = delivery_chart(report)
+        if png:
+            out.append(
+                '<img alt="pace, fillers and pauses per answer" style="max-width:100%" '
+                f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+            )
     if report["topics"]:
         rows = "".join(
             f"<tr><td>{esc(t['topic'])}</td><td>{t['score']:.1f}</td><td>{t['n']}</td>"

@@ -108,10 +108,18 @@ def history_tab(
 def batch_tab(ctx: h.UIContext, grader: str) -> None:
     gr.Markdown(
         "Grade a CSV or JSONL file with `question` (a corpus id or free text) and `answer` "
-        "columns, optionally `id` and `reference`."
+        "columns, optionally `id` and `reference`. Spoken answers: an `audio` column naming "
+        "recordings you upload beside the file (transcribed on this machine, then graded)."
     )
     upload = gr.File(
         label="Answers file", file_types=[".csv", ".tsv", ".jsonl", ".ndjson"], type="filepath"
+    )
+    recordings = gr.File(
+        label="Recordings named in the audio column (optional)",
+        file_count="multiple",
+        file_types=["audio"],
+        type="filepath",
+        elem_id="mi-batch-audio",
     )
     kind = gr.Radio(["auto", "offline", "llm", "hybrid"], value=grader, label="Grader")
     go = gr.Button("Grade", variant="primary")
@@ -120,17 +128,22 @@ def batch_tab(ctx: h.UIContext, grader: str) -> None:
     summary = gr.Markdown()
 
     @guard
-    def on_batch(answers_file, grader_kind, progress=gr.Progress()):
+    def on_batch(answers_file, grader_kind, audio_files, progress=gr.Progress()):
         v = tools.batch(
             ctx,
             answers_file,
             grader_kind,
             progress=lambda done, total: progress((done, total), desc="grading"),
+            recordings=audio_files,
         )
         return v.summary, (str(v.histogram) if v.histogram else None), [str(p) for p in v.files]
 
     go.click(
-        on_batch, [upload, kind], [summary, histogram, files], api_name="batch", concurrency_limit=1
+        on_batch,
+        [upload, kind, recordings],
+        [summary, histogram, files],
+        api_name="batch",
+        concurrency_limit=1,
     )
 
 

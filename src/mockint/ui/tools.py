@@ -45,17 +45,23 @@ def batch(
     upload: str | Path,
     grader: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    recordings: list | None = None,
 ) -> BatchView:
-    """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page."""
+    """Grade an uploaded CSV/JSONL file; returns the graded file and its summary page. An
+    ``audio`` column names ``recordings`` uploaded with it (by file name)."""
     from mockint.grading.batch import default_output, grade_file, summary_page
 
     local = _stash(
         ctx, upload, "batch", "upload a .csv or .jsonl file with question and answer columns"
     )
+    for rec in recordings or []:
+        src = Path(rec)
+        if src.is_file():
+            shutil.copyfile(src, local.parent / safe_name(src.name))
     out = default_output(local)
     g = ctx.grader_for(grader)
     ctx.runtime.ready_index()
-    result = grade_file(local, out, ctx.runtime, g, progress=progress)
+    result = grade_file(local, out, ctx.runtime, g, progress=progress, confined=True)
     summary = summary_page(result, ctx.runtime, out)
     hist = out.with_suffix(".hist.png")
     text = "\n".join(

@@ -1,0 +1,162 @@
+"""Speech to text with word timestamps: faster-whisper (CTranslate2, int8 on the CPU) on the
+packaged Whisper base (``model.py``), English, with its voice-activity filter.
+
+``Transcriber.transcribe(path)`` checks the file first and says what is wrong in one line
+(missing, empty, not audio, a codec the decoder rejects, silence); audio longer than
+``max_seconds`` is cut there and the transcript says so. Segments Whisper itself marks as
+probably not speech (high no-speech probability with a low log-probability, or a repetition loop)
+are dropped, so noise gives "no speech detected" rather than invented words. The question can be
+given as a prompt: its words (model names, "L1", "ROC") are then spelled as the interviewer
+spelled them, and the filler-style prompt tail keeps "um" and "uh" in the transcript (Whisper
+drops them otherwise), which the delivery feedback counts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mockint.errors import AudioError
+
+SAMPLE_RATE = 16_000
+MAX_SECONDS = 300  # an interview answer; longer audio is cut here (and the transcript says so)
+SILENCE_RMS = 3e-4  # below this the recording is silence (no microphone, muted)
+FILLER_PROMPT = "Umm, let me think, like, hmm... uh, okay."
+FORMATS = "WAV, MP3, M4A, WebM or OGG"
+
+
+@dataclass
+class Word:
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    words: list[Word]
+    duration_s: float  # of the audio (after any cut)
+    audio_s: float  # of the whole file
+    seconds: float = 0.0  # transcription time
+    notes: list[str] = field(default_factory=list)  # what the candidate should know
+
+    @property
+    def capped(self) -> bool:
+        return self.audio_s > self.duration_s + 0.5
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+def load_audio(path: Path, max_seconds: float = MAX_SECONDS):
+    """(16 kHz mono float32 samples, the file's duration in seconds), or AudioError."""
+    import numpy as np
+
+    where = str(path)
+    if not path.exists():
+        raise AudioError("audio file not found", where=where, fix="check the path")
+    if path.is_dir():
+        raise AudioError("this is a folder, not an audio file", where=where, fix="pass a file")
+    if path.stat().st_size == 0:
+        raise AudioError(
+            "the audio file is empty (0 bytes)", where=where, fix="record again, or pick the file"
+        )
+    try:
+        from faster_whisper.audio import decode_audio
+
+        samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except Exception as exc:  # PyAV: not audio, unknown container, codec it cannot decode
+        reason = str(exc).split("\n")[0][:160] or type(exc).__name__
+        raise AudioError(
+            f"cannot decode this as audio ({reason})",
+            where=where,
+            fix=f"use {FORMATS}; record again if the file is cut",
+        ) from exc
+    if samples.size == 0:
+        raise AudioError("the file holds no audio samples", where=where, fix=f"use {FORMATS}")
+    total = samples.size / SAMPLE_RATE
+    return np.ascontiguousarray(samples[: int(max_seconds * SAMPLE_RATE)]), total
+
+
+class Transcriber:
+    """One model per process, loaded on first use; transcriptions run one at a time (each uses
+    every core)."""
+
+    def __init__(self, model_dir: Path, *, threads: int = 0, max_seconds: float = MAX_SECONDS):
+        self.model_dir, self.max_seconds = model_dir, max_seconds
+        self.threads = threads or os.cpu_count() or 1
+        self._model = None
+        self._lock = threading.Lock()
+        self.load_seconds = 0.0
+
+    def model(self):
+        if self._model is None:
+            from faster_whisper import WhisperModel
+
+            t0 = time.perf_counter()
+            self._model = WhisperModel(
+                str(self.model_dir), device="cpu", compute_type="int8", cpu_threads=self.threads
+            )
+            self.load_seconds = time.perf_counter() - t0
+        return self._model
+
+    def transcribe(self, path: Path | str, *, prompt: str = "") -> Transcript:
+        """The words said in ``path`` (English). ``prompt``: the question, to spell its terms."""
+        import numpy as np
+
+        samples, total = load_audio(Path(path), self.max_seconds)
+        duration = samples.size / SAMPLE_RATE
+        notes = []
+        if total > duration + 0.5:
+            notes.append(
+                f"the recording is {total / 60:.1f} min long: only the first "
+                f"{_span(self.max_seconds)} were transcribed"
+            )
+        if float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < SILENCE_RMS:
+            return Transcript("", [], duration, total, 0.0, [*notes, NO_SPEECH + " (silence)"])
+        with self._lock:
+            model = self.model()
+            t0 = time.perf_counter()
+            segments, _ = model.transcribe(
+                samples,
+                language="en",
+                vad_filter=True,
+                word_timestamps=True,
+                initial_prompt=" ".join(x for x in (prompt[:600], FILLER_PROMPT) if x),
+                condition_on_previous_text=False,
+            )
+            kept = [s for s in segments if _is_speech(s)]
+        words = [
+            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+            for s in kept
+            for w in (s.words or [])
+            if w.word.strip()
+        ]
+        text = " ".join(s.text.strip() for s in kept).strip()
+        if not text:
+            notes.append(NO_SPEECH)
+        return Transcript(text, words, duration, total, time.perf_counter() - t0, notes)
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+NO_SPEECH = "no speech detected: type your answer, or record again closer to the microphone"
+
+
+def _is_speech(segment) -> bool:
+    """Whisper's own signs that a segment is not speech: probably silence and unsure of the
+    words, a short unsure scrap (the "Thank you." or "You" it invents on a trailing breath), or a
+    repetition loop (a high compression ratio)."""
+    if segment.no_speech_prob > 0.5 and segment.avg_logprob < -0.8:
+        return False
+    if segment.avg_logprob < -1.0 and segment.end - segment.start < 1.0:
+        return False
+    return segment.compression_ratio <= 2.4
