@@ -31,7 +31,12 @@ from mockint.coding.problems import load_built
 from mockint.coding.sandbox import Limits
 
 REPEAT = 30
-PROBLEMS = ("py-array-intersection", "py-merge-intervals", "pd-customer-order-stats", "sql-running-balance")
+PROBLEMS = (
+    "py-array-intersection",
+    "py-merge-intervals",
+    "pd-customer-order-stats",
+    "sql-running-balance",
+)
 
 
 def _trivial(n: int) -> dict:

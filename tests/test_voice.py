@@ -141,7 +141,8 @@ def test_silence_and_noise_are_no_speech(transcriber, tmp_path):
 
 
 def test_long_audio_is_cut_and_says_so(whisper_dir, tmp_path):
-    speech = np.frombuffer(wave.open(str(ANSWER)).readframes(10**9), dtype="<i2") / 32767
+    with wave.open(str(ANSWER)) as w:
+        speech = np.frombuffer(w.readframes(10**9), dtype="<i2") / 32767
     long = np.concatenate([speech, np.zeros(16_000 * 60 * 20)])  # 20 minutes
     t = Transcriber(whisper_dir, max_seconds=15).transcribe(write_wav(tmp_path / "l.wav", long))
     assert t.capped and "20.2 min long" in t.notes[0] and "first 15 s" in t.notes[0]
