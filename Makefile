@@ -72,6 +72,7 @@ bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/sandbox.py
+	$(BIN)/python bench/voice.py
 	$(BIN)/python bench/ui_load.py --sessions 20
 	$(BIN)/python bench/ui_load.py --sessions 20 --think 5 15 --name think
 	$(BIN)/python bench/ui_load.py --sessions 50 --think 5 15 --name 50

@@ -1,7 +1,7 @@
 """Collect every committed benchmark output into bench/results.{md,json}, with the machine.
 
 Reads the JSON the other scripts wrote (search, grading, local_llm, ui_cold, ui_load, ui_load-50,
-ui_load-think, install, sandbox) and puts each number beside its target. A missing input is listed as not
+ui_load-think, install, sandbox, voice) and puts each number beside its target. A missing input is listed as not
 measured, never filled in.
 """
 
@@ -24,6 +24,7 @@ NAMES = (
     "ui_load-50",
     "install",
     "sandbox",
+    "voice",
 )
 Row = tuple[str, str, str, str]
 
@@ -196,6 +197,22 @@ def _sandbox(s: dict) -> list[Row]:
     ]
 
 
+def _voice(v: dict) -> list[Row]:
+    from mockint.speech.transcribe import BEAM_SIZE
+
+    x = v[f"beam{BEAM_SIZE}"]
+    return [
+        ("speech to text, word error rate (espeak-ng voices)", f"{x['wer']:.1%}", "≤ 15%", "voice"),
+        ("speech to text, real-time factor", f"{x['rtf']:.2f}", "≤ 0.5", "voice"),
+        (
+            "transcript after a 30-s answer, p50 / p95",
+            f"{x['latency_30s_p50']:.1f} / {x['latency_30s_p95']:.1f} s",
+            "≤ 3 s",
+            "voice",
+        ),
+    ]
+
+
 def rows(data: dict) -> list[Row]:
     """(measure, value, target, source) rows."""
     makers = {
@@ -205,6 +222,7 @@ def rows(data: dict) -> list[Row]:
         "ui_cold": _ui_cold,
         "install": _install,
         "sandbox": _sandbox,
+        "voice": _voice,
     }
     out: list[Row] = []
     for name, d in data.items():

@@ -25,6 +25,7 @@ SAMPLE_RATE = 16_000
 MAX_SECONDS = 300  # an interview answer; longer audio is cut here (and the transcript says so)
 SILENCE_RMS = 3e-4  # below this the recording is silence (no microphone, muted)
 FILLER_PROMPT = "Umm, let me think, like, hmm... uh, okay."
+BEAM_SIZE = 5  # beam search; bench/voice.md compares greedy decoding (1)
 FORMATS = "WAV, MP3, M4A, WebM or OGG"
 
 
@@ -88,8 +89,15 @@ class Transcriber:
     """One model per process, loaded on first use; transcriptions run one at a time (each uses
     every core)."""
 
-    def __init__(self, model_dir: Path, *, threads: int = 0, max_seconds: float = MAX_SECONDS):
-        self.model_dir, self.max_seconds = model_dir, max_seconds
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        threads: int = 0,
+        max_seconds: float = MAX_SECONDS,
+        beam_size: int = BEAM_SIZE,
+    ):
+        self.model_dir, self.max_seconds, self.beam_size = model_dir, max_seconds, beam_size
         self.threads = threads or os.cpu_count() or 1
         self._model = None
         self._lock = threading.Lock()
@@ -126,6 +134,7 @@ class Transcriber:
             segments, _ = model.transcribe(
                 samples,
                 language="en",
+                beam_size=self.beam_size,
                 vad_filter=True,
                 word_timestamps=True,
                 initial_prompt=" ".join(x for x in (prompt[:600], FILLER_PROMPT) if x),
