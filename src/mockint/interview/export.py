@@ -86,6 +86,15 @@ def _question_markdown(q: dict) -> list[str]:
         ]
     if q["missed"]:
         lines += ["Missed:", *[f"- [{k['status']}] {k['text']}" for k in q["missed"]], ""]
+    if q.get("tests"):
+        from mockint.grading.schema import CodeReport
+
+        code = CodeReport.model_validate(q["tests"])
+        failed = sorted({r.kind for r in code.rows if not r.passed})
+        lines += [
+            f"Tests: {code.summary()}" + (f" Failing kinds: {', '.join(failed)}." if failed else ""),
+            "",
+        ]
     if q.get("delivery") and q["delivery"]["words"]:
         from mockint.speech.delivery import summary_line
 

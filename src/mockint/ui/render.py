@@ -271,6 +271,8 @@ def _question_block(q: dict) -> str:
         )
     if q["covered"] or q["missed"]:
         out.append(point_items(q["covered"] + q["missed"]))
+    if q.get("tests"):
+        out.append(tests_html(q["tests"]))
     if q.get("delivery"):
         from mockint.ui.voice import delivery_html
 
