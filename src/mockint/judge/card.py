@@ -91,8 +91,8 @@ def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
         "",
         f"- base: {meta['base']}, fine-tuned whole (6 layers, 384 wide) with a 4-way head;",
         f"- input: question ≤ {meta['q_max']} tokens, premise ≤ {meta['p_max']}, "
-        f"{meta['max_len']} in all; longer answers are read in overlapping windows and the "
-        "most-entailed window counts;",
+        f"{meta['max_len']} in all; a longer answer is read in windows cut at sentence ends, and "
+        "the window that addresses the premise most counts;",
         f"- file: ONNX, dynamically quantised to int8, {meta['size_bytes'] / 1e6:.1f} MB, "
         f"sha256 `{meta['sha256']}` (checked when mockint loads it);",
         f"- int8 against float on {chk.get('n', 0)} held-back pairs: the same most likely status "
