@@ -41,7 +41,7 @@ def folds(fake_runtime):
 
 def test_each_answer_is_judged_by_the_model_that_never_saw_its_question(fake_runtime, folds):
     proto = Protocol(fake_runtime, cv=True, fit_specs=FITS, folds=folds)
-    by_question = {q.question: f"corpus:{q.id}" for q in fake_runtime.by_id.values()}
+    by_question = {it.question_text: it.group for _, j in proto.fit_sets for it in j.items}
     for k, judge in enumerate(folds.judges):
         assert judge.seen and all(folds.fold_of[by_question[text]] == k for text in judge.seen)
     j = proto.fit_sets[0][1]
@@ -85,6 +85,29 @@ def test_a_set_outside_the_cross_validation_is_refused(fake_runtime, folds, tmp_
     items = load_specs([f"{path}:mockint"], fake_runtime.by_id)[0][1]
     with pytest.raises(ConfigError, match="not in the cross-validation"):
         proto.judged("own", items)
+
+
+def test_untrained_folds_leave_their_questions_out_and_say_so(fake_runtime, tmp_path):
+    """2 of 4 fold models trained: only answers to those folds' questions are graded (nothing is
+    graded by a model that saw its question) and the report says how many were left out."""
+    from mockint.errors import ConfigError
+
+    groups = sorted(f"corpus:{q}" for q in fake_runtime.by_id)
+    fold_of = {g: i % 4 for i, g in enumerate(groups) if i % 4 < 2}
+    folds = FoldJudges(tmp_path, [Spy(0), Spy(1)], fold_of, total=4)
+    proto = Protocol(fake_runtime, cv=True, fit_specs=FITS[1:], folds=folds)
+    name, items = load_specs(["eval/datasets/concise-heldout.jsonl:mockint"], fake_runtime.by_id)[0]
+    kept = proto.usable(name, items)
+    assert 0 < len(kept) < len(items) and all(it.group in fold_of for it in kept)
+    run = evaluate(fake_runtime, name, kept, fake_runtime.offline_grader(), proto, probes=False)
+    assert run.metrics["n"] == len(kept)
+    assert (
+        f"Only 2 of the 4 fold models" in run.protocol
+        and f"{len(kept)} of {len(items)}" in run.protocol
+    )
+    outside = [it for it in items if it.group not in fold_of]
+    with pytest.raises(ConfigError, match="none of"):
+        proto.usable("rest", outside)
 
 
 def test_semeval_and_saf_loaders_and_label_metrics(tmp_path):

@@ -82,6 +82,12 @@ def calibrate_cmd(
         progress=progress_bar,
     )
     smap, cv = calibrate(protocol)
+    if protocol.folds.partial:
+        out.print(
+            f"[yellow]only {len(protocol.folds.judges)} of {protocol.folds.total} fold models are trained: "
+            "fitted on the answers to their questions[/yellow] "
+            + ", ".join(f"{n} {k}/{t}" for n, (k, t) in protocol.coverage.items())
+        )
     for name, m in cv.items():
         out.print(
             f"{name}: out-of-fold Pearson {m['pearson']:.3f}, MAE {m['mae']:.3f}, "
@@ -127,6 +133,7 @@ def eval_cmd(
     )
     g = rt.make_grader(grader)
     for set_name, items in load_specs(dataset, rt.by_id):
+        items = proto.usable(name or set_name, items)
         if limit and limit < len(items):
             items = random.Random(seed).sample(items, limit)
         run = evaluate(

@@ -35,6 +35,13 @@ class FoldJudges:
     folder: Path
     judges: list
     fold_of: dict[str, int]
+    total: int = (
+        0  # the folds of the split (meta "folds"); more than len(judges) while some are untrained
+    )
+
+    @property
+    def partial(self) -> bool:
+        return self.total > len(self.judges)
 
     @classmethod
     def load(cls, folder: Path) -> FoldJudges:
@@ -48,11 +55,28 @@ class FoldJudges:
                 fix="train them with 'make train-judge-cv' (about 2 hours on 2 cores)",
             )
         fold_of: dict[str, int] = {}
+        total = 0
         for k, d in enumerate(dirs):
             meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+            total = max(total, int(meta.get("folds", len(dirs))))
             for g in meta["held_out_groups"]:
                 fold_of[g] = k
-        return cls(folder, [OnnxJudge(d / "judge.onnx") for d in dirs], fold_of)
+        return cls(folder, [OnnxJudge(d / "judge.onnx") for d in dirs], fold_of, total)
+
+    def covered(self, items: Sequence[EvalItem]) -> list[EvalItem]:
+        """The items whose question belongs to a trained fold. With every fold trained that is all
+        of them; while some folds are missing, the others' answers have no out-of-fold model."""
+        if not self.partial:
+            return list(items)
+        keep = [it for it in items if it.group in self.fold_of]
+        if items and not keep:
+            raise ConfigError(
+                f"none of {len(items)} answers belongs to a trained fold "
+                f"({len(self.judges)} of {self.total} trained)",
+                where=str(self.folder),
+                fix="train the missing folds with 'make train-judge-cv', or use --protocol shipped",
+            )
+        return keep
 
     def folds(self, items: Sequence[EvalItem]) -> list[int]:
         unknown = sorted({it.group for it in items if it.group not in self.fold_of})
@@ -277,11 +301,24 @@ class Protocol:
         self.folds = (folds or FoldJudges.load(folds_dir)) if cv else None
         self._judged: dict[str, Judged] = {}
         self.progress = progress
+        self.coverage: dict[str, tuple[int, int]] = {}  # name -> (answers kept, answers given)
         self.fit_sets = (
-            [(name, self.judged(name, items)) for name, items in load_specs(fit_specs, rt.by_id)]
+            [
+                (name, self.judged(name, self.usable(name, items)))
+                for name, items in load_specs(fit_specs, rt.by_id)
+            ]
             if cv
             else []
         )
+
+    def usable(self, name: str, items: list[EvalItem]) -> list[EvalItem]:
+        """The answers this protocol can grade honestly: all of them, except under a
+        cross-validation with untrained folds (then those folds' questions are left out)."""
+        if not self.cv:
+            return items
+        keep = self.folds.covered(items)
+        self.coverage[name] = (len(keep), len(items))
+        return keep
 
     def judged(self, name: str, items: list[EvalItem]) -> Judged:
         key = f"{name}:{len(items)}:{items[0].id if items else ''}"
@@ -307,11 +344,18 @@ class Protocol:
             )
         k = len(self.folds.judges)
         fits = ", ".join(n for n, _ in self.fit_sets)
-        return (
-            f"Cross-validation grouped by question, {k} folds: each answer is judged by the model trained "
-            f"without its question (and every other question of its fold), and scored by a mapping fitted on "
-            f"the human grades of {fits} outside that fold. Every number is out-of-fold."
+        text = (
+            f"Cross-validation grouped by question, {max(k, self.folds.total)} folds: each answer is judged "
+            f"by the model trained without its question (and every other question of its fold), and scored "
+            f"by a mapping fitted on the human grades of {fits} outside that fold. Every number is out-of-fold."
         )
+        if self.folds.partial:
+            kept, given = self.coverage.get(name, (0, 0))
+            text += (
+                f" Only {k} of the {self.folds.total} fold models are trained, so this covers the "
+                f"{kept} of {given} answers whose questions fall in those folds."
+            )
+        return text
 
     def grades(self, name: str, items: list[EvalItem], grader) -> list[Grade]:
         if not self.cv:
@@ -387,6 +431,8 @@ def calibrate(protocol: Protocol) -> tuple[ScoreMap, dict]:
     )
     smap.fitted_on["cross_validation"] = {
         "folds": len(protocol.folds.judges),
+        "folds_in_split": protocol.folds.total,
+        "answers_covered": {n: list(c) for n, c in protocol.coverage.items()},
         "grouped_by": "question",
         **cv,
     }

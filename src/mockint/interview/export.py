@@ -92,7 +92,8 @@ def _question_markdown(q: dict) -> list[str]:
         code = CodeReport.model_validate(q["tests"])
         failed = sorted({r.kind for r in code.rows if not r.passed})
         lines += [
-            f"Tests: {code.summary()}" + (f" Failing kinds: {', '.join(failed)}." if failed else ""),
+            f"Tests: {code.summary()}"
+            + (f" Failing kinds: {', '.join(failed)}." if failed else ""),
             "",
         ]
     if q.get("delivery") and q["delivery"]["words"]:
