@@ -102,7 +102,7 @@ def test_untrained_folds_leave_their_questions_out_and_say_so(fake_runtime, tmp_
     run = evaluate(fake_runtime, name, kept, fake_runtime.offline_grader(), proto, probes=False)
     assert run.metrics["n"] == len(kept)
     assert (
-        f"Only 2 of the 4 fold models" in run.protocol
+        "Only 2 of the 4 fold models" in run.protocol
         and f"{len(kept)} of {len(items)}" in run.protocol
     )
     outside = [it for it in items if it.group not in fold_of]
