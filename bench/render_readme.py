@@ -11,34 +11,48 @@ from mockint.config import settings_table
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _protocol(text: str) -> str:
+    if "Cross-validation" not in text:
+        return "shipped model + mapping"
+    m = re.search(
+        r"Only (\d+) of the (\d+) fold models are trained, so this covers the (\d+) of (\d+)", text
+    )
+    if m:
+        return f"grouped CV, unseen questions ({m[1]} of {m[2]} folds: {m[3]} of {m[4]} answers)"
+    return "grouped CV, unseen questions"
+
+
 def results_table() -> str:
+    """One row per offline report, then the labelled sets' correct-vs-not numbers."""
     rows = [
-        "| dataset | grader | protocol | n | Pearson [95% CI] | Spearman | QWK | RMSE (0-10) | injection success "
-        "| offline grader on the same answers (r / RMSE) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | grader | protocol | n | Pearson [95% CI] | Spearman | MAE (0-10) | QWK |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    labelled = [
+        "",
+        "| dataset | part | n | AUC correct vs not | macro-F1 at 7 (majority baseline) | mean score by human label |",
+        "|---|---|---|---|---|---|",
     ]
     for path in sorted((ROOT / "eval" / "reports").glob("*--*.json")):
         d = json.loads(path.read_text())
         m = d["metrics"]
-        proto = (
-            "grouped 10-fold, unseen questions"
-            if "fold" in d["protocol"]
-            else "shipped calibration"
-        )
-        inj = d.get("probes", {}).get("injection_success_overall")
-        o = m.get("offline_same_items")
-        same = f"{o['pearson']['value']:.3f} / {o['rmse']['value']:.3f}" if o else ""
+        link = f"[{d['dataset']}](eval/reports/{path.stem}.md)"
         rows.append(
-            f"| [{d['dataset']}](eval/reports/{path.stem}.md) | {d['grader']} | {proto} | {m['n']} | "
+            f"| {link} | {d['grader']} | {_protocol(d['protocol'])} | {m['n']} | "
             f"{m['pearson']['value']:.3f} [{m['pearson']['ci_low']:.3f}, {m['pearson']['ci_high']:.3f}] | "
-            f"{m['spearman']['value']:.3f} | {m['qwk']['value']:.3f} | {m['rmse']['value']:.3f} | "
-            f"{'' if inj is None else f'{inj:.1%}'} | {same} |"
+            f"{m['spearman']['value']:.3f} | {m['mae']['value']:.2f} | {m['qwk']['value']:.3f} |"
         )
-    rows += [
-        "",
-        "Anchors on Mohler (0-5 scale, so halve our RMSE): human vs human r 0.597 (RMSE 1.31);",
-        "Sultan et al. 2016 r 0.592 / RMSE 0.887; Mohler et al. 2011 r ≈ 0.52; always-the-mean RMSE 1.096.",
-    ]
+        for part, v in m.get("labels", {}).items():
+            means = ", ".join(f"{lab} {b['mean']}" for lab, b in v["by_label"].items())
+            if "roc_auc" in v:
+                f1 = f"{v['macro_f1_at_7']:.3f} ({v['macro_f1_majority_baseline']:.3f})"
+                labelled.append(
+                    f"| {link} | {part} | {v['n']} | {v['roc_auc']:.3f} | {f1} | {means} |"
+                )
+            else:
+                labelled.append(f"| {link} | {part} | {v['n']} | | | {means} |")
+    if len(labelled) > 3:
+        rows += labelled
     return "\n".join(rows)
 
 

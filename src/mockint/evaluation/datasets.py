@@ -233,6 +233,8 @@ def load_pairs(path: Path, corpus: dict[str, Question]) -> list[EvalItem]:
             ):
                 r = json.loads(line)
                 q = corpus[r["question_id"]]
+                if q.problem is not None:  # labelled against the page rubric the tests replaced
+                    continue
                 items.append(
                     EvalItem(
                         id=f"{f.stem}-{n}",

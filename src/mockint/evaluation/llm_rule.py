@@ -24,10 +24,10 @@ from mockint.config import REPO_ROOT, Config
 from mockint.evaluation import metrics
 from mockint.evaluation.datasets import task_for
 from mockint.evaluation.protocol import DEFAULT_FOLDS, Judged, Protocol, fit_rows, load_specs
-from mockint.grading.guards import RED_FLAG_P, apply_guards
+from mockint.grading.guards import apply_guards
 from mockint.grading.llm_judge import LLMGrader, combine, llm_grader
 from mockint.grading.offline import OfflineGrader, guard_context
-from mockint.grading.scoring import ENTAILED, Point, features, fit
+from mockint.grading.scoring import Point, features, fit
 from mockint.runtime import Runtime
 
 WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -55,20 +55,13 @@ def scores_at(weight: float, target: Judged, said: list, fit_sets: list[Judged])
             j = target.judged[i]
             if j is None:
                 continue
-            ps, probs, red, _ = j
+            ps, probs, clean = j
             mixed = [combine(pr, (said[i] or {}).get(p.id), weight) for p, pr in zip(ps, probs)]
             predicted = float(
-                smap.predict(features([Point(p.id, p.weight, m) for p, m in zip(ps, mixed)], red))[
-                    0
-                ]
+                smap.predict(features([Point(p.id, p.weight, m) for p, m in zip(ps, mixed)]))[0]
             )
             task = task_for(target.items[i])
-            q = task.question
-            claims = [f for f, r in zip(q.red_flags, red) if r[ENTAILED] >= RED_FLAG_P]
-            essentials = np.array(mixed)
-            out[i] = apply_guards(
-                predicted, guard_context(task, (ps, essentials, red, j[3]), claims)
-            )[0]
+            out[i] = apply_guards(predicted, guard_context(task, (ps, np.array(mixed), clean)))[0]
     return out
 
 

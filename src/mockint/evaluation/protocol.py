@@ -119,10 +119,10 @@ class Judged:
 def judge_out_of_fold(
     folds: FoldJudges,
     items: list[EvalItem],
-    score_map: ScoreMap,
     progress: Callable[[int, int], None] | None = None,
 ) -> Judged:
-    """Each item judged by the fold model that never saw its question."""
+    """Each item judged by the fold model that never saw its question (judging needs no score
+    mapping, so this works while the shipped one is being refitted)."""
     from mockint.grading.offline import OfflineGrader
 
     fold = folds.folds(items)
@@ -130,7 +130,7 @@ def judge_out_of_fold(
     done = 0
     for k, judge in enumerate(folds.judges):
         idx = [i for i, f in enumerate(fold) if f == k]
-        grader = OfflineGrader(judge, score_map)
+        grader = OfflineGrader(judge, None)
         for s in range(0, len(idx), 64):
             part = idx[s : s + 64]
             for i, j in zip(part, grader.judgements([task_for(items[i]) for i in part])):
@@ -326,11 +326,9 @@ class Protocol:
             bar, update = self.progress(f"judging {name}") if self.progress else (None, None)
             if bar is not None:
                 with bar:
-                    self._judged[key] = judge_out_of_fold(
-                        self.folds, items, self.rt.score_map, update
-                    )
+                    self._judged[key] = judge_out_of_fold(self.folds, items, update)
             else:
-                self._judged[key] = judge_out_of_fold(self.folds, items, self.rt.score_map)
+                self._judged[key] = judge_out_of_fold(self.folds, items)
         return self._judged[key]
 
     def describe(self, name: str) -> str:

@@ -8,13 +8,13 @@ detectors are pure functions of the answer, the question and the judgements (``f
 holds the lexical ones). Nothing here calls a model.
 
 >>> [(g.name, g.action, g.value) for g in GUARDS][:3]
-[('instructions', 'deduct', 1.0), ('red_flag', 'deduct', 1.5), ('llm_raised_by_injection', 'cap', None)]
+[('instructions', 'deduct', 1.0), ('llm_raised_by_injection', 'cap', None), ('contradiction', 'cap', 3.0)]
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from mockint.grading.detectors import (
@@ -29,7 +29,6 @@ from mockint.grading.hygiene import instruction_spans
 from mockint.grading.rubric import hint_cap
 
 CONTRADICTION_P = 0.5  # the judgement model's probability that an essential point is contradicted
-RED_FLAG_P = 0.5  # ... that the answer states a known misconception
 OFF_TOPIC_P = 0.9  # ... that no key point is addressed
 
 
@@ -42,7 +41,6 @@ class GuardContext:
     question: str
     reference: str  # the key points and the reference answer, as one text
     topical: set[str]  # content words of the key points and the question
-    red_flags: list[str] = field(default_factory=list)  # the misconceptions the answer states
     con_ess: float = 0.0  # the strongest contradiction of an essential point
     not_addressed_min: float = 0.0  # the lowest not-addressed probability over the key points
     hints_used: int = 0
@@ -75,15 +73,6 @@ GUARDS: tuple[Guard, ...] = (
         1.0,
         "injection_suspected",
         "Text addressed to the grader is removed before judging; trying costs a point, so it never pays.",
-    ),
-    Guard(
-        "red_flag",
-        lambda c: bool(c.red_flags),
-        "deduct",
-        1.5,
-        "misconception",
-        "The answer states a known misconception of the rubric (judgement model p ≥ 0.5): 1.5 points per "
-        "misconception, at most two.",
     ),
     Guard(
         "llm_raised_by_injection",
@@ -159,8 +148,6 @@ def _value(g: Guard, c: GuardContext) -> float:
         return hint_cap(c.hints_used)
     if g.name == "llm_raised_by_injection":
         return (c.model_score or 0.0) - GUARDS[0].value
-    if g.name == "red_flag":
-        return g.value * min(2, len(c.red_flags))
     return float(g.value)
 
 

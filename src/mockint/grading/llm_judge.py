@@ -222,20 +222,20 @@ class LLMGrader(Grader):
         self, task: GradingTask, judged: tuple, reply: JudgeReply, model_only: float
     ) -> Grade:
         """The grade from the LLM's statuses mixed into the model's probabilities, per key point."""
-        ps, probs, red, clean = judged
+        ps, probs, clean = judged
         off = self.offline
         said = {jp.id: jp.status for jp in reply.key_points}
         mixed = np.array([combine(pr, said.get(p.id), self.weight) for p, pr in zip(ps, probs)])
         predicted = float(
             off.score_map.predict(
-                features([Point(p.id, p.weight, tuple(m)) for p, m in zip(ps, mixed)], red)
+                features([Point(p.id, p.weight, tuple(m)) for p, m in zip(ps, mixed)])
             )[0]
         )
         statuses = [said.get(p.id) or status(m) for p, m in zip(ps, mixed)]
         g = off.finish(
-            task, (ps, mixed, red, clean), predicted, model_score=model_only, statuses=statuses
+            task, (ps, mixed, clean), predicted, model_score=model_only, statuses=statuses
         )
-        off.attach_quotes([task], [(ps, mixed, red, clean)], [g])
+        off.attach_quotes([task], [(ps, mixed, clean)], [g])
         return g
 
     def _own_words(self, task: GradingTask, reply: JudgeReply, g: Grade) -> dict:

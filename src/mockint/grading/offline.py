@@ -2,7 +2,7 @@
 
 For a task it strips instructions to the grader from the answer, asks the judgement model
 (``judge/``) for each key point whether the answer states it, partly states it, contradicts it or
-does not address it, and for each red flag whether the answer states that misconception; the
+does not address it; the
 score mapping (``scoring.ScoreMap``) turns those probabilities into 0-10 and the guard table
 (``guards.py``) applies. A key point's quote is the sentence of the answer that shares most words
 with it, shown only when the judgement model, asked about that sentence alone, agrees it supports
@@ -21,7 +21,7 @@ import numpy as np
 from mockint.corpus.markdown import plain_text
 from mockint.corpus.schema import Question
 from mockint.grading.detectors import content_words
-from mockint.grading.guards import RED_FLAG_P, GuardContext, apply_guards
+from mockint.grading.guards import GuardContext, apply_guards
 from mockint.grading.hygiene import (
     exact_quote,
     feedback_for,
@@ -86,10 +86,10 @@ def best_sentence(answer: str, premise: str, question: str) -> str:
 
 
 def guard_context(
-    task: GradingTask, judged: tuple, claims: list[str], model_score: float | None = None
+    task: GradingTask, judged: tuple, model_score: float | None = None
 ) -> GuardContext:
     """What the guard table reads about one judged answer."""
-    ps, probs, _, clean = judged
+    ps, probs, clean = judged
     q = task.question
     essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
     rubric = " ".join(k.text for k in q.key_points)
@@ -99,7 +99,6 @@ def guard_context(
         question=task.question_text,
         reference=rubric + " " + q.reference_text,
         topical=set(content_words(rubric + " " + task.question_text)),
-        red_flags=claims,
         con_ess=max((float(pr[CONTRADICTED]) for pr in essentials), default=0.0),
         not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
         hints_used=task.hints_used,
@@ -112,7 +111,8 @@ class OfflineGrader(Grader):
 
     name = "offline"
 
-    def __init__(self, judge: Judge, score_map: ScoreMap):
+    def __init__(self, judge: Judge, score_map: ScoreMap | None):
+        """``score_map`` None: judgements only (``judgements``), as the evaluation's fold models do."""
         self.judge = judge
         self._score_map = score_map
 
@@ -126,8 +126,12 @@ class OfflineGrader(Grader):
         return f"{self.judge.name}@{self.judge.version}+{self.score_map.version}"
 
     def judgements(self, tasks: list[GradingTask]) -> list[tuple | None]:
-        """Per task: (premises, their probabilities, red-flag probabilities, cleaned answer), or None
-        when there is nothing to judge (no reference, no answer). One model call for the batch."""
+        """Per task: (premises, their probabilities, cleaned answer), or None when there is nothing
+        to judge (no reference, no answer). One model call for the batch.
+
+        The rubrics' red flags are not asked about: the model's "states this misconception" was
+        measured anti-informative (answers it gave p >= 0.9 averaged 7.9/10 from the human graders
+        of our set; see the README's known limits), so a red flag neither costs nor shows."""
         staged, triples = [], []
         for t in tasks:
             clean = strip_instructions(t.answer)
@@ -135,23 +139,17 @@ class OfflineGrader(Grader):
                 staged.append(None)
                 continue
             ps = premises(t.question, t.only_key_points)
-            flags = list(t.question.red_flags) if not t.only_key_points else []
             start = len(triples)
-            triples += [(t.question_text, p.text, clean) for p in ps] + [
-                (t.question_text, f, clean) for f in flags
-            ]
-            staged.append((ps, flags, clean, start))
+            triples += [(t.question_text, p.text, clean) for p in ps]
+            staged.append((ps, clean, start))
         probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
         out = []
         for st in staged:
             if st is None:
                 out.append(None)
                 continue
-            ps, flags, clean, start = st
-            k = len(ps)
-            out.append(
-                (ps, probs[start : start + k], probs[start + k : start + k + len(flags)], clean)
-            )
+            ps, clean, start = st
+            out.append((ps, probs[start : start + len(ps)], clean))
         return out
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
@@ -171,9 +169,9 @@ class OfflineGrader(Grader):
 
     @staticmethod
     def row(task: GradingTask, judged: tuple) -> np.ndarray:
-        ps, probs, red, clean = judged
+        ps, probs, _ = judged
         points = [Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)]
-        return features(points, red)
+        return features(points)
 
     def _base(self, task: GradingTask) -> dict:
         return dict(
@@ -227,11 +225,9 @@ class OfflineGrader(Grader):
     ) -> Grade:
         """The grade from the mapped score, the guards and the per-point statuses (an LLM grader
         passes its own combined statuses and the model-only score)."""
-        ps, probs, red, clean = judged
+        ps, probs, clean = judged
         q = task.question
-        flags_said = q.red_flags if not task.only_key_points else []
-        claims = [f for f, r in zip(flags_said, red) if r[ENTAILED] >= RED_FLAG_P]
-        ctx = guard_context(task, judged, claims, model_score)
+        ctx = guard_context(task, judged, model_score)
         score, flags, _ = apply_guards(predicted, ctx)
         statuses = statuses or [status(pr) for pr in probs]
         results = [
@@ -246,12 +242,12 @@ class OfflineGrader(Grader):
             )
             for p, pr, s in zip(ps, probs, statuses)
         ]
-        good, add = feedback_for(results, claims)
+        good, add = feedback_for(results, [])
         return Grade(
             score=score,
             verdict=verdict_for(score),
             key_points=results,
-            incorrect_claims=claims,
+            incorrect_claims=[],
             feedback_good=good,
             feedback_add=add,
             flags=flags,
@@ -265,7 +261,7 @@ class OfflineGrader(Grader):
         for t, j, g in zip(tasks, judged, grades):
             if j is None:
                 continue
-            clean = j[3]
+            clean = j[2]
             for k in g.key_points:
                 if k.status == "missing":
                     continue

@@ -2,7 +2,7 @@
 
 Every grader (offline, LLM, hybrid) ends in the same place: for each key point of the rubric a
 probability of each status (entailed / partly / contradicted / not addressed), and for each red
-flag (a known misconception) a probability that the answer states it. ``features`` condenses
+flag is not judged (see ``offline.OfflineGrader.judgements``). ``features`` condenses
 them into a fixed vector: how well the essential points are covered (mean, best, worst), the
 supporting points, the strongest contradiction, the strongest red flag, the length.
 ``ScoreMap`` maps that vector to 0-10: gradient-boosted depth-3 trees, monotone (more coverage
@@ -11,7 +11,7 @@ never lowers a score, a contradiction never raises one), fitted on human grades 
 guards (``guards.py``) run after it. Prediction is numpy only; ``fit`` needs scikit-learn.
 
 >>> pts = [Point("kp1", "essential", (0.9, 0.1, 0.0, 0.0)), Point("kp2", "supporting", (0.0, 0.0, 0.0, 1.0))]
->>> [round(float(x), 2) for x in features(pts, [])[:4]]
+>>> [round(float(x), 2) for x in features(pts)[:4]]
 [0.95, 0.95, 0.95, 0.0]
 """
 
@@ -41,7 +41,6 @@ FEATURES = [
     "part_ess",
     "con_ess",
     "con_all",
-    "red_flag",
 ]
 MONOTONE = {
     "ess_mean": 1,
@@ -50,7 +49,6 @@ MONOTONE = {
     "sup_mean": 1,
     "con_ess": -1,
     "con_all": -1,
-    "red_flag": -1,
 }
 
 
@@ -83,7 +81,7 @@ def status(p: Sequence[float]) -> str:
     return STATUS_OF[i]
 
 
-def features(points: Sequence[Point], red_flags: Sequence[Sequence[float]]) -> np.ndarray:
+def features(points: Sequence[Point]) -> np.ndarray:
     ess = [p for p in points if p.weight == "essential"] or list(points)
     sup = [p for p in points if p.weight != "essential" and p not in ess]
     ce = [credit(p.probs) for p in ess] or [0.0]
@@ -96,7 +94,6 @@ def features(points: Sequence[Point], red_flags: Sequence[Sequence[float]]) -> n
         "part_ess": float(np.mean([p.probs[PARTLY] for p in ess])) if ess else 0.0,
         "con_ess": max((p.probs[CONTRADICTED] for p in ess), default=0.0),
         "con_all": max((p.probs[CONTRADICTED] for p in points), default=0.0),
-        "red_flag": max((float(r[ENTAILED]) for r in red_flags), default=0.0),
     }
     return np.array([row[f] for f in FEATURES], dtype=np.float64)
 
@@ -170,7 +167,7 @@ def rescore(score_map: ScoreMap, key_points: Sequence) -> float:
     points = [
         Point(k.id, k.weight, tuple(k.probs) if k.probs else ONE_HOT[k.status]) for k in key_points
     ]
-    return float(score_map.predict(features(points, []))[0])
+    return float(score_map.predict(features(points))[0])
 
 
 HYPER = {

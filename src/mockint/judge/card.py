@@ -60,12 +60,15 @@ def _metric_rows(reports: Path) -> list[str]:
         for key, label in (("pearson", "Pearson"), ("spearman", "Spearman"), ("mae", "MAE")):
             if key in m:
                 cells.append(f"{label} {m[key]['value']:.3f}")
-        lab = d.get("labels", {})
-        for key, label in (("auc", "AUC"), ("macro_f1_2way", "2-way macro-F1")):
-            if key in lab:
-                cells.append(f"{label} {lab[key]:.3f}")
+        for part, lab in m.get("labels", {}).items():
+            if "roc_auc" in lab:
+                cells.append(
+                    f"{part}: AUC {lab['roc_auc']:.3f}, 2-way macro-F1 {lab['macro_f1_at_7']:.3f}"
+                )
+        proto = d.get("protocol", "")
+        proto = "cross-validated by question" if "Cross-validation" in proto else "shipped"
         rows.append(
-            f"| [{d['dataset']}](../../../../eval/reports/{path.stem}.md) | {d.get('protocol', '')} "
+            f"| [{d['dataset']}](../../../../eval/reports/{path.stem}.md) | {proto} "
             f"| {m.get('n', '')} | {'; '.join(cells)} |"
         )
     return rows

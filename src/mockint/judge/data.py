@@ -168,6 +168,10 @@ def keypoint_pairs(
                 where=r["where"],
                 fix="use an id of corpus/questions.jsonl",
             )
+        if q.problem is not None:
+            # a page coding question the coding round took over: the record's statuses name the page
+            # rubric's points, and its answers are now graded by running their code (42 records)
+            continue
         for kp in q.key_points:
             status = r["statuses"].get(kp.id)
             if status is None:
