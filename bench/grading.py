@@ -55,11 +55,11 @@ def _answers(rt: Runtime) -> tuple[list[GradingTask], list[GradingTask]]:
 
 
 def _triples(tasks: list[GradingTask]) -> list[tuple[str, str, str]]:
-    """The pairs the grader sends to the model for ``tasks`` (key points and red flags)."""
+    """The pairs the grader sends to the model for ``tasks`` (one per key point)."""
     return [
         (t.question_text, text, t.answer)
         for t in tasks
-        for text in [p.text for p in premises(t.question)] + list(t.question.red_flags)
+        for text in [p.text for p in premises(t.question)]
     ]
 
 
@@ -104,7 +104,7 @@ def main() -> None:
     md = f"""**Offline grading** (`bench/grading.md`): the judgement model (int8 ONNX, {os.cpu_count()} threads)
 on {len(five)} five-sentence answers to six-key-point questions, one at a time with nothing cached;
 then {len(batch)} answers in batches of 32. The raw model runs the same {len(triples)} (question, key
-point or red flag, answer) pairs in the same run: the grader's own work is the difference.
+point, answer) pairs in the same run: the grader's own work is the difference.
 
 | metric | value | target |
 |---|---|---|

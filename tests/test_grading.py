@@ -367,20 +367,8 @@ def test_keyword_lists_and_echoes_score_low(real_runtime, grader):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=KNOWN_LIMIT)
-def test_keyword_lists_and_echoes_score_low_but_a_terse_answer_does_not(real_runtime, grader):
-    from mockint.evaluation.probes import ECHO_TEMPLATES
-
-    q = real_runtime.by_id[QID].question.rstrip("?")
-    lists = [
-        "l1 l2 regularization absolute squared weights sparse zero feature selection shrink lambda penalty",
-        "L1, L2, sparse, squared, dropout, momentum, batch norm, pooling",
-        "absolute squared sparse",
-    ]
-    echoes = [make(q) for make in ECHO_TEMPLATES.values()]
-    terse = "L1 gives sparse weights, L2 small ones."
-    *got, ok = grader.grade_many([_task(real_runtime, t) for t in (*lists, *echoes, terse)])
-    for text, g in zip(lists + echoes, got):
-        assert g.score <= 2.5, (text, g.score)
+def test_a_terse_correct_answer_is_not_graded_like_a_keyword_list(real_runtime, grader):
+    ok = grader.grade(_task(real_runtime, "L1 gives sparse weights, L2 small ones."))
     assert ok.score > 2.5 and "keyword_stuffing" not in ok.flags
 
 

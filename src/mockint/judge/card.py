@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 from mockint.config import REPO_ROOT
@@ -66,7 +67,12 @@ def _metric_rows(reports: Path) -> list[str]:
                     f"{part}: AUC {lab['roc_auc']:.3f}, 2-way macro-F1 {lab['macro_f1_at_7']:.3f}"
                 )
         proto = d.get("protocol", "")
-        proto = "cross-validated by question" if "Cross-validation" in proto else "shipped"
+        part = re.search(r"Only (\d+) of the (\d+) fold models", proto)
+        proto = (
+            ("cross-validated by question" + (f" ({part[1]} of {part[2]} folds)" if part else ""))
+            if "Cross-validation" in proto
+            else "shipped"
+        )
         rows.append(
             f"| [{d['dataset']}](../../../../eval/reports/{path.stem}.md) | {proto} "
             f"| {m.get('n', '')} | {'; '.join(cells)} |"
