@@ -228,7 +228,18 @@ def rows(data: dict) -> list[Row]:
     for name, d in data.items():
         if d is None:
             continue
-        out += _ui_load(d, name) if name.startswith("ui_load") else makers[name](d)
+        try:
+            out += _ui_load(d, name) if name.startswith("ui_load") else makers[name](d)
+        except (KeyError, TypeError):  # written by an older version of the script
+            when = d.get("machine", {}).get("commit", "?")
+            out.append(
+                (
+                    f"`{name}`: output of an older bench/{name}.py (commit {when})",
+                    "not comparable",
+                    "re-run it",
+                    name,
+                )
+            )
     return out
 
 
