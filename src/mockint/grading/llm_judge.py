@@ -39,8 +39,9 @@ from mockint.llm.prompts import load_prompt
 from mockint.text import content_words
 
 # How much the LLM's status for a key point counts against the judgement model's probabilities
-# (``combine``). A capable endpoint leads; the packaged 1.5B model stays anchored: see
-# eval/reports/hybrid-rule.md for how these were measured.
+# (``combine``). A capable endpoint leads; the packaged 1.5B model stays anchored. Both are settings
+# chosen by design, not yet measured on the judgement model: ``make eval-llm`` writes
+# eval/reports/hybrid-rule.md, which picks the compact weight on a development set.
 LLM_WEIGHT = {"strong": 0.7, "compact": 0.15}
 GENERIC_POINT = {
     "id": "kp1",
