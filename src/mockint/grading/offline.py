@@ -2,9 +2,8 @@
 
 For a task it strips instructions to the grader from the answer, asks the judgement model
 (``judge/``) for each key point whether the answer states it, partly states it, contradicts it or
-does not address it; the
-score mapping (``scoring.ScoreMap``) turns those probabilities into 0-10 and the guard table
-(``guards.py``) applies. A key point's quote is the sentence of the answer that shares most words
+does not address it; the score mapping (``scoring.ScoreMap``) turns those probabilities into 0-10
+and the guard table (``guards.py``) applies. A key point's quote is the sentence of the answer that shares most words
 with it, shown only when the judgement model, asked about that sentence alone, agrees it supports
 the point. Questions without a curated rubric (a dataset's or a batch file's ``reference``) are
 judged against the whole reference answer as their essential point, with the extracted key
@@ -131,7 +130,7 @@ class OfflineGrader(Grader):
 
         The rubrics' red flags are not asked about: the model's "states this misconception" was
         measured anti-informative (answers it gave p >= 0.9 averaged 7.9/10 from the human graders
-        of our set; see the README's known limits), so a red flag neither costs nor shows."""
+        of our set; README, "How answers are graded"), so a red flag neither costs nor shows."""
         staged, triples = [], []
         for t in tasks:
             clean = strip_instructions(t.answer)
