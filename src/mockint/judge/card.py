@@ -80,20 +80,13 @@ def _metric_rows(reports: Path) -> list[str]:
     return rows
 
 
-def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
-    meta = json.loads((model / "meta.json").read_text())
-    t, tr, chk = meta["trained_on"], meta["training"], meta.get("int8_check", {})
-    h = tr["hyperparameters"]
-    data = "\n".join(
-        f"| {SOURCES.get(src, src)} | {n:,} |"
-        for src, n in sorted(t["by_source"].items(), key=lambda x: -x[1])
-    )
-    metrics = _metric_rows(reports)
-    lines = [
+def _about(meta: dict) -> list[str]:
+    chk = meta.get("int8_check", {})
+    return [
         "# The judgement model (`judge.onnx`)",
         "",
         "A cross-encoder that reads `[CLS] question [SEP] premise [SEP] answer` — the premise is "
-        "one key point of a rubric, a red flag, or a reference answer — and gives four "
+        "one key point of a rubric or a reference answer — and gives four "
         f"probabilities: {', '.join(f'*{x}*' for x in meta['labels'])}. mockint's offline grader "
         "asks it about every key point of a question; a monotone mapping fitted on human grades "
         "turns the statuses into the 0–10 score (`params/score-map.json`, `eval/SCALE.md`).",
@@ -108,6 +101,17 @@ def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
         f"for {chk.get('same_status', 0):.1%}, largest probability difference "
         f"{chk.get('max_abs_prob_diff', 0):.3f}.",
         "",
+    ]
+
+
+def _training(meta: dict) -> list[str]:
+    t, tr = meta["trained_on"], meta["training"]
+    h = tr["hyperparameters"]
+    data = "\n".join(
+        f"| {SOURCES.get(src, src)} | {n:,} |"
+        for src, n in sorted(t["by_source"].items(), key=lambda x: -x[1])
+    )
+    return [
         "## Training data",
         "",
         f"{t['pairs']:,} (question, premise, answer) pairs from {t['questions']} questions. A coarse "
@@ -128,9 +132,13 @@ def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
         "train-judge-cv` trains the 5 cross-validation models, each without one fold of questions "
         "of every source, which the reports use for held-out numbers.",
         "",
-        "## How well it grades",
-        "",
     ]
+
+
+def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
+    meta = json.loads((model / "meta.json").read_text())
+    metrics = _metric_rows(reports)
+    lines = [*_about(meta), *_training(meta), "## How well it grades", ""]
     if metrics:
         lines += [
             "Through mockint's offline grader (this model + the fitted mapping). Protocol `cv`: "
