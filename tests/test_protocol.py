@@ -13,6 +13,7 @@ from mockint.evaluation.protocol import (
     FoldJudges,
     Protocol,
     calibrate,
+    cross_validated,
     evaluate,
     fit_rows,
     load_specs,
@@ -159,3 +160,23 @@ def test_semeval_and_saf_loaders_and_label_metrics(tmp_path):
     )
     [it] = load_saf(saf)
     assert it.human == 5.0 and it.label == "Partially correct" and it.group == "saf:1.1"
+
+
+def test_the_llm_weight_table_scores_weight_zero_as_the_model_alone(fake_runtime, folds):
+    """``python -m mockint.evaluation.llm_rule``'s table: w = 0 ignores the LLM (the offline
+    cross-validated grade), w = 1 with every point 'covered' raises every answer that was not
+    already at the top."""
+    from mockint.evaluation.llm_rule import scores_at, table
+
+    proto = Protocol(fake_runtime, cv=True, fit_specs=FITS[1:], folds=folds)
+    name, items = load_specs(["eval/datasets/concise-heldout.jsonl:mockint"], fake_runtime.by_id)[0]
+    judged = proto.judged(name, proto.usable(name, items[:30]))
+    fits = [j for _, j in proto.fit_sets]
+    offline = [g.score for g in cross_validated(judged, fits, "cv")]
+    nothing = [None] * len(judged.items)
+    assert [round(x, 1) for x in scores_at(0.0, judged, nothing, fits)] == offline
+    covered = [{p.id: "covered" for p in j[0]} if j is not None else None for j in judged.judged]
+    raised = scores_at(1.0, judged, covered, fits)
+    assert all(r >= o - 0.05 for r, o in zip(raised, offline)) and sum(raised) > sum(offline)
+    rows = table([0.0, 1.0], judged, covered, fits)
+    assert [r["weight"] for r in rows] == [0.0, 1.0] and all(-1 <= r["pearson"] <= 1 for r in rows)

@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     result = {"llm": rt.chat.name, "compact": rt.chat.compact, "weights": list(WEIGHTS)}
     for part, spec in (("dev", args.dev), ("held_out", args.held_out)):
         name, items = load_specs([spec], rt.by_id)[0]
+        items = proto.usable(name, items)  # with untrained folds, their questions are left out
         judged = proto.judged(name, items)
         said = llm_statuses(grader, judged)
         result[part] = {
