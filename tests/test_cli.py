@@ -88,25 +88,23 @@ def test_index_and_search_json(home):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "fmt,name,folds",
+    "fmt,name",
     [
-        ("mohler", "mohler-mini.jsonl", 3),
-        ("mockint", "mockint-mini.jsonl", 0),
-        ("semeval", "semeval-mini.xml", 0),
+        ("mohler", "mohler-mini.jsonl"),
+        ("mockint", "mockint-mini.jsonl"),
+        ("semeval", "semeval-mini.xml"),
     ],
 )
-def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
+def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name):
     out = tmp_path / "reports"
     res = runner.invoke(
         app,
         [
             "eval",
             "--dataset",
-            str(FIXTURES / name),
-            "--format",
-            fmt,
-            "--folds",
-            str(folds),
+            f"{FIXTURES / name}:{fmt}",
+            "--protocol",
+            "shipped",
             "--out",
             str(out),
             "--no-probes" if fmt == "semeval" else "--probes",
@@ -120,7 +118,7 @@ def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name, folds):
         assert (out / f"{stem}-{png}.png").stat().st_size > 1000
     assert (out / f"{stem}-worst.md").exists()
     if fmt == "mohler":
-        assert "human_vs_human" in data["metrics"] and "unseen" in data["protocol"]
+        assert "human_vs_human" in data["metrics"] and "Shipped" in data["protocol"]
     if fmt == "mockint":
         assert data["probes"]["injection"]["fake_json"]["n"] >= 1
         ks, echo = data["probes"]["keyword_stuffing"], data["probes"]["question_echo"]

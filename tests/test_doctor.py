@@ -29,7 +29,7 @@ def test_doctor_passes_on_a_working_install_and_names_each_part(tmp_path, monkey
         "LLM",
     ):
         assert f"ok   {part}:" in res.output, part
-    assert "9 of 9 parts ok" in res.output
+    assert "11 of 11 parts ok" in res.output
 
 
 def test_doctor_fails_with_the_fix_for_an_empty_index_and_a_dead_llm(tmp_path, monkeypatch):
@@ -54,4 +54,4 @@ def test_doctor_fails_with_the_fix_for_an_empty_index_and_a_dead_llm(tmp_path, m
     assert res.exit_code == 1
     assert "FAIL index: empty (fix: run 'mockint index'" in res.output
     line = next(x for x in res.output.splitlines() if x.startswith("FAIL LLM"))
-    assert "fix:" in line and "7 of 9 parts ok" in res.output
+    assert "fix:" in line and "9 of 11 parts ok" in res.output

@@ -57,38 +57,3 @@ def test_unknown_backend_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as e:
         Config.load(home=tmp_path)
     assert "onnx or torch" in e.value.render()
-
-
-@pytest.mark.slow
-def test_one_pass_token_states_pool_into_the_sentence_vectors(minilm):
-    from mockint.grading.offline import unit_spans
-    from mockint.search.embedding import pool
-    from mockint.text import sentences
-
-    text = TEXTS[0] + " " + TEXTS[2]
-    ((states, offsets),) = minilm.token_states([text])
-    assert states.shape[1] == 384 and len(states) == len(offsets)
-    whole = pool((states, offsets), [(0, len(text))])
-    assert (
-        float(whole @ minilm.encode([text])[0]) > 0.98
-    )  # [CLS]/[SEP] left out, otherwise the same
-    for unit, span in zip(sentences(text), unit_spans(text, sentences(text))):
-        alone = minilm.encode([unit])[0]
-        assert float(pool((states, offsets), [span]) @ alone) > 0.75, (
-            unit
-        )  # in context, still that sentence
-
-
-@pytest.mark.slow
-def test_token_states_of_a_long_answer_cover_its_end(minilm):
-    from mockint.search.embedding import pool
-
-    text = " ".join(
-        f"Sentence {i} says that bagging lowers variance by averaging bootstrap models."
-        for i in range(60)
-    )
-    ((states, offsets),) = minilm.token_states([text])
-    assert offsets[-1][1] >= len(text) - 1  # windows, not a cut at 256 tokens
-    tail = text.rindex("Sentence 59")
-    assert pool((states, offsets), [(tail, len(text))]) is not None
-    assert len(np.unique(offsets[:, 0])) == len(offsets)  # no token twice

@@ -136,10 +136,21 @@ SECRET_DIRS = ("~/.ssh", "~/.aws", "~/.gnupg", "~/.config", "~/.docker", "~/.kub
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "~/.netrc", "~/.pypirc", "~/.git-credentials")
 
 
-def _enter_namespaces(hide: list[str], limits: Limits) -> None:
+def _workdir(folder: Path) -> str:
+    """Where the code works: ``/tmp`` (covered by a fresh tmpfs) unless the Python or mockint runs
+    from under it (a checkout or virtualenv in /tmp), then ``folder``, a fresh tmpfs of its own,
+    with the rest of /tmp read-only like everything else."""
+    needed = (sys.prefix, sys.base_prefix, sys.executable, str(RUNNER))
+    if any(Path(p).resolve().is_relative_to("/tmp") for p in needed):
+        return str(folder)
+    return "/tmp"
+
+
+def _enter_namespaces(hide: list[str], limits: Limits, work: str) -> None:
     """In the child, before exec: new namespaces, a private read-only view of the file system with
     empty tmpfs over ``hide``, the usual places of credentials and the world-writable folders,
-    then every capability dropped for good. Raises OSError when the kernel refuses."""
+    a fresh tmpfs as the working directory ``work``, then every capability dropped for good.
+    Raises OSError when the kernel refuses."""
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0:
@@ -155,15 +166,15 @@ def _enter_namespaces(hide: list[str], limits: Limits) -> None:
     for path in (os.path.expanduser(f) for f in SECRET_FILES):
         if Path(path).is_file():
             _mount(libc, b"/dev/null", path, None, MS_BIND, None)
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):  # the throw-away working directory is /tmp
+    for path in dict.fromkeys((work, "/var/tmp", "/dev/shm")):  # throw-away, size-limited
         if Path(path).is_dir():
             opts = f"size={limits.tmpfs_mb}m".encode()
             _mount(libc, b"tmpfs", path, b"tmpfs", 0, opts)
-    os.chdir("/tmp")
+    os.chdir(work)
     confine.drop_capabilities(libc)
 
 
-def _preexec(limits: Limits, hide: list[str], report: int, groups: list[Path]) -> None:
+def _preexec(limits: Limits, hide: list[str], report: int, groups: list[Path], work: str) -> None:
     """Runs in the child between fork and exec (no Python objects shared with the parent after).
     Writes which isolation applied to the pipe ``report``. Without namespaces, root becomes
     ``nobody`` (the code then runs only if ``nobody`` can read the Python installation)."""
@@ -171,7 +182,7 @@ def _preexec(limits: Limits, hide: list[str], report: int, groups: list[Path]) -
     for group in groups:
         (group / "cgroup.procs").write_text("0")
     try:
-        _enter_namespaces(hide, limits)
+        _enter_namespaces(hide, limits, work)
         isolation = b"namespaces"
     except OSError:  # only the limits below apply
         isolation = b"limits"
@@ -198,10 +209,11 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
     limits = limits or Limits()
     workdir = Path(tempfile.mkdtemp(prefix="mockint-sbx-"))  # the cwd if namespaces are refused
     workdir.chmod(0o1777)
+    work = _workdir(workdir)
     env = {
         "PATH": os.defpath,
         "LANG": "C.UTF-8",
-        "HOME": "/tmp",
+        "HOME": work,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "OMP_NUM_THREADS": "1",
@@ -218,7 +230,7 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
             stderr=subprocess.PIPE,
             env=env,
             cwd=str(workdir),
-            preexec_fn=lambda: _preexec(limits, list(hide), write_end, groups),
+            preexec_fn=lambda: _preexec(limits, list(hide), write_end, groups, work),
         )
     except (subprocess.SubprocessError, OSError) as exc:
         shutil.rmtree(workdir, ignore_errors=True)
