@@ -252,3 +252,16 @@ def test_sql_runs_against_in_memory_fixtures():
     j["code"] = "ATTACH DATABASE '/tmp/x.db' AS x"
     r = run(j, FAST)
     assert not r.results[0]["passed"]
+
+
+def test_the_working_directory_is_tmp_unless_mockint_runs_from_there(monkeypatch, tmp_path):
+    """A checkout or virtualenv under /tmp must stay visible: then the code works in a fresh
+    folder of its own instead of a tmpfs over all of /tmp."""
+    from mockint.coding import sandbox
+
+    monkeypatch.setattr(sandbox, "RUNNER", Path("/opt/mockint/runner.py"))
+    for name in ("prefix", "base_prefix", "executable"):
+        monkeypatch.setattr(sys, name, "/usr/local")
+    assert sandbox._workdir(tmp_path) == "/tmp"
+    monkeypatch.setattr(sys, "prefix", "/tmp/checkout/.venv")
+    assert sandbox._workdir(tmp_path) == str(tmp_path)
