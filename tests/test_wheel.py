@@ -91,7 +91,7 @@ def test_a_wheel_grades_without_the_checkout(tmp_path):
         HF_HUB_OFFLINE="1",
     )
     code = (
-        "import mockint, sys; print(mockint.__file__); from mockint.cli import main; "
+        "import sys, mockint.cli; print(mockint.cli.__file__); from mockint.cli import main; "
         "sys.argv = ['mockint', 'grade', sys.argv[1], '-o', sys.argv[2], '--grader', 'offline']; main()"
     )
     out = tmp_path / "graded.jsonl"
