@@ -66,6 +66,12 @@ def said(chat) -> str:
     return html.unescape("\n".join(parts))
 
 
+def _chat_status(out: tuple) -> tuple:
+    """A turn's chat and status among the Interview tab's outputs (``ui.turn_out`` without the
+    state and the model answer's box: chat, answer, code, feedback, model answer, status, ...)."""
+    return out[0], out[5]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_ui_server_killed_mid_interview_resumes(tmp_path):
@@ -85,10 +91,18 @@ def test_ui_server_killed_mid_interview_resumes(tmp_path):
             url, verbose=False, download_files=str(tmp_path / "dl1"), analytics_enabled=False
         )
         chat, *_ = c.predict(
-            [], ["comparison", "concept"], "any", 2, 0, focus, "practice", api_name="/start"
+            [],
+            ["comparison", "concept"],
+            "any",
+            2,
+            0,
+            focus,
+            "practice",
+            "concepts",
+            api_name="/start",
         )
         assert "Question 1/2" in said(chat)
-        chat, *_, status = c.predict(ANSWER_1, "", api_name="/submit")
+        chat, status = _chat_status(c.predict(ANSWER_1, "", api_name="/submit"))
         assert "question 2 of 2" in status and "Question 2/2" in said(chat)
         proc.send_signal(signal.SIGKILL)  # no shutdown hook runs: only what was committed survives
         proc.wait(timeout=30)
@@ -112,7 +126,7 @@ def test_ui_server_killed_mid_interview_resumes(tmp_path):
         assert (
             rows[session.id][5] in ("active", "paused") and resume_pick["value"] == session.id
         )  # offered first
-        chat, *_, status = c.predict(session.id, api_name="/resume")
+        chat, status = _chat_status(c.predict(session.id, api_name="/resume"))
         text = said(chat)
         assert (
             ANSWER_1 in text
@@ -120,10 +134,12 @@ def test_ui_server_killed_mid_interview_resumes(tmp_path):
             and "Question 2/2" in text
             and "question 2 of 2" in status
         )
-        chat, *_, status = c.predict(
-            "Pearson's r is the covariance divided by the product of the standard deviations.",
-            "",
-            api_name="/submit",
+        chat, status = _chat_status(
+            c.predict(
+                "Pearson's r is the covariance divided by the product of the standard deviations.",
+                "",
+                api_name="/submit",
+            )
         )
         assert "finished" in status
         rec = Store(home / "history.db").load(session.id)
