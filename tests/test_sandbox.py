@@ -232,6 +232,44 @@ def test_a_refused_sandbox_is_reported_not_raised(monkeypatch):
     assert r.status == "refused" and "not run" in r.message
 
 
+def test_a_launcher_that_cannot_lock_down_refuses_and_says_why(monkeypatch):
+    """The launcher is up but a step of its set-up fails (here: the cgroup it must join is gone):
+    the code is not run, and the launcher's own words reach the candidate."""
+    monkeypatch.setattr(sandbox.confine, "cgroups", lambda limits: [Path("/nonexistent/group")])
+    r = run(job("def f(x):\n    return 4"), FAST)
+    assert r.status == "refused" and r.isolation == "none" and not r.results
+    assert "FileNotFoundError" in r.error and "/nonexistent/group" in r.error, r.error
+    assert "not run" in r.message
+
+
+THREADED_PARENT = """
+import os, sys, threading, time
+from mockint.coding import sandbox
+# a library that restarts its worker thread in every forked child (as an exporter's fork
+# handler does): a child forked from this process is threaded before it can do anything
+os.register_at_fork(after_in_child=lambda: threading.Thread(target=time.sleep, args=(3,)).start())
+job = {"track": "python", "code": "def f(x):\\n    return x + 1", "entry": "f",
+       "compare": "exact", "tests": [{"name": "a", "kind": "basic", "args": [1], "expected": 2}]}
+out = []
+worker = threading.Thread(target=lambda: out.append(sandbox.run(job)))  # as a web handler runs
+worker.start(); worker.join()
+print(out[0].status, out[0].isolation, out[0].fallback or "-", sep="|")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="namespaces are Linux")
+def test_a_threaded_caller_with_fork_handlers_still_gets_namespaces():
+    """The UI runs code from a worker thread of a process full of libraries; the kernel refuses a
+    user namespace to a threaded process, so the isolation must not depend on the caller's fork."""
+    if run(job("def f(x):\n    return 4"), FAST).isolation != "namespaces":
+        pytest.skip("namespaces are not allowed here")
+    res = subprocess.run(
+        [sys.executable, "-c", THREADED_PARENT], capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "ok|namespaces|-", res.stdout + res.stderr[-1000:]
+
+
 def test_sql_runs_against_in_memory_fixtures():
     j = {
         "track": "sql",

@@ -162,7 +162,12 @@ def _sandbox(rt: Runtime) -> Check:
         "code sandbox",
         ok,
         f"a test ran ({r.status}) with isolation: {r.isolation}"
-        + ("" if r.isolation == "namespaces" else " (limits only: see README, 'The sandbox')"),
+        + (
+            ""
+            if r.isolation == "namespaces"
+            else f" (limits only: the kernel refused namespaces: {r.fallback or 'no reason given'};"
+            " see README, 'The sandbox')"
+        ),
         "see the error above; namespaces need unprivileged user namespaces",
     )
 

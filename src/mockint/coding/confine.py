@@ -1,35 +1,13 @@
-"""Kernel-level confinement the sandbox adds around a run: capabilities dropped for good inside
-its user namespace, and cgroups capping its processes and memory together where this user may
-create them (``sandbox.py`` uses both; each is a no-op where the kernel does not allow it)."""
+"""The cgroups the sandbox puts a run in: its processes and memory capped together, where this
+user may create them (a no-op where the kernel does not allow it). The launcher (``jail.py``)
+joins them; ``sandbox.py`` makes and removes them."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import secrets
 import time
 from pathlib import Path
-
-PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 24, 28, 38
-SECURE_NOROOT_LOCKED = 0b1111 | (1 << 5)  # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, all locked
-
-
-def drop_capabilities(libc) -> None:
-    """Root of the new user namespace could undo the read-only mounts (CAP_SYS_ADMIN there):
-    drop every capability, from the bounding set too, and lock ``NOROOT`` so exec as uid 0 does
-    not grant them back; no new privileges through setuid files either."""
-    if libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_LOCKED, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "securebits")
-    for cap in range(64):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:
-            raise OSError(ctypes.get_errno(), f"drop capability {cap}")
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
-    if libc.capset(header, data) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "no_new_privs")
-
 
 # (hierarchy root, file, value): cgroup v1 has one hierarchy per controller, v2 one for all
 CGROUP_CAPS = (

@@ -1,7 +1,8 @@
 """Run a candidate's code in a separate, locked-down process (Linux).
 
-The child is ``python -I runner.py`` with an empty environment (no API keys, no settings), in a
-new user, mount, network and PID namespace where the kernel allows them (``isolation`` says which
+The child is ``python -I runner.py`` with an empty environment (no API keys, no settings),
+started through a launcher (``jail.py``, a fresh single-threaded interpreter that locks itself
+down, then becomes the runner) in a new user, mount, network and PID namespace where the kernel allows them (``isolation`` says which
 applied): no network (only a loopback that is down); ``/proc`` of its own (no other process, no
 other environment to read); the data dir, the problem files and the world-writable folders
 covered by empty, size-limited tmpfs mounts, and the rest of the file system read-only, so the
@@ -19,10 +20,8 @@ then read what your user can read.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import resource
 import secrets
 import shutil
 import signal
@@ -30,19 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from mockint.coding import confine, runner
+from mockint.coding import confine, jail, runner
 
 RUNNER = Path(runner.__file__).resolve()
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
-    0x00020000,
-    0x10000000,
-    0x20000000,
-    0x40000000,
-)
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+JAIL = Path(jail.__file__).resolve()
 
 
 @dataclass
@@ -66,6 +59,7 @@ class RunResult:
     error: str = ""
     results: list[dict] = field(default_factory=list)
     stderr: str = ""
+    fallback: str = ""  # why the kernel refused the namespaces (isolation "limits")
 
     @property
     def message(self) -> str:
@@ -81,61 +75,6 @@ class RunResult:
         }.get(self.status, self.error)
 
 
-def _user_processes() -> int:
-    uid = os.getuid()
-    n = 0
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                n += d.stat().st_uid == uid
-            except OSError:
-                pass
-    return n
-
-
-def _libc():
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _mount(
-    libc, source: bytes, target: str, fstype: bytes | None, flags: int, data: bytes | None
-) -> None:
-    if libc.mount(source, target.encode(), fstype, flags, data) != 0:
-        raise OSError(ctypes.get_errno(), f"mount {target}")
-
-
-_MOUNT_OPTS = {
-    "nosuid": 2,
-    "nodev": 4,
-    "noexec": 8,
-    "noatime": 1024,
-    "nodiratime": 2048,
-    "relatime": 1 << 21,
-}
-
-
-def _read_only_everywhere(libc) -> None:
-    """Every mount of this (new) namespace read-only, keeping the flags the kernel locked; the
-    pseudo file systems (/proc, /sys) are left as they are. Any mount that stays writable is an
-    error (nothing may hold a file open for writing here: the kernel then refuses, EBUSY)."""
-    points = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        cols = line.split()
-        point, opts = cols[4], cols[5].split(",")
-        if point.startswith(("/proc", "/sys")) or "ro" in opts:
-            continue
-        points.append((point, sum(_MOUNT_OPTS.get(o, 0) for o in opts)))
-    for point, flags in sorted(points, key=lambda p: len(p[0])):
-        _mount(libc, None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
-
-
-NOBODY = 65534
-
-
-SECRET_DIRS = ("~/.ssh", "~/.aws", "~/.gnupg", "~/.config", "~/.docker", "~/.kube", "~/.cache")
-SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "~/.netrc", "~/.pypirc", "~/.git-credentials")
-
-
 def _workdir(folder: Path) -> str:
     """Where the code works: ``/tmp`` (covered by a fresh tmpfs) unless the Python or mockint runs
     from under it (a checkout or virtualenv in /tmp), then ``folder``, a fresh tmpfs of its own,
@@ -144,64 +83,6 @@ def _workdir(folder: Path) -> str:
     if any(Path(p).resolve().is_relative_to("/tmp") for p in needed):
         return str(folder)
     return "/tmp"
-
-
-def _enter_namespaces(hide: list[str], limits: Limits, work: str) -> None:
-    """In the child, before exec: new namespaces, a private read-only view of the file system with
-    empty tmpfs over ``hide``, the usual places of credentials and the world-writable folders,
-    a fresh tmpfs as the working directory ``work``, then every capability dropped for good.
-    Raises OSError when the kernel refuses."""
-    libc = _libc()
-    uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0:
-        raise OSError(ctypes.get_errno(), "unshare")
-    Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-    Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
-    _mount(libc, b"none", "/", None, MS_REC | MS_PRIVATE, None)
-    _read_only_everywhere(libc)
-    for path in [*hide, *(os.path.expanduser(d) for d in SECRET_DIRS)]:
-        if Path(path).is_dir():  # the data dir, the problems, credentials: empty in this view
-            _mount(libc, b"tmpfs", path, b"tmpfs", MS_RDONLY, b"size=4k")
-    for path in (os.path.expanduser(f) for f in SECRET_FILES):
-        if Path(path).is_file():
-            _mount(libc, b"/dev/null", path, None, MS_BIND, None)
-    for path in dict.fromkeys((work, "/var/tmp", "/dev/shm")):  # throw-away, size-limited
-        if Path(path).is_dir():
-            opts = f"size={limits.tmpfs_mb}m".encode()
-            _mount(libc, b"tmpfs", path, b"tmpfs", 0, opts)
-    os.chdir(work)
-    confine.drop_capabilities(libc)
-
-
-def _preexec(limits: Limits, hide: list[str], report: int, groups: list[Path], work: str) -> None:
-    """Runs in the child between fork and exec (no Python objects shared with the parent after).
-    Writes which isolation applied to the pipe ``report``. Without namespaces, root becomes
-    ``nobody`` (the code then runs only if ``nobody`` can read the Python installation)."""
-    os.setsid()
-    for group in groups:
-        (group / "cgroup.procs").write_text("0")
-    try:
-        _enter_namespaces(hide, limits, work)
-        isolation = b"namespaces"
-    except OSError:  # only the limits below apply
-        isolation = b"limits"
-        if os.getuid() == 0:
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-    os.write(report, isolation)
-    os.close(report)
-    nproc = _user_processes() + limits.processes
-    for res, value in (
-        (resource.RLIMIT_CPU, limits.cpu_s),
-        (resource.RLIMIT_AS, limits.memory_mb << 20),
-        (resource.RLIMIT_FSIZE, limits.output_kb << 10),
-        (resource.RLIMIT_NOFILE, limits.files),
-        (resource.RLIMIT_NPROC, nproc),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        resource.setrlimit(res, (value, value))
 
 
 def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> RunResult:
@@ -221,30 +102,42 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
     }
     read_end, write_end = os.pipe()
     groups = confine.cgroups(limits)
+    spec = {
+        "hide": list(hide),
+        "work": work,
+        "groups": [str(g) for g in groups],
+        "report": write_end,
+        "limits": asdict(limits),
+    }
     t0 = time.perf_counter()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-I", str(RUNNER), "--pid-one"],
+            [sys.executable, "-I", "-S", str(JAIL), json.dumps(spec), "--"]
+            + [sys.executable, "-I", str(RUNNER), "--pid-one"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
             cwd=str(workdir),
-            preexec_fn=lambda: _preexec(limits, list(hide), write_end, groups, work),
+            pass_fds=(write_end,),
+            start_new_session=True,
         )
     except (subprocess.SubprocessError, OSError) as exc:
+        proc, refused = None, f"{type(exc).__name__}: {exc}"
+    os.close(write_end)
+    isolation, fallback, why = _report(read_end)  # to EOF: the launcher exec'd the runner, or ended
+    if proc is not None and why:
+        _, err = proc.communicate(timeout=10)
+        tail = err.decode("utf-8", "replace").strip()[-300:]
+        refused = why + (f" ({tail})" if tail and "without a word" in why else "")
+    if proc is None or why:
         shutil.rmtree(workdir, ignore_errors=True)
         for group in groups:
             confine.remove_cgroup(group)
-        os.close(read_end)
-        why = f"{type(exc).__name__}: {exc}"
-        return RunResult("refused", "none", time.perf_counter() - t0, error=why)
-    finally:
-        os.close(write_end)
-    try:
-        isolation = os.read(read_end, 64).decode() or "limits"
-    finally:
-        os.close(read_end)
+        if fallback:
+            refused += f"; namespaces refused: {fallback}"
+        seconds = time.perf_counter() - t0
+        return RunResult("refused", "none", seconds, error=refused, fallback=fallback)
     try:
         nonce = "\x00" + secrets.token_hex(16) + "\x00"
         extra = {"nonce": nonce, "test_s": limits.test_s, "print_limit": limits.output_kb << 10}
@@ -256,7 +149,27 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
         for group in groups:
             confine.remove_cgroup(group)
     seconds = time.perf_counter() - t0
-    return _result(out, err, status, proc.returncode, isolation, seconds, nonce)
+    result = _result(out, err, status, proc.returncode, isolation, seconds, nonce)
+    result.fallback = fallback
+    return result
+
+
+def _report(read_end: int) -> tuple[str, str, str]:
+    """What the launcher (``jail.py``) wrote before it became the runner, read to EOF (closes
+    ``read_end``): the isolation that applied, why the kernel refused the namespaces (if it
+    did), and why the run could not start (if it could not)."""
+    chunks = []
+    try:
+        while chunk := os.read(read_end, 4096):
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    head, _, failed = text.partition("\nrefused:")
+    isolation, _, fallback = (head or "limits").partition(":")
+    if not text:
+        failed = "the launcher ended without a word (see its stderr)"
+    return isolation, fallback.strip(), failed.strip()
 
 
 def _communicate(proc: subprocess.Popen, data: bytes, limits: Limits) -> tuple[bytes, bytes, str]:
