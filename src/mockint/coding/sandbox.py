@@ -90,6 +90,37 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
     limits = limits or Limits()
     workdir = Path(tempfile.mkdtemp(prefix="mockint-sbx-"))  # the cwd if namespaces are refused
     workdir.chmod(0o1777)
+    groups = confine.cgroups(limits)
+    t0 = time.perf_counter()
+    proc, isolation, fallback, refused = _start(limits, list(hide), workdir, groups)
+    if proc is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+        for group in groups:
+            confine.remove_cgroup(group)
+        seconds = time.perf_counter() - t0
+        return RunResult("refused", "none", seconds, error=refused, fallback=fallback)
+    try:
+        nonce = "\x00" + secrets.token_hex(16) + "\x00"
+        extra = {"nonce": nonce, "test_s": limits.test_s, "print_limit": limits.output_kb << 10}
+        data = json.dumps({**job, **extra}).encode()
+        out, err, status = _communicate(proc, data, limits)
+    finally:
+        _kill(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+        for group in groups:
+            confine.remove_cgroup(group)
+    seconds = time.perf_counter() - t0
+    result = _result(out, err, status, proc.returncode, isolation, seconds, nonce)
+    result.fallback = fallback
+    return result
+
+
+def _start(
+    limits: Limits, hide: list[str], workdir: Path, groups: list[Path]
+) -> tuple[subprocess.Popen | None, str, str, str]:
+    """Start the launcher, which locks itself down and becomes the runner. Returns the process
+    (None if it could not start), the isolation that applied, why the kernel refused the
+    namespaces if it did, and why the run could not start if it could not."""
     work = _workdir(workdir)
     env = {
         "PATH": os.defpath,
@@ -101,15 +132,13 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
         "OPENBLAS_NUM_THREADS": "1",
     }
     read_end, write_end = os.pipe()
-    groups = confine.cgroups(limits)
     spec = {
-        "hide": list(hide),
+        "hide": hide,
         "work": work,
         "groups": [str(g) for g in groups],
         "report": write_end,
         "limits": asdict(limits),
     }
-    t0 = time.perf_counter()
     try:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(JAIL), json.dumps(spec), "--"]
@@ -129,29 +158,15 @@ def run(job: dict, limits: Limits | None = None, *, hide: list[str] = ()) -> Run
     if proc is not None and why:
         _, err = proc.communicate(timeout=10)
         tail = err.decode("utf-8", "replace").strip()[-300:]
-        refused = why + (f" ({tail})" if tail and "without a word" in why else "")
-    if proc is None or why:
-        shutil.rmtree(workdir, ignore_errors=True)
-        for group in groups:
-            confine.remove_cgroup(group)
-        if fallback:
-            refused += f"; namespaces refused: {fallback}"
-        seconds = time.perf_counter() - t0
-        return RunResult("refused", "none", seconds, error=refused, fallback=fallback)
-    try:
-        nonce = "\x00" + secrets.token_hex(16) + "\x00"
-        extra = {"nonce": nonce, "test_s": limits.test_s, "print_limit": limits.output_kb << 10}
-        data = json.dumps({**job, **extra}).encode()
-        out, err, status = _communicate(proc, data, limits)
-    finally:
-        _kill(proc)
-        shutil.rmtree(workdir, ignore_errors=True)
-        for group in groups:
-            confine.remove_cgroup(group)
-    seconds = time.perf_counter() - t0
-    result = _result(out, err, status, proc.returncode, isolation, seconds, nonce)
-    result.fallback = fallback
-    return result
+        proc, refused = None, why + (f" ({tail})" if tail and "without a word" in why else "")
+    if proc is None:
+        return (
+            None,
+            "none",
+            fallback,
+            refused + (f"; namespaces refused: {fallback}" if fallback else ""),
+        )
+    return proc, isolation, fallback, ""
 
 
 def _report(read_end: int) -> tuple[str, str, str]:
