@@ -67,11 +67,17 @@ def test_evaluate_and_calibrate_with_the_cross_validation(fake_runtime, folds):
         and "Cross-validation" in run.protocol
     )
     smap, cv = calibrate(proto)
-    assert set(cv) == {"judge-train", "interview-graded"} and all(
-        -1 <= m["pearson"] <= 1 for m in cv.values()
-    )
+    assert set(cv) == {"arithmetic", "trees"}  # both forms measured, the choice on record
+    for sets in cv.values():
+        assert set(sets) == {"judge-train", "interview-graded"}
+        assert all(-1 <= m["pearson"] <= 1 for m in sets.values())
+    assert cv["arithmetic"] != cv["trees"]
+    assert smap.form == "arithmetic" and not smap.trees
     assert smap.fitted_on["datasets"] == ["judge-train", "interview-graded"]
     assert smap.fitted_on["cross_validation"]["folds"] == 2
+    assert smap.fitted_on["cross_validation"]["forms"] == cv
+    trees, _ = calibrate(proto, form="trees")
+    assert trees.form == "trees" and trees.trees and trees.fitted_on["datasets"]
 
 
 def test_a_set_outside_the_cross_validation_is_refused(fake_runtime, folds, tmp_path):

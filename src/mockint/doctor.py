@@ -105,11 +105,13 @@ def _judge(rt: Runtime) -> Check:
 
 
 def _score_map(rt: Runtime) -> Check:
-    fitted = ", ".join(rt.score_map.fitted_on.get("datasets", []))
+    smap = rt.score_map
+    fitted = ", ".join(smap.fitted_on.get("datasets", []))
+    how = "rubric arithmetic, measured on" if smap.form == "arithmetic" else "trees fitted on"
     return Check(
         "score mapping",
-        bool(rt.score_map.trees),
-        f"{rt.score_map.version}, fitted on {fitted}",
+        smap.form == "arithmetic" or bool(smap.trees),
+        f"{smap.version}, {how} {fitted}",
         "reinstall mockint, or refit it with 'mockint calibrate'",
     )
 

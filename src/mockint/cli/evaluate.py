@@ -65,14 +65,26 @@ def calibrate_cmd(
     output: Path = typer.Option(
         None, "-o", "--output", help="Parameter file (default: the shipped score-map.json)."
     ),
+    form: str = typer.Option(
+        "arithmetic",
+        "--form",
+        help="arithmetic (the rubric's arithmetic, nothing fitted; shipped) | trees (monotone "
+        "boosted trees fitted on the fit sets).",
+    ),
     home: Path | None = HomeOpt,
 ) -> None:
-    """Fit the score mapping (judgements -> 0-10) on human grades and save it with how it was fitted.
+    """Measure both forms of the score mapping (judgements -> 0-10) against human grades, and save
+    the one chosen with --form and how it was measured.
 
     The judgements come from the cross-validation's models, each on answers to questions it never
-    saw, so the mapping learns what the shipped model says about new answers."""
+    saw, so the numbers say what the shipped model gives on new answers."""
     from mockint.evaluation.protocol import DEFAULT_FOLDS, Protocol, calibrate
-    from mockint.grading.scoring import PARAMS
+    from mockint.grading.scoring import FORMS, PARAMS
+
+    if form not in FORMS:
+        raise typer.BadParameter(
+            f"{form!r} is not a form; use one of: {', '.join(FORMS)}", param_hint="--form"
+        )
 
     protocol = Protocol(
         _runtime(home),
@@ -81,20 +93,23 @@ def calibrate_cmd(
         fit_specs=fit,
         progress=progress_bar,
     )
-    smap, cv = calibrate(protocol)
+    smap, cv = calibrate(protocol, form)
     if protocol.folds.partial:
         out.print(
             f"[yellow]only {len(protocol.folds.judges)} of {protocol.folds.total} fold models are trained: "
             "fitted on the answers to their questions[/yellow] "
             + ", ".join(f"{n} {k}/{t}" for n, (k, t) in protocol.coverage.items())
         )
-    for name, m in cv.items():
-        out.print(
-            f"{name}: out-of-fold Pearson {m['pearson']:.3f}, MAE {m['mae']:.3f}, "
-            f"RMSE {m['rmse']:.3f} (0-10)"
-        )
+    for f, sets in cv.items():
+        for name, m in sets.items():
+            out.print(
+                f"{f:<10} {name}: out-of-fold Pearson {m['pearson']:.3f}, MAE {m['mae']:.3f}, "
+                f"RMSE {m['rmse']:.3f} (0-10)"
+            )
     smap.save(output or PARAMS)
-    out.print(f"fitted on {smap.fitted_on['answers']} answers -> {output or PARAMS}")
+    out.print(
+        f"form {form}, {smap.fitted_on['answers']} answers of the fit sets -> {output or PARAMS}"
+    )
 
 
 def eval_cmd(

@@ -17,8 +17,8 @@ import numpy as np
 from mockint.errors import ConfigError
 from mockint.evaluation.datasets import EvalItem, task_for
 from mockint.grading.schema import Grade
+from mockint.grading.scoring import DEFAULT_FORM, ScoreMap, fit
 from mockint.grading.scoring import FEATURES as SCORE_FEATURES
-from mockint.grading.scoring import ScoreMap, fit
 
 
 @dataclass
@@ -158,17 +158,18 @@ def cross_validated(
     fit_sets: Sequence[Judged],
     judge_name: str,
     grade: Callable[[int, ScoreMap], Grade] | None = None,
+    form: str = DEFAULT_FORM,
 ) -> list[Grade]:
     """Out-of-fold grades: fold k's answers are judged by the model without fold k, and scored by a
-    mapping fitted on the ``fit_sets``' answers of the other folds. ``grade(i, score_map)`` grades
-    item i some other way (an LLM grader on top of the same judgements)."""
+    mapping of ``form`` fitted on the ``fit_sets``' answers of the other folds. ``grade(i,
+    score_map)`` grades item i some other way (an LLM grader on top of the same judgements)."""
     from mockint.grading.offline import OfflineGrader
 
     grades: list = [None] * len(target.items)
     X, _, _ = target.rows()
     for k in sorted(set(target.folds)):
         Xf, yf = fit_rows(fit_sets, exclude_fold=k)
-        smap = fit(Xf, yf, version=f"cv-fold{k}")
+        smap = fit(Xf, yf, version=f"cv-fold{k}", form=form)
         idx = [i for i, f in enumerate(target.folds) if f == k]
         offline = OfflineGrader(_Named(judge_name), smap)
         preds = smap.predict(X[idx]) if idx else []
@@ -195,14 +196,17 @@ class _Named:
         raise RuntimeError("judgements were made before")
 
 
-def fit_score_map(fit_sets: Sequence[Judged], *, datasets: list[str], judge: str) -> ScoreMap:
+def fit_score_map(
+    fit_sets: Sequence[Judged], *, datasets: list[str], judge: str, form: str = DEFAULT_FORM
+) -> ScoreMap:
     """The shipped mapping: fitted on every answer of the fit sets, with their out-of-fold judgements
-    (what the shipped model gives on answers it never saw)."""
+    (what the shipped model gives on answers it never saw); the arithmetic form fits nothing."""
     X, y = fit_rows(fit_sets)
     return fit(
         X,
         y,
-        version="score-map-v1",
+        form=form,
+        version="score-map-v2" if form == "arithmetic" else "score-map-v1",
         fitted_on={
             "datasets": datasets,
             "answers": int(len(y)),
@@ -218,6 +222,7 @@ def llm_cross_validated(
     target: Judged,
     fit_sets: Sequence[Judged],
     progress: Callable[[int, int], None] | None = None,
+    form: str = DEFAULT_FORM,
 ) -> list[Grade]:
     """LLM/hybrid grades on the out-of-fold judgements, each fold scored by its own mapping; in
     question order, so a local model reads each question's prompt prefix once."""
@@ -227,7 +232,7 @@ def llm_cross_validated(
     rank = {i: n for n, i in enumerate(order)}
     maps: dict[int, ScoreMap] = {}
     for k in sorted(set(target.folds)):
-        maps[k] = fit(*fit_rows(fit_sets, exclude_fold=k), version=f"cv-fold{k}")
+        maps[k] = fit(*fit_rows(fit_sets, exclude_fold=k), version=f"cv-fold{k}", form=form)
     out: dict[int, Grade] = {}
     shipped = grader.offline
     try:

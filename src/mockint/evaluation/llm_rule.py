@@ -27,7 +27,7 @@ from mockint.evaluation.protocol import DEFAULT_FOLDS, Judged, Protocol, fit_row
 from mockint.grading.guards import apply_guards
 from mockint.grading.llm_judge import LLMGrader, combine, llm_grader
 from mockint.grading.offline import OfflineGrader, guard_context
-from mockint.grading.scoring import Point, features, fit
+from mockint.grading.scoring import DEFAULT_FORM, Point, features, fit
 from mockint.runtime import Runtime
 
 WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -46,11 +46,14 @@ def llm_statuses(grader: LLMGrader, judged: Judged) -> list[dict | None]:
     return out
 
 
-def scores_at(weight: float, target: Judged, said: list, fit_sets: list[Judged]) -> list[float]:
-    """Each answer's hybrid score with ``weight``: the fold's mapping, the guard table."""
+def scores_at(
+    weight: float, target: Judged, said: list, fit_sets: list[Judged], form: str = DEFAULT_FORM
+) -> list[float]:
+    """Each answer's hybrid score with ``weight``: the fold's mapping (of ``form``), the guard
+    table."""
     out = [0.0] * len(target.items)
     for k in sorted(set(target.folds)):
-        smap = fit(*fit_rows(fit_sets, exclude_fold=k), version=f"cv-fold{k}")
+        smap = fit(*fit_rows(fit_sets, exclude_fold=k), version=f"cv-fold{k}", form=form)
         for i in (i for i, f in enumerate(target.folds) if f == k):
             j = target.judged[i]
             if j is None:

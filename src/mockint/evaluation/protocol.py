@@ -28,7 +28,7 @@ from mockint.evaluation.folds import (
 from mockint.evaluation.probes import held_out_probes, run_probes
 from mockint.evaluation.scores import EvalRun, score_metrics
 from mockint.grading.schema import Grade
-from mockint.grading.scoring import ScoreMap
+from mockint.grading.scoring import DEFAULT_FORM, FORMS, ScoreMap
 
 __all__ = [  # the folds' names stay importable from here
     "FoldJudges",
@@ -157,12 +157,16 @@ class Protocol:
         target = self.judged(name, items)
         fits = [j for _, j in self.fit_sets]
         if grader.name == "offline":
-            return cross_validated(target, fits, "cv-" + self.rt.judge.name)
+            return cross_validated(
+                target, fits, "cv-" + self.rt.judge.name, form=self.rt.score_map.form
+            )
         bar, update = self.progress("grading") if self.progress else (None, None)
         if bar is None:
-            return llm_cross_validated(grader, target, fits)
+            return llm_cross_validated(grader, target, fits, form=self.rt.score_map.form)
         with bar:
-            return llm_cross_validated(grader, target, fits, progress=update)
+            return llm_cross_validated(
+                grader, target, fits, progress=update, form=self.rt.score_map.form
+            )
 
 
 def evaluate(
@@ -204,27 +208,30 @@ def evaluate(
     return run
 
 
-def calibrate(protocol: Protocol) -> tuple[ScoreMap, dict]:
-    """The shipped mapping, fitted on every fit set's out-of-fold judgements, with each fit set's
-    cross-validated numbers stored beside it."""
-    cv = {}
+def calibrate(protocol: Protocol, form: str = DEFAULT_FORM) -> tuple[ScoreMap, dict]:
+    """The shipped mapping of ``form``, fitted on every fit set's out-of-fold judgements, with each
+    fit set's cross-validated numbers for every form stored beside it (``{form: {set: metrics}}``,
+    also returned), so the choice of form is on record."""
+    cv: dict[str, dict] = {}
     fits = [j for _, j in protocol.fit_sets]
-    for name, j in protocol.fit_sets:
-        grades = cross_validated(j, fits, "cv")
-        pred, human = [g.score for g in grades], [it.human for it in j.items]
-        cv[name] = {
-            "pearson": round(metrics.pearson(pred, human), 4),
-            "mae": round(metrics.mae(pred, human), 4),
-            "rmse": round(metrics.rmse(pred, human), 4),
-        }
+    for f in FORMS:
+        cv[f] = {}
+        for name, j in protocol.fit_sets:
+            grades = cross_validated(j, fits, "cv", form=f)
+            pred, human = [g.score for g in grades], [it.human for it in j.items]
+            cv[f][name] = {
+                "pearson": round(metrics.pearson(pred, human), 4),
+                "mae": round(metrics.mae(pred, human), 4),
+                "rmse": round(metrics.rmse(pred, human), 4),
+            }
     smap = fit_score_map(
-        fits, datasets=[n for n, _ in protocol.fit_sets], judge=protocol.rt.judge.name
+        fits, datasets=[n for n, _ in protocol.fit_sets], judge=protocol.rt.judge.name, form=form
     )
     smap.fitted_on["cross_validation"] = {
         "folds": len(protocol.folds.judges),
         "folds_in_split": protocol.folds.total,
         "answers_covered": {n: list(c) for n, c in protocol.coverage.items()},
         "grouped_by": "question",
-        **cv,
+        "forms": cv,
     }
     return smap, cv

@@ -5,10 +5,14 @@ probability of each status (entailed / partly / contradicted / not addressed), a
 flag is not judged (see ``offline.OfflineGrader.judgements``). ``features`` condenses
 them into a fixed vector: how well the essential points are covered (mean, best, worst), the
 supporting points, the strongest contradiction, the strongest red flag, the length.
-``ScoreMap`` maps that vector to 0-10: gradient-boosted depth-3 trees, monotone (more coverage
-never lowers a score, a contradiction never raises one), fitted on human grades on the scale of
-``eval/SCALE.md`` and stored as JSON (``params/score-map.json``) with how it was fitted. The
-guards (``guards.py``) run after it. Prediction is numpy only; ``fit`` needs scikit-learn.
+``ScoreMap`` maps that vector to 0-10 in one of two forms, stored as JSON
+(``params/score-map.json``) with how it was chosen: ``arithmetic`` (shipped): the rubric's own
+arithmetic, 10 × (2 × essential credit + supporting credit) / 3, nothing fitted; or ``trees``:
+gradient-boosted depth-3 trees, monotone (more coverage never lowers a score, a contradiction
+never raises one), fitted on human grades on the scale of ``eval/SCALE.md``. The trees agree
+better with the answers they are fitted on and worse with every other kind of answer (see
+``mockint calibrate``, which measures both, and the README). The guards (``guards.py``) run after
+it. Prediction is numpy only; fitting trees needs scikit-learn.
 
 >>> pts = [Point("kp1", "essential", (0.9, 0.1, 0.0, 0.0)), Point("kp2", "supporting", (0.0, 0.0, 0.0, 1.0))]
 >>> [round(float(x), 2) for x in features(pts)[:4]]
@@ -98,6 +102,22 @@ def features(points: Sequence[Point]) -> np.ndarray:
     return np.array([row[f] for f in FEATURES], dtype=np.float64)
 
 
+FORMS = ("arithmetic", "trees")
+DEFAULT_FORM = "arithmetic"
+ARITHMETIC = "10 × (2 × essential credit + supporting credit) / 3; nothing fitted"
+
+
+def arithmetic(X: np.ndarray) -> np.ndarray:
+    """The rubric's arithmetic on feature rows: essential points count twice, supporting once.
+
+    >>> [round(float(v), 2) for v in arithmetic(np.array([[1, 1, 1, 0, 0, 0, 0], [0.5, 1, 0, 1, 0, 0, 0]]))]
+    [6.67, 6.67]
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    ess, sup = X[:, FEATURES.index("ess_mean")], X[:, FEATURES.index("sup_mean")]
+    return np.clip(10.0 * (2.0 * ess + sup) / 3.0, 0.0, 10.0)
+
+
 @dataclass
 class ScoreMap:
     version: str
@@ -105,9 +125,12 @@ class ScoreMap:
     baseline: float
     trees: list[dict[str, list]]
     fitted_on: dict = field(default_factory=dict)
+    form: str = "trees"  # arithmetic | trees (files written before forms existed hold trees)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if self.form == "arithmetic":
+            return arithmetic(X)
         out = np.full(len(X), self.baseline)
         rows = np.arange(len(X))
         for t in self._arrays():
@@ -152,6 +175,12 @@ class ScoreMap:
                 fix="reinstall mockint, or refit it with 'make eval'",
             )
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("form", "trees") not in FORMS:
+            raise ConfigError(
+                f"unknown score-mapping form {data.get('form')!r} (known: {', '.join(FORMS)})",
+                where=str(path),
+                fix="refit it with 'mockint calibrate'",
+            )
         if data.get("features") != FEATURES:
             raise ConfigError(
                 "the score mapping was fitted on other features",
@@ -187,8 +216,15 @@ def fit(
     sample_weight: np.ndarray | None = None,
     version: str = "score-map-v1",
     fitted_on: dict | None = None,
+    form: str = DEFAULT_FORM,
 ) -> ScoreMap:
-    """Monotone gradient boosting on features -> human score (0-10), exported as plain trees."""
+    """The mapping of ``form``: ``arithmetic`` (nothing to fit: ``X`` and ``y`` only counted), or
+    monotone gradient boosting on features -> human score (0-10), exported as plain trees."""
+    if form not in FORMS:
+        raise ValueError(f"unknown score-mapping form {form!r} (known: {', '.join(FORMS)})")
+    if form == "arithmetic":
+        about = {"form": ARITHMETIC, **(fitted_on or {})}
+        return ScoreMap(version, list(FEATURES), 0.0, [], fitted_on=about, form="arithmetic")
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     cst = [MONOTONE.get(f, 0) for f in FEATURES]
@@ -220,6 +256,7 @@ def fit(
         baseline=round(baseline, 6),
         trees=trees,
         fitted_on={"hyperparameters": HYPER, "monotone": MONOTONE, **(fitted_on or {})},
+        form="trees",
     )
     check = out.predict(X[:50])
     ref = np.clip(model.predict(X[:50]), 0, 10)

@@ -88,8 +88,9 @@ def _about(meta: dict) -> list[str]:
         "A cross-encoder that reads `[CLS] question [SEP] premise [SEP] answer` — the premise is "
         "one key point of a rubric or a reference answer — and gives four "
         f"probabilities: {', '.join(f'*{x}*' for x in meta['labels'])}. mockint's offline grader "
-        "asks it about every key point of a question; a monotone mapping fitted on human grades "
-        "turns the statuses into the 0–10 score (`params/score-map.json`, `eval/SCALE.md`).",
+        "asks it about every key point of a question; the rubric's arithmetic (essential points "
+        "twice, supporting once; nothing fitted) turns the statuses into the 0–10 score "
+        "(`params/score-map.json`, `eval/SCALE.md`).",
         "",
         f"- base: {meta['base']}, fine-tuned whole (6 layers, 384 wide) with a 4-way head;",
         f"- input: question ≤ {meta['q_max']} tokens, premise ≤ {meta['p_max']}, "
@@ -141,10 +142,10 @@ def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
     lines = [*_about(meta), *_training(meta), "## How well it grades", ""]
     if metrics:
         lines += [
-            "Through mockint's offline grader (this model + the fitted mapping). Protocol `cv`: "
-            "each answer judged by the fold model that never saw its question and scored by a "
-            "mapping fitted without that fold (held-out); `shipped`: this model and the shipped "
-            "mapping on a set neither was fitted on.",
+            "Through mockint's offline grader (this model + the shipped score form). Protocol "
+            "`cv`: each answer judged by the fold model that never saw its question (held-out); "
+            "`shipped`: this model on a set it was not trained on. The score's form (the rubric's "
+            "arithmetic) was chosen after seeing these sets' numbers (README).",
             "",
             "| set | protocol | n | measures |",
             "|---|---|---|---|",
