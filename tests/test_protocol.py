@@ -184,5 +184,7 @@ def test_the_llm_weight_table_scores_weight_zero_as_the_model_alone(fake_runtime
     covered = [{p.id: "covered" for p in j[0]} if j is not None else None for j in judged.judged]
     raised = scores_at(1.0, judged, covered, fits)
     assert all(r >= o - 0.05 for r, o in zip(raised, offline)) and sum(raised) > sum(offline)
-    rows = table([0.0, 1.0], judged, covered, fits)
-    assert [r["weight"] for r in rows] == [0.0, 1.0] and all(-1 <= r["pearson"] <= 1 for r in rows)
+    # (at w = 1 with every point covered the rubric arithmetic gives every answer 10: no
+    # correlation to report, so the table is checked at weights where the scores still vary)
+    rows = table([0.0, 0.5], judged, covered, fits)
+    assert [r["weight"] for r in rows] == [0.0, 0.5] and all(-1 <= r["pearson"] <= 1 for r in rows)
