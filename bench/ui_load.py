@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import subprocess
@@ -140,7 +141,22 @@ def server_rss_mb(pid: int, key: str = "VmHWM") -> float | None:
     return None
 
 
+def build_index(work: Path) -> float:
+    """The index built by ``mockint index`` in a process of its own, before the server starts, as
+    ``make run`` does (a server that builds it cold itself keeps the embedder's peak memory)."""
+    env = {**os.environ, "MOCKINT_HOME": str(work / "home")}
+    t0 = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "mockint"), "index"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return round(time.perf_counter() - t0, 2)
+
+
 def start_server(args, work: Path) -> tuple[subprocess.Popen, str, dict]:
+    index_s = None if args.fake else build_index(work)
     port = free_port()
     cmd = [sys.executable, __file__, "--serve", str(work / "home"), str(work / "files"), str(port)]
     server = subprocess.Popen(
@@ -149,6 +165,8 @@ def start_server(args, work: Path) -> tuple[subprocess.Popen, str, dict]:
     info = json.loads(server.stdout.readline() or "{}")
     if not info.get("ready"):
         raise SystemExit("the server did not start")
+    if index_s is not None:
+        info["index_build_s"] = index_s  # by 'mockint index'; the server found it built
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while True:
@@ -243,7 +261,7 @@ def markdown(r: dict) -> str:
         else f"each client thinks {r['think_s'][0]:g}–{r['think_s'][1]:g} s before each answer"
     )
     return f"""**Web UI load, {r["sessions"]} sessions** ({think}): gradio_client sessions against the app on
-127.0.0.1 (server in its own process, offline grader, {r["interview_concurrency_limit"]} turns at once, one
+127.0.0.1 (server in its own process, started on an index `mockint index` built before, as `make run` does; offline grader, {r["interview_concurrency_limit"]} turns at once, one
 judgement-model call at a time). Each session: a {r["questions_per_session"]}-question practice interview, one
 hint, every answer marked, the report; every transcript and report checked for its own marker and no other.
 
