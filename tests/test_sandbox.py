@@ -128,6 +128,30 @@ def test_data_dir_is_hidden():
         data.rmdir()
 
 
+def test_the_callers_credentials_are_hidden(monkeypatch):
+    """~/.ssh and ~/.netrc of the account running mockint are empty in the sandbox's view (the
+    launcher's own HOME is the working folder, so '~' must be the caller's)."""
+    home = REPO / "build" / f"sandbox-home-{secrets.token_hex(4)}"  # outside /tmp
+    (home / ".ssh").mkdir(parents=True)
+    try:
+        (home / ".ssh" / "id_rsa").write_text("PRIVATE KEY")
+        (home / ".netrc").write_text("machine example.com password hunter2")
+        monkeypatch.setenv("HOME", str(home))
+        code = (
+            "import os\ndef f(x):\n"
+            f"    return [os.listdir({str(home / '.ssh')!r}), open({str(home / '.netrc')!r}).read()]"
+        )
+        r = run(job(code, expected=[[], ""], second=[[], ""]), FAST)
+        if r.isolation != "namespaces":
+            pytest.skip("namespaces are not allowed here")
+        assert r.results[0]["got"] == "[[], '']", r.results
+    finally:
+        (home / ".ssh" / "id_rsa").unlink()
+        (home / ".netrc").unlink()
+        (home / ".ssh").rmdir()
+        home.rmdir()
+
+
 def test_environment_secrets_do_not_reach_the_code(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-123")
     code = "import os\ndef f(x):\n    return [k for k in os.environ if 'KEY' in k or 'TOKEN' in k]"

@@ -5,8 +5,8 @@ It runs as a process of its own, not as ``preexec_fn`` code in a fork of the cal
 fork of a busy multi-threaded process (a web server's worker thread, a test runner that loaded
 torch) is not a clean slate: a library's fork handler can start a thread in the child, and the
 kernel refuses a new user namespace to a threaded process (``EINVAL``). A fresh interpreter has
-one thread. ``sandbox.py`` starts it; SPEC is JSON: ``{"hide": [...], "work": dir, "groups":
-[cgroup dirs], "report": fd, "limits": {...}}``.
+one thread. ``sandbox.py`` starts it; SPEC is JSON: ``{"hide": [...], "work": dir, "home": the
+caller's home, "groups": [cgroup dirs], "report": fd, "limits": {...}}``.
 
 Before ``execv`` it writes to the ``report`` pipe which isolation applied: ``namespaces``, or
 ``limits:<why the kernel refused them>``; if a step fails or ``COMMAND`` cannot be executed it
@@ -90,11 +90,16 @@ def drop_capabilities(libc) -> None:
         raise OSError(ctypes.get_errno(), "no_new_privs")
 
 
-def enter_namespaces(hide: list[str], tmpfs_mb: int, work: str) -> None:
+def _home(path: str, home: str) -> str:
+    """``~/x`` under the caller's home (this process's own HOME is the sandbox's working folder)."""
+    return os.path.join(home, path[2:]) if path.startswith("~/") else path
+
+
+def enter_namespaces(hide: list[str], tmpfs_mb: int, work: str, home: str) -> None:
     """New namespaces, a private read-only view of the file system with empty tmpfs over
-    ``hide``, the usual places of credentials and the world-writable folders, a fresh tmpfs as the
-    working directory ``work``, then every capability dropped for good. Raises OSError when the
-    kernel refuses."""
+    ``hide``, the usual places of credentials under ``home`` (the caller's) and the world-writable
+    folders, a fresh tmpfs as the working directory ``work``, then every capability dropped for
+    good. Raises OSError when the kernel refuses."""
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0:
@@ -104,10 +109,10 @@ def enter_namespaces(hide: list[str], tmpfs_mb: int, work: str) -> None:
     Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
     _mount(libc, b"none", "/", None, MS_REC | MS_PRIVATE, None)
     _read_only_everywhere(libc)
-    for path in [*hide, *(os.path.expanduser(d) for d in SECRET_DIRS)]:
+    for path in [*hide, *(_home(d, home) for d in SECRET_DIRS)]:
         if Path(path).is_dir():  # the data dir, the problems, credentials: empty in this view
             _mount(libc, b"tmpfs", path, b"tmpfs", MS_RDONLY, b"size=4k")
-    for path in (os.path.expanduser(f) for f in SECRET_FILES):
+    for path in (_home(f, home) for f in SECRET_FILES):
         if Path(path).is_file():
             _mount(libc, b"/dev/null", path, None, MS_BIND, None)
     for path in dict.fromkeys((work, "/var/tmp", "/dev/shm")):  # throw-away, size-limited
@@ -136,7 +141,7 @@ def lock_down(spec: dict) -> bytes:
         Path(group, "cgroup.procs").write_text("0")
     limits = spec["limits"]
     try:
-        enter_namespaces(spec["hide"], limits["tmpfs_mb"], spec["work"])
+        enter_namespaces(spec["hide"], limits["tmpfs_mb"], spec["work"], spec["home"])
         isolation = b"namespaces"
     except OSError as exc:  # only the limits below apply; the parent is told why
         isolation = b"limits:" + f"{type(exc).__name__}: {exc}".encode()[:400]

@@ -2,8 +2,8 @@
 
 The child is ``python -I runner.py`` with an empty environment (no API keys, no settings),
 started through a launcher (``jail.py``, a fresh single-threaded interpreter that locks itself
-down, then becomes the runner) in a new user, mount, network and PID namespace where the kernel allows them (``isolation`` says which
-applied): no network (only a loopback that is down); ``/proc`` of its own (no other process, no
+down, then becomes the runner) in a new user, mount, network and PID namespace where the kernel
+allows them (``isolation`` says which applied): no network (only a loopback that is down); ``/proc`` of its own (no other process, no
 other environment to read); the data dir, the problem files and the world-writable folders
 covered by empty, size-limited tmpfs mounts, and the rest of the file system read-only, so the
 only place it can write is its throw-away working directory; and resource limits: CPU seconds,
@@ -135,6 +135,7 @@ def _start(
     spec = {
         "hide": hide,
         "work": work,
+        "home": os.path.expanduser("~"),  # the child's HOME is its working folder
         "groups": [str(g) for g in groups],
         "report": write_end,
         "limits": asdict(limits),
