@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _protocol(text: str) -> str:
     if "Cross-validation" not in text:
-        return "shipped model + mapping"
+        return "shipped model + score"
     m = re.search(
         r"Only (\d+) of the (\d+) fold models are trained, so this covers the (\d+) of (\d+)", text
     )

@@ -9,18 +9,12 @@ from scipy.stats import pearsonr, spearmanr
 from sklearn.linear_model import Ridge
 from sklearn.metrics import roc_auc_score
 
-from mockint.grading.scoring import FEATURES, fit
+from mockint.grading.scoring import arithmetic as arith
+from mockint.grading.scoring import fit
 
 d = pickle.loads(Path("build/diag-rows.pkl").read_bytes())
 d = {n: (v[0][:, :7], *v[1:]) for n, v in d.items()}  # without the old red_flag column
 FITS = ["judge-train", "interview-graded"]
-fi = {f: i for i, f in enumerate(FEATURES)}
-
-
-def arith(X):
-    return 10 * (2 * X[:, fi["ess_mean"]] + X[:, fi["sup_mean"]]) / 3
-
-
 models = {
     "gbm (shipped)": lambda X, y: (lambda m: m.predict)(fit(X, y, version="x", form="trees")),
     "linear on arithmetic": lambda X, y: (

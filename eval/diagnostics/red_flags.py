@@ -4,17 +4,10 @@
 import pickle
 from pathlib import Path
 
+from mockint.grading.scoring import FEATURES as SCORE_FEATURES
+
 # the feature order the rows were written with (before red flags were dropped)
-FEATURES = [
-    "ess_mean",
-    "ess_max",
-    "ess_min",
-    "sup_mean",
-    "part_ess",
-    "con_ess",
-    "con_all",
-    "red_flag",
-]
+FEATURES = [*SCORE_FEATURES, "red_flag"]
 d = pickle.loads(Path("build/diag-rows.pkl").read_bytes())
 i = FEATURES.index("red_flag")
 c = FEATURES.index("con_ess")

@@ -68,11 +68,13 @@ def scores_at(
     return out
 
 
-def table(weights, target: Judged, said: list, fit_sets: list[Judged]) -> list[dict]:
+def table(
+    weights, target: Judged, said: list, fit_sets: list[Judged], form: str = DEFAULT_FORM
+) -> list[dict]:
     human = [it.human for it in target.items]
     rows = []
     for w in weights:
-        pred = scores_at(w, target, said, fit_sets)
+        pred = scores_at(w, target, said, fit_sets, form)
         rows.append(
             {
                 "weight": w,
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
             "set": name,
             "n": len(items),
             "llm_failed": sum(s is None for s in said),
-            "rows": table(WEIGHTS, judged, said, fits),
+            "rows": table(WEIGHTS, judged, said, fits, rt.score_map.form),
         }
     best = max(result["dev"]["rows"], key=lambda r: (r["pearson"], -r["mae"]))
     result["chosen_on_dev"] = best["weight"]

@@ -125,20 +125,29 @@ class Protocol:
         return self._judged[key]
 
     def describe(self, name: str) -> str:
+        smap = self.rt.score_map
         if not self.cv:
-            fitted = ", ".join(self.rt.score_map.fitted_on.get("datasets", []))
+            fitted = ", ".join(smap.fitted_on.get("datasets", []))
+            score = (
+                "the score is the rubric's arithmetic, nothing fitted"
+                if smap.form == "arithmetic"
+                else f"the score mapping fitted on: {fitted or '?'}"
+            )
             return (
-                "Shipped judgement model and score mapping (the mapping fitted on: "
-                + (fitted or "?")
-                + "). "
-                "Honest for answers neither was trained on; for sets they were trained on use --protocol cv."
+                f"Shipped judgement model ({score}). Honest for answers the model was not trained "
+                "on; for sets it was trained on use --protocol cv."
             )
         k = len(self.folds.judges)
         fits = ", ".join(n for n, _ in self.fit_sets)
+        scored = (
+            "scored by the rubric's arithmetic (nothing fitted)"
+            if smap.form == "arithmetic"
+            else f"scored by a mapping fitted on the human grades of {fits} outside that fold"
+        )
         text = (
             f"Cross-validation grouped by question, {max(k, self.folds.total)} folds: each answer is judged "
-            f"by the model trained without its question (and every other question of its fold), and scored "
-            f"by a mapping fitted on the human grades of {fits} outside that fold. Every number is out-of-fold."
+            f"by the model trained without its question (and every other question of its fold), and "
+            f"{scored}. Every number is out-of-fold."
         )
         if self.folds.partial:
             kept, given = self.coverage.get(name, (0, 0))
