@@ -101,6 +101,24 @@ def test_a_spoken_answer_is_transcribed_with_word_timings(transcriber):
     assert 100 <= d.wpm <= 220 and d.words >= 20 and d.long_pauses == []
 
 
+@pytest.mark.parametrize("batch_size", [8, 1])
+def test_stretches_decoded_as_a_batch_keep_their_place_in_time(whisper_dir, tmp_path, batch_size):
+    """Two stretches of speech 4 s apart: decoded side by side (the default) or in turn, the words
+    of the second keep their time in the recording, so the pause is seen where it was."""
+    from mockint.speech.transcribe import load_audio
+
+    one, _ = load_audio(ANSWER)
+    gap = np.zeros(16_000 * 4, dtype=np.float32)
+    clip = write_wav(tmp_path / "two.wav", np.concatenate([one, gap, one]))
+    t = Transcriber(whisper_dir, batch_size=batch_size).transcribe(clip, prompt=QUESTION)
+    first_end = one.size / 16_000
+    later = [w for w in t.words if w.start > first_end + 3]
+    assert len(key_words(t.text)) >= 4 and len(later) >= 15, t.text
+    assert all(a.start <= b.start for a, b in zip(t.words, t.words[1:]))
+    pauses = measure(t).long_pauses
+    assert len(pauses) == 1 and 3.5 <= pauses[0] <= 5.5, (pauses, t.words)
+
+
 @pytest.mark.parametrize(
     "suffix,codec",
     [(".mp3", "libmp3lame"), (".m4a", "aac"), (".webm", "libopus"), (".ogg", "libopus")],

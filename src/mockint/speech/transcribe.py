@@ -1,5 +1,7 @@
 """Speech to text with word timestamps: faster-whisper (CTranslate2, int8 on the CPU) on the
-packaged Whisper base (``model.py``), English, with its voice-activity filter.
+packaged Whisper base (``model.py``), English, with its voice-activity filter. The stretches of
+speech the filter finds are decoded as one batch (``BATCH_SIZE``; about half the time of decoding
+them in turn on 2 cores, ``bench/voice.md``).
 
 ``Transcriber.transcribe(path)`` checks the file first and says what is wrong in one line
 (missing, empty, not audio, a codec the decoder rejects, silence); audio longer than
@@ -14,6 +16,7 @@ drops them otherwise), which the delivery feedback counts.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +29,7 @@ MAX_SECONDS = 300  # an interview answer; longer audio is cut here (and the tran
 SILENCE_RMS = 3e-4  # below this the recording is silence (no microphone, muted)
 FILLER_PROMPT = "Umm, let me think, like, hmm... uh, okay."
 BEAM_SIZE = 5  # beam search; bench/voice.md compares greedy decoding (1)
+BATCH_SIZE = 8  # speech stretches (cut by the voice-activity filter) decoded together; 1: in turn
 FORMATS = "WAV, MP3, M4A, WebM or OGG"
 
 
@@ -96,8 +100,10 @@ class Transcriber:
         threads: int = 0,
         max_seconds: float = MAX_SECONDS,
         beam_size: int = BEAM_SIZE,
+        batch_size: int = BATCH_SIZE,
     ):
         self.model_dir, self.max_seconds, self.beam_size = model_dir, max_seconds, beam_size
+        self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
         self._model = None
         self._lock = threading.Lock()
@@ -129,28 +135,33 @@ class Transcriber:
         if float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < SILENCE_RMS:
             return Transcript("", [], duration, total, 0.0, [*notes, NO_SPEECH + " (silence)"])
         with self._lock:
-            model = self.model()
             t0 = time.perf_counter()
-            segments, _ = model.transcribe(
-                samples,
-                language="en",
-                beam_size=self.beam_size,
-                vad_filter=True,
-                word_timestamps=True,
-                initial_prompt=" ".join(x for x in (prompt[:600], FILLER_PROMPT) if x),
-                condition_on_previous_text=False,
-            )
-            kept = [s for s in segments if _is_speech(s)]
-        words = [
-            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-            for s in kept
-            for w in (s.words or [])
-            if w.word.strip()
-        ]
-        text = " ".join(s.text.strip() for s in kept).strip()
+            text, words = _spoken(self._decode(samples, prompt))
         if not text:
             notes.append(NO_SPEECH)
         return Transcript(text, words, duration, total, time.perf_counter() - t0, notes)
+
+    def _decode(self, samples, prompt: str) -> list:
+        """Whisper's segments for ``samples``: the stretches of speech the voice-activity filter
+        finds, decoded side by side (``batch_size`` > 1) or in turn."""
+        model = self.model()
+        options = dict(
+            language="en",
+            beam_size=self.beam_size,
+            vad_filter=True,
+            word_timestamps=True,
+            initial_prompt=" ".join(x for x in (prompt[:600], FILLER_PROMPT) if x),
+            condition_on_previous_text=False,
+        )
+        if self.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            segments, _ = BatchedInferencePipeline(model).transcribe(
+                samples, batch_size=self.batch_size, **options
+            )
+        else:
+            segments, _ = model.transcribe(samples, **options)
+        return list(segments)
 
 
 def _span(seconds: float) -> str:
@@ -162,10 +173,56 @@ NO_SPEECH = "no speech detected: type your answer, or record again closer to the
 
 def _is_speech(segment) -> bool:
     """Whisper's own signs that a segment is not speech: probably silence and unsure of the
-    words, a short unsure scrap (the "Thank you." or "You" it invents on a trailing breath), or a
-    repetition loop (a high compression ratio)."""
+    words, or a short unsure scrap (the "Thank you." or "You" it invents on a trailing breath)."""
     if segment.no_speech_prob > 0.5 and segment.avg_logprob < -0.8:
         return False
-    if segment.avg_logprob < -1.0 and segment.end - segment.start < 1.0:
-        return False
-    return segment.compression_ratio <= 2.4
+    return not (segment.avg_logprob < -1.0 and segment.end - segment.start < 1.0)
+
+
+REPETITIVE = 2.4  # Whisper's own compression-ratio threshold for a decoding gone into a loop
+LOOP = re.compile(r"(.{2,40}?)\1{3,}", re.S)  # 2-40 characters four or more times in a row
+
+
+def _spoken(segments) -> tuple[str, list[Word]]:
+    """The text and timed words of the segments that are speech. A repetitive segment (a loop
+    such as "D.O.D.O.D.O…", which Whisper falls into on speech it cannot read) keeps its words
+    but only one turn of the loop: a batch decodes up to 30 s as one segment, too much to drop."""
+    parts: list[str] = []
+    words: list[Word] = []
+    for s in segments:
+        if not _is_speech(s):
+            continue
+        ws = [
+            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+            for w in (s.words or [])
+            if w.word.strip()
+        ]
+        text = s.text.strip()
+        if s.compression_ratio > REPETITIVE:
+            ws = without_loops(ws)
+            text = " ".join(w.text for w in ws)
+        if text:
+            parts.append(text)
+            words += ws
+    return " ".join(parts).strip(), words
+
+
+def without_loops(words: list[Word]) -> list[Word]:
+    """``words`` without the words inside a loop after its first turn.
+
+    >>> w = [Word(x, i, i + 0.5, 0.9) for i, x in enumerate("so it is D.O.D.O.D.O.D.O.D.O. fine".split())]
+    >>> [x.text for x in without_loops(w)]
+    ['so', 'it', 'is', 'fine']
+    >>> [x.text for x in without_loops(w[:3] + [Word(x, 9, 9.5, 0.9) for x in ("the loss, " * 5).split()])]
+    ['so', 'it', 'is', 'the', 'loss,']
+    """
+    joined, spans = "", []
+    for w in words:
+        spans.append((len(joined), len(joined) + len(w.text)))
+        joined += w.text + " "
+    cuts = [(m.start() + len(m.group(1)), m.end()) for m in LOOP.finditer(joined)]
+    return [
+        w
+        for w, (a, b) in zip(words, spans)
+        if not any(a < end and b > start for start, end in cuts)
+    ]
