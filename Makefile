@@ -33,6 +33,8 @@ PORT ?= 7860
 
 setup: $(STAMP)
 
+# --no-compile: Python compiles a module's bytecode the first time it is imported, instead of pip
+# compiling every file of every package (most are never imported) during the install.
 $(STAMP): requirements.lock requirements-voice.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mockint needs Python 3.11 or newer; found " + sys.version.split()[0])'
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
@@ -40,14 +42,14 @@ $(STAMP): requirements.lock requirements-voice.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "installing dependencies"
 	grep -v '^llama-cpp-python==' requirements.lock > $(VENV)/requirements-no-llama.txt
-	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-no-llama.txt
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-voice.lock
+	$(BIN)/python -m pip install --quiet --no-compile -r $(VENV)/requirements-no-llama.txt
+	$(BIN)/python -m pip install --quiet --no-compile --no-deps --require-hashes -r requirements-voice.lock
 	@if ! ls $(LLAMA_CACHE)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
 		echo "compiling llama-cpp-python $(LLAMA_VERSION) for this CPU (once; about 4 minutes on 2 cores)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir \
 			--no-binary llama-cpp-python "llama-cpp-python==$(LLAMA_VERSION)" -w $(LLAMA_CACHE).tmp && \
 		mv $(LLAMA_CACHE).tmp $(LLAMA_CACHE); fi
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(LLAMA_CACHE)/llama_cpp_python-*.whl
+	$(BIN)/python -m pip install --quiet --no-compile --no-deps --force-reinstall $(LLAMA_CACHE)/llama_cpp_python-*.whl
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 

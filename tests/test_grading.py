@@ -51,6 +51,22 @@ def test_instruction_detection_and_stripping():
     assert instruction_spans("L1 gives sparse weights.") == []
 
 
+def test_what_the_judgement_model_reads(fake_runtime):
+    """Repeats once, filler out, code untouched, and never an empty text."""
+    from mockint.grading.hygiene import drop_repeats
+    from mockint.grading.offline import on_topic
+
+    q = fake_runtime.by_id[QID]
+    filler = "In my experience it really depends on the team, the goals and the project at hand."
+    code = "```python\nx = 1  # the same line twice is code, not padding\nx = 1  # the same line twice is code, not padding\n```"
+    said = f"L1 makes many weights exactly zero. {filler} L1 makes many weights exactly zero."
+    assert drop_repeats(said) == f"L1 makes many weights exactly zero. {filler}"
+    assert drop_repeats(code) == code
+    assert on_topic(drop_repeats(said), q, q.question) == "L1 makes many weights exactly zero."
+    assert on_topic(filler, q, q.question) == filler  # nothing else to judge: judged as it is
+    assert on_topic(f"{filler}\n{code}", q, q.question) == code
+
+
 # ------------------------------------------------------------------ the guard table
 
 
@@ -392,16 +408,7 @@ def test_a_terse_correct_answer_is_not_graded_like_a_keyword_list(real_runtime, 
     assert ok.score > 2.5 and "keyword_stuffing" not in ok.flags
 
 
-PADDING_LIMIT = (
-    "known limit (README, Known limits): the same filler paragraph repeated six times trips the "
-    "repetition check of the keyword-list guard (fewer than 25% distinct words), which caps the "
-    "whole answer at 2; passed under the fitted trees only because they scored the unpadded answer "
-    "3.5; strict, so a fix turns this red and the marker must go"
-)
-
-
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=PADDING_LIMIT)
 def test_a_long_answer_is_judged_in_windows_and_padding_adds_nothing(real_runtime, grader):
     from mockint.evaluation.probes import FILLER
 

@@ -70,3 +70,29 @@ def test_real_model_and_real_chroma(real_runtime):
     assert hits[0].qid == "order-of-execution-of-an-sql-query-in-detail"
     vecs = real_runtime.index.vectors()
     assert len(next(iter(vecs.values()))) == 384
+
+
+def test_a_server_builds_a_missing_index_in_a_child_process(tmp_path, monkeypatch):
+    """``mockint ui`` on a fresh data dir: the embedding of the corpus happens in a child process
+    (whose memory is returned when it ends), and the server then finds the index built."""
+    from mockint.config import Config
+    from mockint.runtime import Runtime
+
+    def no_build_here(*args, **kwargs):
+        raise AssertionError("the server process built the index itself")
+
+    monkeypatch.setattr(CorpusIndex, "build", no_build_here)
+    rt = Runtime(Config.load(home=tmp_path, embedding_model="hash-fake"))
+    said = []
+    index = rt.ready_index_apart(say=said.append)
+    assert index.count() > 100 and said == [
+        "building the index (first run, in a separate process)…"
+    ]
+    said.clear()
+    assert (
+        Runtime(Config.load(home=tmp_path, embedding_model="hash-fake"))
+        .ready_index_apart(say=said.append)
+        .count()
+        == index.count()
+        and said == []
+    )  # built: nothing to do

@@ -58,6 +58,23 @@ class Runtime:
             self.ensure_index()
         return self.index
 
+    def ready_index_apart(self, say: Callable[[str], None] | None = None) -> CorpusIndex:
+        """``ready_index`` for a long-lived server: a first build runs in a child process, so the
+        server does not keep the memory that embedding the whole corpus peaked at (GBs; see
+        README, "Known limits"). A build that fails there is tried again here, for its error."""
+        built = (self.config.chroma_dir / "chroma.sqlite3").exists()
+        if self._embedder is None and not self.config.chroma_url and not built:
+            import multiprocessing
+
+            if say is not None:
+                say("building the index (first run, in a separate process)…")
+            child = multiprocessing.get_context("spawn").Process(
+                target=_build_index, args=(self.config,), daemon=True
+            )
+            child.start()
+            child.join()
+        return self.ready_index(say)
+
     def ensure_index(self, progress: Callable[[int, int], None] | None = None) -> BuildReport:
         """Bring the index up to date with the corpus (cheap when nothing changed)."""
         return self.index.build(self.questions, progress=progress)
@@ -171,3 +188,8 @@ class Runtime:
         return (
             self.by_id.get(best.qid) if best.similarity >= self.config.match_threshold else None
         ), best.similarity
+
+
+def _build_index(config: Config) -> None:
+    """The child process of ``Runtime.ready_index_apart``."""
+    Runtime(config).ensure_index()

@@ -83,7 +83,7 @@ def ui_cmd(
             fix="add --auth USER:PASSWORD (or MOCKINT_UI_AUTH), or keep --host 127.0.0.1",
         )
     rt = Runtime(Config.load(home=home, corpus=corpus, llm=llm, model=model, base_url=base_url))
-    rt.ready_index(say=lambda msg: typer.echo(msg, err=True))
+    rt.ready_index_apart(say=lambda msg: typer.echo(msg, err=True))
     demo = build_app(rt, grader=grader)
     typer.echo(f"mockint ui on http://{host}:{port} (Ctrl-C to stop)", err=True)
     demo.launch(**launch_kwargs(server_name=host, server_port=port, auth=credentials))

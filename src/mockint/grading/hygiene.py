@@ -9,6 +9,7 @@ feedback from key-point verdicts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mockint.grading.schema import KeyPointResult
 
@@ -61,6 +62,46 @@ def strip_instructions(answer: str) -> str:
         parts = [p for p in parts if not _INJECTION.search(p)]
         kept.append(" ".join(parts))
     return "\n".join(kept).strip()
+
+
+def keep_prose(answer: str, keep: Callable[[str], bool]) -> str:
+    """``answer`` with only the prose sentences ``keep`` accepts (in order); lines of code fences
+    are kept as they are.
+
+    >>> keep_prose("Keep this. Drop that. Keep too.", lambda s: "Drop" not in s)
+    'Keep this. Keep too.'
+    """
+    out, fenced = [], False
+    for line in answer.splitlines():
+        fence = line.lstrip().startswith("```")
+        if fence or fenced:
+            fenced = fenced != fence
+            out.append(line)
+            continue
+        out.append(" ".join(p for p in re.split(r"(?<=[.!?])\s+", line) if keep(p)))
+    return "\n".join(out).strip()
+
+
+def drop_repeats(answer: str, min_words: int = 6) -> str:
+    """The answer with each prose sentence of ``min_words`` words or more kept once: a paragraph
+    pasted six times says no more than once, and neither pads the judged text nor reads as a
+    repeated-term dump.
+
+    >>> drop_repeats("It depends on the team and the goals. It depends on the team and the goals. L1 is sparse.")
+    'It depends on the team and the goals. L1 is sparse.'
+    >>> drop_repeats("Yes. Yes. No.")
+    'Yes. Yes. No.'
+    """
+    seen: set[str] = set()
+
+    def first_time(sentence: str) -> bool:
+        key = " ".join(re.findall(r"\w+", sentence.lower()))
+        if len(key.split()) >= min_words and key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    return keep_prose(answer, first_time)
 
 
 def is_non_answer(answer: str) -> bool:
