@@ -51,20 +51,14 @@ def test_instruction_detection_and_stripping():
     assert instruction_spans("L1 gives sparse weights.") == []
 
 
-def test_what_the_judgement_model_reads(fake_runtime):
-    """Repeats once, filler out, code untouched, and never an empty text."""
+def test_a_repeated_sentence_is_judged_once_and_code_is_left_alone():
     from mockint.grading.hygiene import drop_repeats
-    from mockint.grading.offline import on_topic
 
-    q = fake_runtime.by_id[QID]
     filler = "In my experience it really depends on the team, the goals and the project at hand."
     code = "```python\nx = 1  # the same line twice is code, not padding\nx = 1  # the same line twice is code, not padding\n```"
     said = f"L1 makes many weights exactly zero. {filler} L1 makes many weights exactly zero."
     assert drop_repeats(said) == f"L1 makes many weights exactly zero. {filler}"
     assert drop_repeats(code) == code
-    assert on_topic(drop_repeats(said), q, q.question) == "L1 makes many weights exactly zero."
-    assert on_topic(filler, q, q.question) == filler  # nothing else to judge: judged as it is
-    assert on_topic(f"{filler}\n{code}", q, q.question) == code
 
 
 # ------------------------------------------------------------------ the guard table
@@ -408,13 +402,37 @@ def test_a_terse_correct_answer_is_not_graded_like_a_keyword_list(real_runtime, 
     assert ok.score > 2.5 and "keyword_stuffing" not in ok.flags
 
 
+PADDING_LIMIT = (
+    "known limit (README, Known limits): a filler paragraph after a strong answer raises the "
+    "judgement model's credit (4.4 -> 7.2 here); a lexical filter that removed it also removed "
+    "real content from 18% of SAF answers, so none ships; strict, so a fix turns this red"
+)
+
+
 @pytest.mark.slow
-def test_a_long_answer_is_judged_in_windows_and_padding_adds_nothing(real_runtime, grader):
+def test_a_long_answer_is_judged_in_windows_and_a_pasted_paragraph_is_not_a_keyword_dump(
+    real_runtime, grader
+):
     from mockint.evaluation.probes import FILLER
 
     base = grader.grade(_task(real_runtime, STRONG))
-    padded = grader.grade(
-        _task(real_runtime, FILLER * 6 + STRONG)
-    )  # the content sits past the first window
-    assert padded.score >= base.score - 1.5
+    other = ""  # other questions' reference answers: off topic, every sentence different
+    for q in real_runtime.questions:
+        if len(other.split()) < 300 and "regulari" not in (q.question + q.reference_text).lower():
+            other += q.reference_text.replace("\n", " ") + " "
+    for padding in (
+        other,
+        FILLER * 6,
+    ):  # content past the first window; a paragraph pasted six times
+        padded = grader.grade(_task(real_runtime, padding + STRONG))
+        assert padded.score >= base.score - 1.5, (padding[:60], padded.score, base.score)
+        assert "keyword_stuffing" not in padded.flags
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=PADDING_LIMIT)
+def test_filler_after_a_strong_answer_adds_nothing(real_runtime, grader):
+    from mockint.evaluation.probes import FILLER
+
+    base = grader.grade(_task(real_runtime, STRONG))
     assert grader.grade(_task(real_runtime, STRONG + " " + FILLER * 6)).score <= base.score + 0.5

@@ -27,7 +27,6 @@ from mockint.grading.hygiene import (
     feedback_for,
     instruction_spans,
     is_non_answer,
-    keep_prose,
     strip_instructions,
 )
 from mockint.grading.rubric import verdict_for
@@ -44,7 +43,7 @@ from mockint.grading.scoring import (
     status,
 )
 from mockint.judge.model import Judge
-from mockint.text import sentences, words
+from mockint.text import sentences
 
 QUOTE_SUPPORT = 0.5  # entailed + partly for a sentence to be shown as a point's evidence
 QUOTE_CONTRA = 0.4  # contradicted, for a sentence shown as contradicting a point
@@ -84,36 +83,6 @@ def best_sentence(answer: str, premise: str, question: str) -> str:
         if n > best_n:
             best, best_n = s, n
     return best
-
-
-OFF_TOPIC_SHARE = 0.15  # a sentence with fewer of its content words in the rubric is filler
-
-
-def on_topic(answer: str, question: Question, question_text: str, min_words: int = 8) -> str:
-    """What the judgement model reads: the answer without its prose sentences of ``min_words``
-    words or more of which fewer than ``OFF_TOPIC_SHARE`` of the content words occur in the
-    question or the premises the answer is judged against (the key points; the reference too for
-    an auto rubric, whose premise it is). The model reads such filler ("it depends on the team,
-    the goals and the constraints") as substance: a strong answer padded with it gained up to 6.8
-    points. Unchanged when nothing else would remain; code fences are kept whole.
-
-    >>> from types import SimpleNamespace as NS
-    >>> q = NS(key_points=[NS(text="L1 drives weights to zero")], reference_text="", rubric="curated")
-    >>> on_topic("In my experience it is important to think about the team and its goals first. "
-    ...          "L1 makes weights sparse.", q, "What does L1 do?")
-    'L1 makes weights sparse.'
-    """
-    auto = getattr(question, "rubric", "") == "auto"
-    premises = [question.reference_text if auto else "", *(k.text for k in question.key_points)]
-    vocab = set(content_words(" ".join([question_text, *premises])))
-
-    def substantive(sentence: str) -> bool:
-        ws = content_words(sentence)
-        shared = sum(w in vocab for w in ws)
-        return len(words(sentence)) < min_words or shared >= OFF_TOPIC_SHARE * len(ws)
-
-    body = keep_prose(answer, substantive)
-    return body if words(body) else answer
 
 
 def guard_context(
@@ -171,8 +140,7 @@ class OfflineGrader(Grader):
                 continue
             ps = premises(t.question, t.only_key_points)
             start = len(triples)
-            judged = on_topic(clean, t.question, t.question_text)
-            triples += [(t.question_text, p.text, judged) for p in ps]
+            triples += [(t.question_text, p.text, clean) for p in ps]
             staged.append((ps, clean, start))
         probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
         out = []
