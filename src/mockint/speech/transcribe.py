@@ -6,8 +6,8 @@ them in turn on 2 cores, ``bench/voice.md``).
 ``Transcriber.transcribe(path)`` checks the file first and says what is wrong in one line
 (missing, empty, not audio, a codec the decoder rejects, silence); audio longer than
 ``max_seconds`` is cut there and the transcript says so. Segments Whisper itself marks as
-probably not speech (high no-speech probability with a low log-probability, or a repetition loop)
-are dropped, so noise gives "no speech detected" rather than invented words. The question can be
+probably not speech (high no-speech probability with a low log-probability) are dropped, so noise
+gives "no speech detected" rather than invented words; a repetition loop is cut to its first turn. The question can be
 given as a prompt: its words (model names, "L1", "ROC") are then spelled as the interviewer
 spelled them, and the filler-style prompt tail keeps "um" and "uh" in the transcript (Whisper
 drops them otherwise), which the delivery feedback counts.
@@ -185,8 +185,9 @@ LOOP = re.compile(r"(.{2,40}?)\1{3,}", re.S)  # 2-40 characters four or more tim
 
 def _spoken(segments) -> tuple[str, list[Word]]:
     """The text and timed words of the segments that are speech. A repetitive segment (a loop
-    such as "D.O.D.O.D.O…", which Whisper falls into on speech it cannot read) keeps its words
-    but only one turn of the loop: a batch decodes up to 30 s as one segment, too much to drop."""
+    such as "the loss, the loss, the loss, …", which Whisper falls into on speech it cannot read)
+    keeps its other words (``without_loops``): a batch decodes up to 30 s as one segment, too much
+    to drop whole."""
     parts: list[str] = []
     words: list[Word] = []
     for s in segments:
@@ -208,7 +209,8 @@ def _spoken(segments) -> tuple[str, list[Word]]:
 
 
 def without_loops(words: list[Word]) -> list[Word]:
-    """``words`` without the words inside a loop after its first turn.
+    """``words`` without those inside a loop past its first turn (a loop inside one word, such as
+    "D.O.D.O.D.O.", takes that word with it).
 
     >>> w = [Word(x, i, i + 0.5, 0.9) for i, x in enumerate("so it is D.O.D.O.D.O.D.O.D.O. fine".split())]
     >>> [x.text for x in without_loops(w)]
