@@ -1,7 +1,7 @@
 """Speech to text with word timestamps: faster-whisper (CTranslate2, int8 on the CPU) on the
 packaged Whisper base (``model.py``), English, with its voice-activity filter. The stretches of
-speech the filter finds are decoded as one batch (``BATCH_SIZE``; about half the time of decoding
-them in turn on 2 cores, ``bench/voice.md``).
+speech the filter finds are decoded as one batch (``BATCH_SIZE``; real-time factor 0.12 against
+0.22 decoding them in turn on 2 cores, ``bench/voice.md``).
 
 ``Transcriber.transcribe(path)`` checks the file first and says what is wrong in one line
 (missing, empty, not audio, a codec the decoder rejects, silence); audio longer than
