@@ -6,6 +6,7 @@ Only 127.0.0.1 is reached: every other request the page makes is aborted and lis
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -205,8 +206,9 @@ ANSWER_WAV = Path(__file__).resolve().parent / "fixtures" / "audio" / "l1-l2-ans
 
 
 def test_spoken_answer_through_a_fake_microphone(url):
-    """Chromium's fake microphone plays an espeak-ng recording; Record, Stop: the transcript lands
-    in the answer box, Submit grades it and the feedback shows the delivery numbers."""
+    """Chromium's fake microphone plays an espeak-ng recording; Record: the words heard so far show
+    while it plays (streamed to the server); Stop: the transcript lands in the answer box, Submit
+    grades it and the feedback shows the delivery numbers."""
     pytest.importorskip("faster_whisper", reason="speech to text is not installed")
     address, rt = url
     with sync_api.sync_playwright() as p:
@@ -238,7 +240,14 @@ def test_spoken_answer_through_a_fake_microphone(url):
         settle(page)
         mic = page.locator("#mi-mic")
         mic.get_by_role("button", name="Record", exact=True).click()
-        page.wait_for_timeout(13_000)  # the recording is 11.6 s long
+        started = time.monotonic()
+        # transcribed while it is spoken: words show up under the microphone before Stop
+        page.wait_for_function(
+            "() => document.querySelector('#mi-voice-note').innerText.includes('Heard so far')",
+            timeout=40_000,
+        )
+        heard_after = time.monotonic() - started
+        page.wait_for_timeout(max(0, 13 - heard_after) * 1000)  # the recording is 11.6 s long
         mic.get_by_role("button", name="Stop", exact=True).click()
         # the fake microphone loops the file from wherever it is when Record is pressed, so the
         # words at the cut vary from run to run ("regularization" can come out "regular

@@ -275,6 +275,135 @@ def test_web_handlers_transcribe_into_the_answer_box_and_keep_the_recording(whis
     assert "Delivery" in rep.html and "pace, fillers and pauses" in rep.html
 
 
+def pcm_pieces(samples: np.ndarray, rate: int = 48_000, every: float = 0.5, channels: int = 2):
+    """``samples`` (16 kHz) as the browser streams them: ``every``-second int16 pieces at
+    ``rate`` Hz, ``channels`` channels."""
+    from scipy.signal import resample_poly
+
+    up = resample_poly(samples, rate // 1000, 16)
+    pcm = (np.clip(up, -1, 1) * 32767).astype(np.int16)
+    pcm = np.repeat(pcm[:, None], channels, axis=1) if channels > 1 else pcm
+    step = int(rate * every)
+    return [(rate, pcm[i : i + step]) for i in range(0, len(pcm), step)]
+
+
+def test_the_cut_between_pieces_falls_in_a_pause():
+    from faster_whisper.audio import decode_audio
+
+    from mockint.speech.live import pauses
+
+    a = decode_audio(str(ANSWER), sampling_rate=16_000)
+    assert pauses(a[: 5 * 16_000]) is None  # mid-sentence: wait for more
+    cuts, speech = pauses(a[: int(9.5 * 16_000)])
+    assert speech and len(cuts) == 1 and 7.5 * 16_000 < cuts[0] < 8.2 * 16_000  # 1st sentence
+    around = a[cuts[0] - 1600 : cuts[0] + 1600]
+    assert np.sqrt(np.mean(around**2)) < 0.2 * np.sqrt(np.mean(a**2))
+    cuts, speech = pauses(np.concatenate([a, np.zeros(16_000, np.float32)]))
+    assert (
+        len(cuts) == 2 and cuts[1] > 11 * 16_000
+    )  # and after the 2nd, once it is followed by silence
+    assert pauses(np.zeros(6 * 16_000, np.float32)) == ([6 * 16_000], False)
+
+
+def test_a_recording_streamed_in_pieces_is_transcribed_while_it_arrives(transcriber, tmp_path):
+    """Two answers 3.5 s apart arrive as the browser sends them (48 kHz stereo int16, half a second
+    at a time): pieces are transcribed before the stop, every word keeps its time in the
+    recording, and the stop only has the rest left to do."""
+    import time
+
+    from faster_whisper.audio import decode_audio
+
+    from mockint.speech.live import LiveRecording
+
+    a = decode_audio(str(ANSWER), sampling_rate=16_000)
+    both = np.concatenate([a, np.zeros(int(3.5 * 16_000), np.float32), a])
+    rec = LiveRecording(transcriber, prompt=QUESTION)
+    pieces = pcm_pieces(both)
+    for rate, pcm in pieces[: len(pieces) // 2 + 4]:  # the first answer and the pause
+        rec.add(rate, pcm)
+        time.sleep(0.05)
+    deadline = time.monotonic() + 120
+    while not rec.heard() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "regularization" in rec.heard(), rec.heard()  # heard before the stop
+    for rate, pcm in pieces[len(pieces) // 2 + 4 :]:
+        rec.add(rate, pcm)
+    t = rec.finish()
+    rec.add(*pieces[0])  # after the stop: ignored
+    assert abs(t.duration_s - both.size / 16_000) < 0.1 and not t.capped
+    second = a.size / 16_000 + 3.5
+    firsts = [w for w in t.words if w.start < second - 1]
+    lasts = [w for w in t.words if w.start >= second]
+    assert len(key_words(" ".join(w.text for w in firsts))) >= 3  # bench/voice.md has the WER
+    assert len(key_words(" ".join(w.text for w in lasts))) >= 3
+    assert all(x.start <= y.start for x, y in zip(t.words, t.words[1:]))
+    assert measure(t).long_pauses  # the 3.5 s between the answers
+    with wave.open(str(rec.save(tmp_path / "r.wav"))) as w:
+        assert w.getframerate() == 16_000 and abs(w.getnframes() - both.size) < 50
+
+
+def test_a_streamed_recording_is_capped_and_silence_says_so(transcriber):
+    from mockint.speech.live import LiveRecording
+
+    rec = LiveRecording(transcriber, max_seconds=4)
+    for rate, pcm in pcm_pieces(np.zeros(10 * 16_000, np.float32), channels=1):
+        rec.add(rate, pcm)
+    t = rec.finish()
+    assert t.empty and t.capped and abs(t.duration_s - 4) < 0.01 and abs(t.audio_s - 10) < 0.01
+    assert "only the first 4 s" in t.notes[0] and "(silence)" in t.notes[-1]
+
+
+def test_the_microphone_streams_to_the_web_handlers(whisper_dir, tmp_path):
+    """Record, pieces, Stop through ui/voice.py as the page calls it: the words so far while
+    recording, the transcript after what was typed, the recording kept with the turn."""
+    import time
+
+    from faster_whisper.audio import decode_audio
+    from helpers import begin, write_ui_corpus
+
+    from mockint.config import Config
+    from mockint.judge.model import OverlapJudge
+    from mockint.runtime import Runtime
+    from mockint.search.embedding import HashEmbedder
+    from mockint.ui import handlers as h
+    from mockint.ui import voice
+
+    conf = Config.load(
+        home=tmp_path / "home", corpus=write_ui_corpus(tmp_path / "ui.jsonl"),
+        embedding_model="hash-fake", speech_model=str(whisper_dir),
+    )  # fmt: skip
+    rt = Runtime(conf, embedder=HashEmbedder(), judge=OverlapJudge())
+    rt.ensure_index()
+    ctx = h.UIContext(rt, grader="offline", chat=None, files_dir=tmp_path / "files")
+    v = begin(ctx, questions=1)
+    with pytest.raises(AudioError, match="no recording reached the server"):
+        voice.end_recording(ctx, "page-1", v.state, None, "typed first")
+    assert voice.hear(ctx, "page-1", (48_000, np.zeros(100, np.int16))) is None  # not recording
+    assert "Listening" in voice.begin_recording(ctx, "page-1", v.state)
+    a = decode_audio(str(ANSWER), sampling_rate=16_000)
+    pieces = pcm_pieces(np.concatenate([a, np.zeros(16_000, np.float32)]))
+    notes = []
+    for p in pieces[:-1]:
+        notes.append(voice.hear(ctx, "page-1", p))
+        time.sleep(0.1)
+    rec, deadline = ctx.recordings["page-1"], time.monotonic() + 120
+    while not rec.heard() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    notes.append(voice.hear(ctx, "page-1", (48_000, np.zeros((0, 2), np.int16))))
+    assert notes[-1].startswith("Heard so far") and "regularization" in notes[-1], notes
+    assert voice.hear(ctx, "page-1", (48_000, np.zeros((0, 2), np.int16))) is None  # no news
+    # the stop event carries the last piece, whose own stream event has not come yet
+    state, text, note = voice.end_recording(ctx, "page-1", v.state, pieces[-1], "typed first")
+    assert text.startswith("typed first\n") and len(key_words(text)) >= 4, text
+    assert "Transcribed in" in note and "words/min" in note and "page-1" not in ctx.recordings
+    v = h.respond(ctx, state, text)
+    assert "Delivery" in v.feedback_html
+    turn = ctx.store.load(v.state["sid"]).turns[0]
+    act = next(a for a in turn.actions if a["action"] == "voice")
+    with wave.open(str(rt.config.home / act["file"])) as w:
+        assert abs(w.getnframes() / w.getframerate() - (a.size / 16_000 + 1)) < 0.05
+
+
 def test_batch_grades_an_audio_column(whisper_dir, tmp_path):
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "a.wav").write_bytes(ANSWER.read_bytes())

@@ -122,7 +122,6 @@ class Transcriber:
 
     def transcribe(self, path: Path | str, *, prompt: str = "") -> Transcript:
         """The words said in ``path`` (English). ``prompt``: the question, to spell its terms."""
-        import numpy as np
 
         samples, total = load_audio(Path(path), self.max_seconds)
         duration = samples.size / SAMPLE_RATE
@@ -132,14 +131,22 @@ class Transcriber:
                 f"the recording is {total / 60:.1f} min long: only the first "
                 f"{_span(self.max_seconds)} were transcribed"
             )
-        if float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < SILENCE_RMS:
+        if silent(samples):
             return Transcript("", [], duration, total, 0.0, [*notes, NO_SPEECH + " (silence)"])
-        with self._lock:
-            t0 = time.perf_counter()
-            text, words = _spoken(self._decode(samples, prompt))
+        t0 = time.perf_counter()
+        text, words = self.words(samples, prompt=prompt)
         if not text:
             notes.append(NO_SPEECH)
         return Transcript(text, words, duration, total, time.perf_counter() - t0, notes)
+
+    def words(self, samples, *, prompt: str = "", offset: float = 0.0) -> tuple[str, list[Word]]:
+        """The text and timed words of 16-kHz mono ``samples`` (one transcription at a time);
+        ``offset`` (seconds) is added to every word's times, for a piece of a longer recording."""
+        with self._lock:
+            text, words = _spoken(self._decode(samples, prompt))
+        for w in words:
+            w.start, w.end = w.start + offset, w.end + offset
+        return text, words
 
     def _decode(self, samples, prompt: str) -> list:
         """Whisper's segments for ``samples``: the stretches of speech the voice-activity filter
@@ -162,6 +169,15 @@ class Transcriber:
         else:
             segments, _ = model.transcribe(samples, **options)
         return list(segments)
+
+
+def silent(samples) -> bool:
+    """No microphone, or a muted one: the loudness never rises above ``SILENCE_RMS``."""
+    import numpy as np
+
+    return (
+        samples.size == 0 or float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < SILENCE_RMS
+    )
 
 
 def _span(seconds: float) -> str:

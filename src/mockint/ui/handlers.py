@@ -44,7 +44,8 @@ def new_state() -> dict:
 
 
 class UIContext:
-    """What every browser session shares. Build one per app; nothing in it is per session."""
+    """What every browser session shares. Build one per app; nothing in it is per session but the
+    microphone recordings in progress (``recordings``, keyed by page)."""
 
     def __init__(
         self,
@@ -62,6 +63,7 @@ class UIContext:
         self.files = Path(files_dir) if files_dir else Path(tempfile.mkdtemp(prefix="mockint-ui-"))
         self._graders: dict[str, object] = {}
         self._lock = threading.Lock()
+        self.recordings: dict[str, object] = {}  # page -> LiveRecording (ui/voice.py)
 
     @property
     def live(self) -> bool:

@@ -85,10 +85,18 @@ def _conversation() -> SimpleNamespace:
                 elem_id="mi-code",
             ),
             mic=gr.Audio(
-                sources=["microphone", "upload"],
-                type="filepath",
-                label="Answer out loud (transcribed on this machine; check the text, then Submit)",
+                sources=["microphone"],
+                streaming=True,
+                type="numpy",
+                label="Answer out loud (transcribed on this machine while you speak; check the "
+                "text, then Submit)",
                 elem_id="mi-mic",
+            ),
+            upload=gr.Audio(
+                sources=["upload"],
+                type="filepath",
+                label="…or upload a recording (WAV, MP3, M4A, WebM, OGG)",
+                elem_id="mi-upload",
             ),
             voice_note=gr.Markdown("", elem_id="mi-voice-note"),
         )
@@ -128,6 +136,7 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
         ui.buttons["run"],
         ui.tests,
         ui.mic,
+        ui.upload,
         ui.voice_note,
     ]
     _wire(ctx, ui)
@@ -206,21 +215,54 @@ def _wire_run(ctx: h.UIContext, ui: SimpleNamespace) -> None:
 
 
 def _wire_voice(ctx: h.UIContext, ui: SimpleNamespace) -> None:
-    """A recording (stop or upload) into the answer box; questions read aloud when ticked."""
+    """The microphone streams to the server while the candidate speaks (transcribed in pieces,
+    the words so far shown under it); Stop puts the words into the answer box. An uploaded file
+    is transcribed whole. Questions are read aloud when ticked."""
+    live_kw = {"concurrency_limit": None, "show_progress": "hidden", "queue": True}
 
     @guard
-    def on_audio(st, path, typed):
+    def on_record(st, request: gr.Request):
+        return voice.begin_recording(ctx, request.session_hash, st)
+
+    def on_piece(piece, request: gr.Request):
+        note = voice.hear(ctx, request.session_hash, piece)
+        return gr.skip() if note is None else note
+
+    @guard
+    def on_stop(st, last, typed, request: gr.Request):
+        return voice.end_recording(ctx, request.session_hash, st, last, typed)
+
+    @guard
+    def on_upload(st, path, typed):
         return voice.transcribe_answer(ctx, st, path, typed)
 
-    for event, name in (
-        (ui.mic.stop_recording, "transcribe_recording"),
-        (ui.mic.upload, "transcribe"),
-    ):
-        event(
-            on_audio,
-            [ui.state, ui.mic, ui.answer],
-            [ui.state, ui.answer, ui.voice_note],
-            api_name=name,
-            **TURN_KW,
-        )
+    ui.mic.start_recording(on_record, [ui.state], [ui.voice_note], api_name=False, **live_kw)
+    ui.mic.stream(
+        on_piece,
+        [ui.mic],
+        [ui.voice_note],
+        stream_every=STREAM_EVERY_S,
+        time_limit=int(ctx.runtime.config.audio_max_seconds) + 10,
+        api_name=False,
+        **live_kw,
+    )
+    ui.mic.stop_recording(
+        on_stop,
+        [ui.state, ui.mic, ui.answer],
+        [ui.state, ui.answer, ui.voice_note],
+        api_name=False,
+        **TURN_KW,
+    )
+    ui.upload.upload(
+        on_upload,
+        [ui.state, ui.upload, ui.answer],
+        [ui.state, ui.answer, ui.voice_note],
+        api_name="transcribe",
+        **TURN_KW,
+    )
     ui.chat.change(None, [ui.chat, ui.setup.speak], None, js=voice.SPEAK_JS)
+
+
+# The page sends the microphone's audio this often; what is said after the last piece before
+# Stop is not sent (Gradio's streaming recorder drops it), so at most this much of the end is lost.
+STREAM_EVERY_S = 0.5

@@ -81,26 +81,109 @@ def delivery_chart(report: dict) -> bytes | None:
 
 
 def transcribe_answer(ctx, state: dict, path: str | None, typed: str = "") -> tuple[dict, str, str]:
-    """A recording from the microphone or an upload: transcribed on this machine, the words put
-    into the answer box after what was already typed (nothing typed is lost), the recording kept
-    in the page's state until Submit stores it with the turn. Returns (state, answer box, note)."""
+    """An uploaded recording: transcribed on this machine, the words put into the answer box
+    after what was already typed (nothing typed is lost), the recording kept in the page's state
+    until Submit stores it with the turn. Returns (state, answer box, note)."""
     from pathlib import Path
-
-    from mockint.errors import AudioError, SessionError
-    from mockint.speech.audio import pending_voice
-    from mockint.speech.delivery import advice, measure
-    from mockint.ui import handlers as h
 
     if not path:
         return state, typed, ""
+    iv, q = _waiting(ctx, state)
+    t = ctx.runtime.transcriber.transcribe(Path(path), prompt=q)
+    return _into_answer(state, iv, Path(path), t, typed)
+
+
+# -- the microphone: transcribed while the candidate speaks (speech/live.py) ----------------------
+STALE_S = 15 * 60  # a recording never stopped (tab closed while recording) is dropped after this
+
+
+def begin_recording(ctx, key: str, state: dict) -> str:
+    """Record pressed on page ``key``: a new recording (one per page; an older one is dropped)."""
+    from mockint.speech.live import LiveRecording
+
+    _, q = _waiting(ctx, state)
+    tr = ctx.runtime.transcriber
+    rec = LiveRecording(tr, prompt=q, max_seconds=tr.max_seconds)
+    now = rec.created
+    with ctx._lock:
+        for k in [k for k, r in ctx.recordings.items() if now - r.created > STALE_S]:
+            del ctx.recordings[k]
+        ctx.recordings[key] = rec
+    return "Listening… the words appear here while you speak."
+
+
+def hear(ctx, key: str, piece) -> str | None:
+    """A piece of the recording on page ``key`` (``(rate, samples)``); the words heard so far, or
+    None when there is nothing new to show. Pieces of no open recording are ignored."""
+    rec = ctx.recordings.get(key)
+    if rec is None or piece is None:
+        return None
+    rec.add(*piece)
+    words = rec.heard()
+    if not words or words == getattr(rec, "shown", ""):
+        return None
+    rec.shown = words
+    return f"Heard so far ({rec.seconds:.0f} s): {esc(words[-400:])}"
+
+
+def end_recording(ctx, key: str, state: dict, last, typed: str = "") -> tuple[dict, str, str]:
+    """Stop pressed: the rest of the recording transcribed (most of it already is), the whole
+    recording kept for the turn, the words put into the answer box after what was typed.
+    ``last``: the page's last piece, added if its stream event has not arrived yet."""
+    import uuid
+
+    from mockint.errors import AudioError
+
+    with ctx._lock:
+        rec = ctx.recordings.pop(key, None)
+    if rec is None:
+        raise AudioError(
+            "no recording reached the server",
+            fix="press Record, speak, then Stop; or upload a file",
+        )
+    if last is not None and np_bytes(last[1]) != rec.last_piece:
+        rec.add(*last)
+    if not rec.seconds:
+        raise AudioError("the recording is empty", fix="record again, or type your answer")
+    iv, _ = _waiting(ctx, state)
+    path = rec.save(ctx.files / f"recording-{uuid.uuid4().hex}.wav")
+    try:
+        t = rec.finish()
+    except Exception as exc:  # the speech model failed on a piece
+        raise AudioError(
+            f"transcribing the recording failed ({type(exc).__name__}: {str(exc)[:120]})",
+            fix="record again, or type your answer",
+        ) from exc
+    return _into_answer(state, iv, path, t, typed)
+
+
+def np_bytes(samples) -> bytes:
+    import numpy as np
+
+    return np.asarray(samples).tobytes()
+
+
+def _waiting(ctx, state: dict):
+    """The open interview and the question waiting for an answer (its text: the prompt that
+    spells its terms), or SessionError."""
+    from mockint.errors import SessionError
+    from mockint.ui import handlers as h
+
     iv = h._open(ctx, state)
     if iv.prompt is None:
         raise SessionError("no question is waiting for an answer", fix="start an interview")
     q = ctx.runtime.by_id.get(iv.prompt.question_id)
-    t = ctx.runtime.transcriber.transcribe(Path(path), prompt=q.question if q else iv.prompt.text)
+    return iv, q.question if q else iv.prompt.text
+
+
+def _into_answer(state: dict, iv, path, t, typed: str) -> tuple[dict, str, str]:
+    from mockint.errors import AudioError
+    from mockint.speech.audio import pending_voice
+    from mockint.speech.delivery import advice, measure
+
     if t.empty:
         raise AudioError(t.notes[-1], fix="type your answer, or record again")
-    pending = pending_voice(iv, Path(path), t)
+    pending = pending_voice(iv, path, t)
     text = f"{typed.rstrip()}\n{t.text}" if (typed or "").strip() else t.text
     d = measure(t).as_dict()
     lines = [f"Transcribed in {t.seconds:.1f} s — check the text, then Submit.", summary_line(d)]

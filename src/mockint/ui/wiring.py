@@ -51,7 +51,7 @@ EXPLAIN = "Explain your approach and its time / space complexity"
 
 def turn_update(v: h.TurnView) -> tuple:
     """A turn's view onto (state, chat, answer box, code editor, feedback, model answer, its
-    accordion, status, Run tests button, test results, microphone, voice note)."""
+    accordion, status, Run tests button, test results, microphone, upload, voice note)."""
     text = v.editor == "text"
     keep = {} if v.keep_input else {"value": ""}
     keep_code = {} if v.keep_input or v.keep_code else {"value": ""}
@@ -67,6 +67,7 @@ def turn_update(v: h.TurnView) -> tuple:
         v.status,
         gr.update(visible=v.coding),
         gr.update(value="", visible=v.coding),
+        gr.update(value=None, visible=not v.finished),
         gr.update(value=None, visible=not v.finished),
         "",
     )
