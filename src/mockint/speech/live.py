@@ -1,15 +1,16 @@
 """Transcribing while the candidate speaks: the browser sends the microphone's audio in pieces
-(every half second); each time ``STRETCH_S`` seconds have come in that are not transcribed yet,
-the voice-activity filter looks for the last pause in them and the speech before it is
-transcribed in a worker thread while the candidate goes on. When the recording stops only the
-part after the last such pause is left to do, so a long answer's words are ready about as soon as
-a short one's (``bench/voice.md``: transcript after a 30-s answer).
+(every half second). Each time ``STRETCH_S`` seconds of new audio have come in, a worker thread
+asks the voice-activity filter for the pauses in what is not transcribed yet and transcribes up
+to one of them while the candidate goes on; when the recording stops only the rest is left to do
+(``bench/voice.md``: the wait after Stop for a 30-s answer, against transcribing the whole file).
 
-Pieces are cut in pauses (≥ ``PAUSE_MS`` of silence), never inside a word; a stretch of
-``FORCE_S`` seconds without one is cut where the filter finds the shortest gap. Each piece is
-transcribed like a whole recording (the question as the prompt, ``Transcriber.words``) and its
-words keep their time in the recording, so the delivery numbers (pace, pauses) are the same as
-for a file.
+Two things keep the accuracy of pieces close to a whole file's (Whisper reads a sentence better
+inside a longer stretch): Whisper hears the last ``LOOKBACK_S`` seconds already transcribed again
+before a new piece (their words are dropped), and with ``HOLD_BACK`` the last sentence of a piece
+is only kept once the next piece has heard what follows it (if the recording stops first, the
+words heard for it are kept). Pieces are cut in pauses (≥ ``PAUSE_MS`` of silence), never inside
+a word; a stretch of ``FORCE_S`` seconds without one is cut where the filter splits it. Words keep
+their time in the recording, so the delivery numbers (pace, pauses) are the same as for a file.
 
     rec = LiveRecording(transcriber, prompt=question)
     for rate, pcm in pieces:          # int16 or float, mono or (samples, channels)
@@ -68,7 +69,8 @@ class LiveRecording:
         self.max_seconds, self.stretch_s = max_seconds, stretch_s
         self.lookback_s, self.hold_back = lookback_s, hold_back
         self._cuts: list[int] = []  # where each piece with speech starts (samples at ``rate``)
-        self._ahead: tuple[list[Word], int] | None = None  # heard past the done mark, up to
+        # the words heard past the done mark by the last piece, and where that piece ended
+        self._ahead: tuple[list[Word], int] | None = None
         self.rate = 0
         self.received_s = 0.0  # all audio sent, also past the cap
         self._chunks: list[np.ndarray] = []  # mono float32 at ``rate``
@@ -80,9 +82,8 @@ class LiveRecording:
         self._lock = threading.Lock()
         self.closed = False
         self.created = time.monotonic()
-        self.last_piece: bytes = (
-            b""  # the raw bytes of the newest piece (the stop event repeats it)
-        )
+        # the raw bytes of the newest piece (the page's stop event repeats it)
+        self.last_piece: bytes = b""
 
     # -- audio in ---------------------------------------------------------------------------
     def add(self, rate: int, data) -> None:
@@ -93,11 +94,11 @@ class LiveRecording:
         with self._lock:
             if self.closed or samples.size == 0:
                 return
+            self.received_s += samples.size / rate
             if self.rate and rate != self.rate:
                 samples = _resample(samples, rate, self.rate)
             self.rate = self.rate or int(rate)
             self.last_piece = raw.tobytes()
-            self.received_s += samples.size / rate
             room = int(self.max_seconds * self.rate) - self._n
             if room > 0:
                 self._chunks.append(samples[:room])
