@@ -52,6 +52,27 @@ def _setup_panel() -> SimpleNamespace:
         )
 
 
+def _voice_inputs() -> dict:
+    """The microphone (streamed to the server while it records), an upload, the voice note."""
+    return {
+        "mic": gr.Audio(
+            sources=["microphone"],
+            streaming=True,
+            type="numpy",
+            label="Answer out loud (transcribed on this machine while you speak; check the text, "
+            "then Submit)",
+            elem_id="mi-mic",
+        ),
+        "upload": gr.Audio(
+            sources=["upload"],
+            type="filepath",
+            label="…or upload a recording (WAV, MP3, M4A, WebM, OGG)",
+            elem_id="mi-upload",
+        ),
+        "voice_note": gr.Markdown("", elem_id="mi-voice-note"),
+    }
+
+
 def _conversation() -> SimpleNamespace:
     with gr.Column(scale=2):
         ui = SimpleNamespace(
@@ -84,21 +105,7 @@ def _conversation() -> SimpleNamespace:
                 visible=False,
                 elem_id="mi-code",
             ),
-            mic=gr.Audio(
-                sources=["microphone"],
-                streaming=True,
-                type="numpy",
-                label="Answer out loud (transcribed on this machine while you speak; check the "
-                "text, then Submit)",
-                elem_id="mi-mic",
-            ),
-            upload=gr.Audio(
-                sources=["upload"],
-                type="filepath",
-                label="…or upload a recording (WAV, MP3, M4A, WebM, OGG)",
-                elem_id="mi-upload",
-            ),
-            voice_note=gr.Markdown("", elem_id="mi-voice-note"),
+            **_voice_inputs(),
         )
         with gr.Row():
             ui.buttons = {
