@@ -26,8 +26,14 @@ def served(tmp_path_factory):
 
 def client(served, name="c"):
     url, _, base = served
+    # httpx's default 5-s timeout for the config request failed once in a full CI run on 2 busy
+    # cores (the page's config is built per request); a slow page is not what this test checks
     return gradio_client.Client(
-        url, verbose=False, download_files=str(base / f"downloads-{name}"), analytics_enabled=False
+        url,
+        verbose=False,
+        download_files=str(base / f"downloads-{name}"),
+        analytics_enabled=False,
+        httpx_kwargs={"timeout": 60},
     )
 
 
