@@ -32,9 +32,9 @@ from _common import peak_rss_mb, percentile, write
 
 from mockint.config import Config
 from mockint.grading.detectors import other_language
+from mockint.speech.live import STREAM_EVERY_S
 from mockint.speech.model import model_dir
 from mockint.speech.transcribe import BATCH_SIZE, BEAM_SIZE, Transcriber
-from mockint.ui.interview_tab import STREAM_EVERY_S
 
 DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "interview-graded.jsonl"
 VOICES = ("en-us", "en-us+f3")
@@ -267,8 +267,9 @@ def _markdown(r: dict) -> str:
         f"every {STREAM_EVERY_S:g} s, here fed at the pace it is spoken, and the server "
         "transcribes it in pieces cut at pauses while the answer goes on "
         "(`src/mockint/speech/live.py`); its time is the wait after Stop, when only the last "
-        "piece is left. Cutting into pieces costs accuracy: Whisper reads a sentence better "
-        "inside a longer stretch.",
+        "piece is left. How the audio is cut into pieces (5 s of new audio, 10 s heard again, the "
+        "last sentence held back) was chosen by comparing WER on these same clips, so that row's "
+        "WER is in-sample.",
         "",
         "Through the web app's handlers (plus the recording kept for the turn and the delivery "
         "numbers): a 30-s answer spoken into the microphone is in the answer box "

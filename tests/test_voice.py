@@ -240,7 +240,9 @@ def test_terminal_answer_from_a_recording_is_kept_with_the_turn(whisper_dir, tmp
     assert "Delivery" in next((home / "reports").glob("*.md")).read_text()
 
 
-def test_web_handlers_transcribe_into_the_answer_box_and_keep_the_recording(whisper_dir, tmp_path):
+@pytest.fixture
+def web(whisper_dir, tmp_path):
+    """(UI context, runtime, a started one-question interview) with the packaged Whisper."""
     from helpers import begin, write_ui_corpus
 
     from mockint.config import Config
@@ -248,8 +250,6 @@ def test_web_handlers_transcribe_into_the_answer_box_and_keep_the_recording(whis
     from mockint.runtime import Runtime
     from mockint.search.embedding import HashEmbedder
     from mockint.ui import handlers as h
-    from mockint.ui import voice
-    from mockint.ui.past import report as report_view
 
     conf = Config.load(
         home=tmp_path / "home", corpus=write_ui_corpus(tmp_path / "ui.jsonl"),
@@ -259,6 +259,15 @@ def test_web_handlers_transcribe_into_the_answer_box_and_keep_the_recording(whis
     rt.ensure_index()
     ctx = h.UIContext(rt, grader="offline", chat=None, files_dir=tmp_path / "files")
     v = begin(ctx, questions=1)
+    return ctx, rt, v
+
+
+def test_web_handlers_transcribe_into_the_answer_box_and_keep_the_recording(web, tmp_path):
+    from mockint.ui import handlers as h
+    from mockint.ui import voice
+    from mockint.ui.past import report as report_view
+
+    ctx, rt, v = web
     with pytest.raises(AudioError, match="empty"):  # a bad recording: the typed text stays
         empty = tmp_path / "e.webm"
         empty.write_bytes(b"")
@@ -353,29 +362,17 @@ def test_a_streamed_recording_is_capped_and_silence_says_so(transcriber):
     assert "only the first 4 s" in t.notes[0] and "(silence)" in t.notes[-1]
 
 
-def test_the_microphone_streams_to_the_web_handlers(whisper_dir, tmp_path):
+def test_the_microphone_streams_to_the_web_handlers(web):
     """Record, pieces, Stop through ui/voice.py as the page calls it: the words so far while
     recording, the transcript after what was typed, the recording kept with the turn."""
     import time
 
     from faster_whisper.audio import decode_audio
-    from helpers import begin, write_ui_corpus
 
-    from mockint.config import Config
-    from mockint.judge.model import OverlapJudge
-    from mockint.runtime import Runtime
-    from mockint.search.embedding import HashEmbedder
     from mockint.ui import handlers as h
     from mockint.ui import voice
 
-    conf = Config.load(
-        home=tmp_path / "home", corpus=write_ui_corpus(tmp_path / "ui.jsonl"),
-        embedding_model="hash-fake", speech_model=str(whisper_dir),
-    )  # fmt: skip
-    rt = Runtime(conf, embedder=HashEmbedder(), judge=OverlapJudge())
-    rt.ensure_index()
-    ctx = h.UIContext(rt, grader="offline", chat=None, files_dir=tmp_path / "files")
-    v = begin(ctx, questions=1)
+    ctx, rt, v = web
     with pytest.raises(AudioError, match="no recording reached the server"):
         voice.end_recording(ctx, "page-1", v.state, None, "typed first")
     assert voice.hear(ctx, "page-1", (48_000, np.zeros(100, np.int16))) is None  # not recording

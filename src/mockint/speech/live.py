@@ -40,6 +40,9 @@ from mockint.speech.transcribe import (
     silent,
 )
 
+# the web page sends the microphone's audio this often (ui/interview_tab.py); what is said after
+# the last piece before Stop is not sent (Gradio's recorder drops it): at most this much is lost
+STREAM_EVERY_S = 0.5
 STRETCH_S = 5.0  # new audio (since the last piece heard) that starts a piece
 PAUSE_MS = 300  # silence that ends a piece
 FORCE_S = 20.0  # the longest piece: cut at the filter's best gap even without a pause
@@ -73,8 +76,8 @@ class LiveRecording:
         self._ahead: tuple[list[Word], int] | None = None
         self.rate = 0
         self.received_s = 0.0  # all audio sent, also past the cap
-        self._chunks: list[np.ndarray] = []  # mono float32 at ``rate``
-        self._n = 0  # samples kept
+        self._buf = np.zeros(0, np.float32)  # mono float32 at ``rate``; grows by doubling
+        self._n = 0  # samples kept (``_buf[:_n]``)
         self._done = 0  # samples (at ``rate``) already transcribed
         self._parts: list[tuple[str, list[Word]]] = []
         self._job: threading.Thread | None = None
@@ -84,6 +87,7 @@ class LiveRecording:
         self.created = time.monotonic()
         # the raw bytes of the newest piece (the page's stop event repeats it)
         self.last_piece: bytes = b""
+        self.shown = ""  # the words the page last showed (ui/voice.py: only news is sent)
 
     # -- audio in ---------------------------------------------------------------------------
     def add(self, rate: int, data) -> None:
@@ -99,10 +103,13 @@ class LiveRecording:
                 samples = _resample(samples, rate, self.rate)
             self.rate = self.rate or int(rate)
             self.last_piece = raw.tobytes()
-            room = int(self.max_seconds * self.rate) - self._n
-            if room > 0:
-                self._chunks.append(samples[:room])
-                self._n += min(room, samples.size)
+            keep = samples[: max(0, int(self.max_seconds * self.rate) - self._n)]
+            if self._n + keep.size > self._buf.size:
+                grown = np.zeros(max(2 * self._buf.size, self._n + keep.size), np.float32)
+                grown[: self._n] = self._buf[: self._n]
+                self._buf = grown
+            self._buf[self._n : self._n + keep.size] = keep
+            self._n += keep.size
             self._start_piece_if_due()
 
     def _start_piece_if_due(self) -> None:
@@ -122,10 +129,8 @@ class LiveRecording:
         self._job.start()
 
     def _joined(self) -> np.ndarray:
-        """(lock held) The samples so far as one array (kept as one afterwards)."""
-        if len(self._chunks) > 1:
-            self._chunks = [np.concatenate(self._chunks)]
-        return self._chunks[0] if self._chunks else np.zeros(0, np.float32)
+        """(lock held) The samples so far (a view: only ever appended to)."""
+        return self._buf[: self._n]
 
     # -- transcription ----------------------------------------------------------------------
     def _piece(self, audio: np.ndarray, start: int) -> None:
@@ -167,7 +172,7 @@ class LiveRecording:
         begin = earlier[0] if earlier else start
         at16 = _resample(audio[begin : hear_to or end], self.rate, SAMPLE_RATE)
         text, words, ahead = "", [], []
-        if speech and not silent(_resample(audio[start:end], self.rate, SAMPLE_RATE)):
+        if speech and not silent(audio[start:end]):
             padded = np.concatenate([at16, np.zeros(int(PAD_S * SAMPLE_RATE), np.float32)])
             text, words = self.transcriber.words(
                 padded, prompt=self.prompt, offset=begin / self.rate

@@ -12,6 +12,7 @@ import gradio as gr
 from mockint.corpus.schema import TOPICS, TYPES
 from mockint.interview.choice import TRACKS
 from mockint.interview.moves import MODES
+from mockint.speech.live import STREAM_EVERY_S
 from mockint.ui import code as code_ui
 from mockint.ui import handlers as h
 from mockint.ui import live, voice
@@ -268,8 +269,3 @@ def _wire_voice(ctx: h.UIContext, ui: SimpleNamespace) -> None:
         **TURN_KW,
     )
     ui.chat.change(None, [ui.chat, ui.setup.speak], None, js=voice.SPEAK_JS)
-
-
-# The page sends the microphone's audio this often; what is said after the last piece before
-# Stop is not sent (Gradio's streaming recorder drops it), so at most this much of the end is lost.
-STREAM_EVERY_S = 0.5

@@ -120,7 +120,7 @@ def hear(ctx, key: str, piece) -> str | None:
         return None
     rec.add(*piece)
     words = rec.heard()
-    if not words or words == getattr(rec, "shown", ""):
+    if not words or words == rec.shown:
         return None
     rec.shown = words
     return f"Heard so far ({rec.seconds:.0f} s): {esc(words[-400:])}"
@@ -132,6 +132,8 @@ def end_recording(ctx, key: str, state: dict, last, typed: str = "") -> tuple[di
     ``last``: the page's last piece, added if its stream event has not arrived yet."""
     import uuid
 
+    import numpy as np
+
     from mockint.errors import AudioError
 
     with ctx._lock:
@@ -141,7 +143,7 @@ def end_recording(ctx, key: str, state: dict, last, typed: str = "") -> tuple[di
             "no recording reached the server",
             fix="press Record, speak, then Stop; or upload a file",
         )
-    if last is not None and np_bytes(last[1]) != rec.last_piece:
+    if last is not None and np.asarray(last[1]).tobytes() != rec.last_piece:
         rec.add(*last)
     if not rec.seconds:
         raise AudioError("the recording is empty", fix="record again, or type your answer")
@@ -155,12 +157,6 @@ def end_recording(ctx, key: str, state: dict, last, typed: str = "") -> tuple[di
             fix="record again, or type your answer",
         ) from exc
     return _into_answer(state, iv, path, t, typed)
-
-
-def np_bytes(samples) -> bytes:
-    import numpy as np
-
-    return np.asarray(samples).tobytes()
 
 
 def _waiting(ctx, state: dict):
