@@ -26,6 +26,13 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF 
   $(if $(filter avx_vnni,$(CPU_FLAGS)),-DGGML_AVX_VNNI=ON)
 LLAMA_KEY := $(shell echo '$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-16)
 LLAMA_CACHE ?= $(HOME)/.cache/mockint/wheels/llama-$(LLAMA_KEY)
+# Every other locked package is fetched by pip once into a wheelhouse keyed by the two lock files
+# (pip reads this machine's pip configuration: indexes, find-links, certificates, constraints),
+# then installed from there by uv (pinned in requirements.lock) with no index at all: uv unpacks
+# each wheel once into its cache and hard-links it into the venv, so a second setup takes seconds.
+LOCK_KEY := $(shell cat requirements.lock requirements-voice.lock | sha256sum | cut -c1-16)
+WHEELHOUSE ?= $(HOME)/.cache/mockint/wheels/lock-$(LOCK_KEY)
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
@@ -33,17 +40,25 @@ PORT ?= 7860
 
 setup: $(STAMP)
 
-# --no-compile: Python compiles a module's bytecode the first time it is imported, instead of pip
-# compiling every file of every package (most are never imported) during the install.
+# --no-compile (and uv's default): Python compiles a module's bytecode the first time it is
+# imported, instead of the installer compiling every file of every package during the install.
 $(STAMP): requirements.lock requirements-voice.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mockint needs Python 3.11 or newer; found " + sys.version.split()[0])'
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then \
 		echo "creating $(VENV)/"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "installing dependencies"
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	grep -v '^llama-cpp-python==' requirements.lock > $(VENV)/requirements-no-llama.txt
-	$(BIN)/python -m pip install --quiet --no-compile -r $(VENV)/requirements-no-llama.txt
-	$(BIN)/python -m pip install --quiet --no-compile --no-deps --require-hashes -r requirements-voice.lock
+	@if [ ! -d $(WHEELHOUSE) ]; then \
+		echo "downloading the locked wheels into $(WHEELHOUSE) (once per lock)"; rm -rf $(WHEELHOUSE).tmp; \
+		$(BIN)/python -m pip wheel --quiet --no-deps -r $(VENV)/requirements-no-llama.txt -w $(WHEELHOUSE).tmp && \
+		$(BIN)/python -m pip wheel --quiet --no-deps --require-hashes -r requirements-voice.lock -w $(WHEELHOUSE).tmp && \
+		mv $(WHEELHOUSE).tmp $(WHEELHOUSE); fi
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --offline --no-index --find-links $(WHEELHOUSE) \
+		--no-deps -r $(VENV)/requirements-no-llama.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --offline --no-index --find-links $(WHEELHOUSE) \
+		--no-deps --require-hashes -r requirements-voice.lock
 	@if ! ls $(LLAMA_CACHE)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
 		echo "compiling llama-cpp-python $(LLAMA_VERSION) for this CPU (once; about 4 minutes on 2 cores)"; \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir \
