@@ -168,7 +168,7 @@ def _ui_load(ld: dict, name: str) -> list[Row]:
 def _install(i: dict) -> list[Row]:
     return [
         (
-            "fresh install, cold (empty pip cache, llama.cpp compiled)",
+            "fresh install, cold (empty caches, llama.cpp compiled)",
             f"{i['cold_s'] / 60:.1f} min",
             "≤ 8 min",
             "install",
