@@ -1,4 +1,4 @@
-"""Load test of the web app: N concurrent interview sessions through gradio_client on 127.0.0.1.
+"""Load test of the web app: N concurrent interview sessions on 127.0.0.1.
 
 Starts ``mockint.ui.build_app`` in a child process on a free loopback port (the offline grader:
 the judgement model; the packaged MiniLM for question search, ``--fake`` for the hash embedder),
@@ -8,14 +8,23 @@ answers every question with text that carries its own marker, then fetches its r
 writes one; ``--think 0 0`` is the stress case where every client submits at once. Checked per
 session: no call failed; its transcript and its report JSON hold its own marker and no other
 session's. Measured: answer-turn, start and report latency (p50 / p95 / max), wall time, and the
-server's RSS sampled every half second (peak and at the end). Writes bench/ui_load{,-<name>}.{json,md}.
+server's RSS sampled every half second (peak and at the end), and the CPU seconds the server and
+the bench's own clients used. Writes bench/ui_load{,-<name>}.{json,md}.
+
+The clients (``--client``): ``http`` (default) runs every session on one asyncio loop over plain
+HTTP (``_http_client.py``: the page's own queue calls, the report's chart fetched as the page
+would); ``gradio`` gives each session a gradio_client in a thread, as this bench did before — on
+two shared cores those clients used about as much CPU as the server, which real users' browsers,
+on their own machines, do not.
 
     .venv/bin/python bench/ui_load.py [--sessions 20] [--questions 3] [--think 5 15] [--name NAME]
+                                      [--client http|gradio]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -23,9 +32,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,54 +68,116 @@ def text_of(chat) -> str:
     return html.unescape("\n".join(parts))
 
 
-def connect(url: str, downloads: Path):
-    from gradio_client import Client
+class GradioClientSession:
+    """One session through gradio_client (its calls run in the loop's thread pool)."""
 
-    return Client(
-        url,
-        verbose=False,
-        download_files=str(downloads),
-        analytics_enabled=False,
-        httpx_kwargs={"timeout": 300},
-    )
+    def __init__(self, url: str, downloads: Path):
+        from gradio_client import Client
+
+        self.c = Client(
+            url,
+            verbose=False,
+            download_files=str(downloads),
+            analytics_enabled=False,
+            httpx_kwargs={"timeout": 300},
+        )
+
+    async def call(self, name: str, *args) -> list:
+        return list(await asyncio.to_thread(self.c.predict, *args, api_name="/" + name))
+
+    async def report(self) -> dict:
+        _, _, files = await self.call("report", "")  # every file downloaded by the client
+        js = next(f for f in files if f.endswith(".json"))
+        return json.loads(Path(js).read_text(encoding="utf-8"))
+
+    async def close(self) -> None:
+        self.c.close()
 
 
-def run_session(c, i: int, args, out: dict, barrier: threading.Barrier) -> None:
+class HTTPSession:
+    """One session over plain HTTP (``_http_client``)."""
+
+    def __init__(self, app):
+        self.app, self.session = app, app.session()
+
+    async def call(self, name: str, *args) -> list:
+        return await self.app.call(self.session, name, *args)
+
+    async def report(self) -> dict:
+        _, chart, files = await self.call("report", "")
+        if chart:  # the page shows the chart: fetched as part of the report
+            await self.app.fetch(chart)
+        js = next(f for f in files if (f.get("orig_name") or f["path"]).endswith(".json"))
+        return json.loads(await self.app.fetch(js))
+
+    async def close(self) -> None:
+        pass
+
+
+async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier) -> None:
     marker = f"marker-{i:03d}-{time.time_ns() % 10**6:06d}"
-    rec = out[i] = {
-        "marker": marker,
-        "turns": [],
-        "errors": [],
-        "start_s": None,
-        "report_s": None,
-        "sid": None,
-    }
+    rec = out[i] = {"marker": marker, "turns": [], "errors": [], "start_s": None}
+    rec.update(report_s=None, sid=None)
     rng = random.Random(i)
     try:
-        barrier.wait(timeout=300)  # start together
+        await barrier.wait()  # start together
         t0 = time.perf_counter()
-        chat, *_, status = c.predict(
-            [], [], "any", args.questions, 0, "", "practice", api_name="/start"
+        chat, *_, status = await client.call(
+            "start", [], [], "any", args.questions, 0, "", "practice"
         )
         rec["start_s"] = time.perf_counter() - t0
         rec["sid"] = text_of(chat).split("Session ", 1)[1].split(":", 1)[0].strip("`")
-        c.predict(api_name="/hint")
+        await client.call("hint")
         for _ in range(args.questions):
-            time.sleep(rng.uniform(*args.think))
+            await asyncio.sleep(rng.uniform(*args.think))
             t0 = time.perf_counter()
-            chat, *_, status = c.predict(ANSWER.format(marker=marker), "", api_name="/submit")
+            chat, *_, status = await client.call("submit", ANSWER.format(marker=marker), "")
             rec["turns"].append(time.perf_counter() - t0)
             if "finished" in status:
                 break
         rec["chat"] = text_of(chat)
         t0 = time.perf_counter()
-        _, _, files = c.predict("", api_name="/report")
+        rec["report"] = await client.report()
         rec["report_s"] = time.perf_counter() - t0
-        rec["report"] = json.loads(
-            Path(next(f for f in files if f.endswith(".json"))).read_text(encoding="utf-8")
-        )
     except Exception as exc:
         rec["errors"].append(f"{type(exc).__name__}: {exc}")
+
+
+async def drive(args, url: str, work: Path, server) -> tuple[dict, float, list[float], dict]:
+    """Run every session on one asyncio loop; returns (results, wall seconds, RSS samples in MB,
+    CPU seconds of the server and of the clients while the sessions ran)."""
+    import httpx
+    from _http_client import GradioHTTP
+
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(args.sessions))
+    limits = httpx.Limits(max_connections=4 * args.sessions)
+    async with httpx.AsyncClient(timeout=300, limits=limits) as http:
+        if args.client == "http":
+            app = await GradioHTTP.connect(url, http)
+            clients = [HTTPSession(app) for _ in range(args.sessions)]
+        else:  # not timed: each client fetches the app's config and API description
+            clients = [
+                GradioClientSession(url, work / "dl" / f"s{i}") for i in range(args.sessions)
+            ]
+        results: dict[int, dict] = {}
+        barrier = asyncio.Barrier(args.sessions)
+        samples: list[float] = []
+        t0, cpu0, server0 = time.perf_counter(), time.process_time(), cpu_s(server.pid)
+        tasks = [
+            asyncio.create_task(run_session(c, i, args, results, barrier))
+            for i, c in enumerate(clients)
+        ]
+        while not all(t.done() for t in tasks):
+            samples.append(server_rss_mb(server.pid, "VmRSS") or 0)
+            await asyncio.wait(tasks, timeout=0.5)
+        wall = time.perf_counter() - t0
+        cpu = {
+            "clients": round(time.process_time() - cpu0, 1),
+            "server": round(cpu_s(server.pid) - server0, 1),
+        }
+        for c in clients:
+            await c.close()
+    return results, wall, samples, cpu
 
 
 def serve(home: Path, files: Path, port: int, fake: bool) -> None:
@@ -129,6 +200,12 @@ def serve(home: Path, files: Path, port: int, fake: bool) -> None:
         flush=True,
     )
     demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=port))
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_rss_mb(pid: int, key: str = "VmHWM") -> float | None:
@@ -179,27 +256,6 @@ def start_server(args, work: Path) -> tuple[subprocess.Popen, str, dict]:
             time.sleep(0.2)
 
 
-def drive(args, url: str, work: Path, server: subprocess.Popen) -> tuple[dict, float, list[float]]:
-    """Run every session; returns (results, wall seconds, RSS samples in MB)."""
-    clients = [connect(url, work / "dl" / f"s{i}") for i in range(args.sessions)]  # not timed
-    results: dict[int, dict] = {}
-    barrier = threading.Barrier(args.sessions)
-    threads = [
-        threading.Thread(target=run_session, args=(c, i, args, results, barrier))
-        for i, c in enumerate(clients)
-    ]
-    samples: list[float] = []
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    while any(t.is_alive() for t in threads):
-        samples.append(server_rss_mb(server.pid, "VmRSS") or 0)
-        time.sleep(0.5)
-    for c in clients:
-        c.close()
-    return results, time.perf_counter() - t0, samples
-
-
 def leaks_in(results: dict) -> list[dict]:
     markers = {i: r["marker"] for i, r in results.items()}
     leaks = []
@@ -238,6 +294,8 @@ def summarize(
         "embedder": info["embedder"],
         "grader": "offline (judgement model)",
         "interview_concurrency_limit": INTERVIEW_CONCURRENCY,
+        "client": args.client,
+        "cpu_s": info["cpu_s"],
         "wall_s": round(wall, 2),
         "errors": len(errors),
         "error_samples": errors[:5],
@@ -260,7 +318,11 @@ def markdown(r: dict) -> str:
         if not any(r["think_s"])
         else f"each client thinks {r['think_s'][0]:g}–{r['think_s'][1]:g} s before each answer"
     )
-    return f"""**Web UI load, {r["sessions"]} sessions** ({think}): gradio_client sessions against the app on
+    client = {
+        "http": "sessions over plain HTTP (one asyncio loop: the page's queue calls, the chart fetched)",
+        "gradio": "gradio_client sessions (one per thread)",
+    }[r["client"]]
+    return f"""**Web UI load, {r["sessions"]} sessions** ({think}): {client} against the app on
 127.0.0.1 (server in its own process, started on an index `mockint index` built before, as `make run` does; offline grader, {r["interview_concurrency_limit"]} turns at once, one
 judgement-model call at a time). Each session: a {r["questions_per_session"]}-question practice interview, one
 hint, every answer marked, the report; every transcript and report checked for its own marker and no other.
@@ -273,6 +335,7 @@ hint, every answer marked, the report; every transcript and report checked for i
 | start p50 / p95 | {s["p50"]} / {s["p95"]} s | |
 | server RSS: peak / at the end | {r["server_peak_rss_mb"]} / {r["server_rss_end_mb"]} MB | ≤ {TARGETS["rss_mb_at_20"]} MB |
 | wall time | {r["wall_s"]} s for {r["answer_turns"]} answer turns | |
+| CPU time: server / the bench's clients (same 2 cores) | {r["cpu_s"]["server"]} / {r["cpu_s"]["clients"]} s | |
 """
 
 
@@ -285,6 +348,13 @@ def main() -> None:
     ap.add_argument(
         "--fake", action="store_true", help="hash embedder instead of the packaged MiniLM"
     )
+    ap.add_argument(
+        "--client",
+        choices=("http", "gradio"),
+        default="http",
+        help="http: one asyncio loop over plain HTTP, as browsers would cost the server's cores "
+        "nothing (default); gradio: a gradio_client per session, in threads (heavier)",
+    )
     ap.add_argument("--serve", nargs=3, metavar=("HOME", "FILES", "PORT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
@@ -293,7 +363,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mockint-ui-load-"))
     server, url, info = start_server(args, work)
     try:
-        results, wall, samples = drive(args, url, work, server)
+        results, wall, samples, info["cpu_s"] = asyncio.run(drive(args, url, work, server))
         peak = server_rss_mb(server.pid)
     finally:
         server.terminate()  # the process this script started, by its handle
