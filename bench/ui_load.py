@@ -105,7 +105,7 @@ class HTTPSession:
 
     async def report(self) -> dict:
         _, chart, files = await self.call("report", "")
-        if chart:  # the page shows the chart: fetched as part of the report
+        if chart and not chart["url"].startswith("data:"):  # the page fetches a chart file
             await self.app.fetch(chart)
         js = next(f for f in files if (f.get("orig_name") or f["path"]).endswith(".json"))
         return json.loads(await self.app.fetch(js))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import serve_ui
@@ -118,13 +119,15 @@ def test_two_question_interview_and_report(served):
 
     report_html, chart, files = c.predict("", api_name="/report")
     assert "Interview " in report_html and XSS not in report_html and "&lt;img src=x" in report_html
-    assert chart and Path(chart).read_bytes()[:4] == b"\x89PNG"
+    # Gradio sends an SVG image inline, as a data URL (gradio_client leaves it as the FileData)
+    assert chart["url"].startswith("data:image/svg+xml,") and chart["orig_name"].endswith(".svg")
+    assert unquote(chart["url"]).split(",", 1)[1].startswith("<svg")
     by_ext = {f.rsplit(".", 1)[-1]: f for f in files}
     assert set(by_ext) == {"md", "json", "html"}
     data = json.loads(Path(by_ext["json"]).read_text(encoding="utf-8"))
     assert data["summary"]["asked"] == 2 and data["summary"]["answered"] == 2
     page = Path(by_ext["html"]).read_text(encoding="utf-8")
-    assert "data:image/png;base64," in page and "<script" not in page and XSS not in page
+    assert "data:image/svg+xml;base64," in page and "<script" not in page and XSS not in page
 
 
 def test_clients_are_isolated(served):

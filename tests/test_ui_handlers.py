@@ -56,14 +56,15 @@ def test_two_question_practice_interview(ctx):
         md.suffix == ".md"
         and js.suffix == ".json"
         and page.suffix == ".html"
-        and r.chart.read_bytes()[:4] == b"\x89PNG"
+        and r.chart.suffix == ".svg"
+        and r.chart.read_bytes().startswith(b"<svg")
     )
     data = json.loads(js.read_text())
     assert data["summary"]["asked"] == 2 and data["summary"]["answered"] == 1
     html = page.read_text()
     assert (
         html.startswith("<!doctype html>")
-        and "data:image/png;base64," in html
+        and "data:image/svg+xml;base64," in html
         and "<script" not in html
     )
     assert "default-src 'none'" in html and q.question in html
@@ -342,6 +343,37 @@ def test_clock_counts_time_on_the_pending_question():
     assert h.clock(ctx, {"sid": None}, now) == ""
     record.session.status = "finished"
     assert h.clock(ctx, {"sid": "s1"}, now) == ""
+
+
+def test_report_chart_is_an_svg_of_every_question_and_topic_with_its_text_escaped():
+    import xml.etree.ElementTree as ET
+
+    from mockint.ui.svgchart import report_chart
+
+    qs = [
+        {"position": 1, "score": 7.9, "counted": True},
+        {"position": 2, "score": None, "counted": False},  # skipped: an empty grey slot
+        {"position": 3, "score": 2.0, "counted": True},
+    ]
+    topics = [
+        {"topic": XSS, "score": 6.0, "previous": 4.0},
+        {"topic": "nlp-llm", "score": 2.0, "previous": None},
+    ]
+    svg = report_chart({"questions": qs, "topics": topics}).decode()
+    tree = ET.fromstring(svg)  # well-formed XML: the topic's markup is text, not a tag
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = ["".join(t.itertext()) for t in tree.iter(ns + "text")]
+    assert {"Q1", "Q2", "Q3", "7.9", "—", "2.0", "nlp-llm", "earlier sessions"} <= set(texts)
+    assert XSS[:20] in "".join(texts) and "<script" not in svg and "<img" not in svg
+    fills = [r.get("fill") for r in tree.iter(ns + "rect")][1:]  # after the white background
+    assert fills == [render.GREEN, render.GREY, render.RED, render.AMBER, render.RED]
+    heights = [float(r.get("height")) for r in list(tree.iter(ns + "rect"))[1:4]]
+    assert heights[0] > heights[2] > heights[1] == 0  # a bar's height is its score
+    ticks = [ln for ln in tree.iter(ns + "line") if ln.get("stroke") == "#000"]
+    assert len(ticks) == 2  # the earlier-sessions tick of the first topic and the legend's
+    assert report_chart({"questions": [], "topics": []}) is None
+    no_topics = report_chart({"questions": qs[:1], "topics": []}).decode()
+    assert "per topic" not in no_topics and "Q1" in no_topics
 
 
 def test_mastery_chart_draws_one_line_per_topic():

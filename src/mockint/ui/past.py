@@ -25,6 +25,7 @@ from mockint.ui.handlers import (
     say,
     turn_view,
 )
+from mockint.ui.svgchart import report_chart
 
 
 @dataclass
@@ -48,13 +49,13 @@ def report(ctx: UIContext, state: dict | None, session_id: str | None = None) ->
         "reports", sid, secrets.token_hex(4)
     )  # a new folder per request: no stale files
     md, js = export(rep, folder)
-    png = render.report_chart(rep)
+    svg = report_chart(rep)
     chart = None
-    if png:
-        chart = folder / f"interview-{safe_name(sid)}.png"
-        chart.write_bytes(png)
+    if svg:
+        chart = folder / f"interview-{safe_name(sid)}.svg"
+        chart.write_bytes(svg)
     page = folder / f"interview-{safe_name(sid)}.html"
-    page.write_text(render.report_page(rep, png), encoding="utf-8")
+    page.write_text(render.report_page(rep, svg), encoding="utf-8")
     return ReportView(render.report_html(rep), chart, [md, js, page])
 
 

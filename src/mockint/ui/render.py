@@ -21,7 +21,6 @@ import base64
 import html
 import io
 import re
-import textwrap
 
 from markdown_it import MarkdownIt
 
@@ -179,46 +178,6 @@ def notice_html(text: str) -> str:
 # ------------------------------------------------------------------ charts
 
 
-def report_chart(report: dict) -> bytes | None:
-    """PNG with the score per question and the mean score per topic (None when nothing is scored)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    qs = report["questions"]
-    if not qs:
-        return None
-    fig = Figure(figsize=(9, 3.2), dpi=90)
-    FigureCanvasAgg(fig)
-    # fixed margins with room for topic names wrapped at 22 characters: a third less time per
-    # report than tight_layout, which draws the figure once more to measure it
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.15, top=0.9, wspace=0.55)
-    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.3]})
-    labels = [f"Q{q['position']}" for q in qs]
-    scores = [q["score"] or 0.0 for q in qs]
-    ax1.bar(labels, scores, color=[score_color(q["score"]) if q["counted"] else GREY for q in qs])
-    ax1.set(ylim=(0, 10), ylabel="score (0-10)", title="score per question")
-    topics = report["topics"]
-    if topics:
-        names = [textwrap.fill(t["topic"], 22, max_lines=3, placeholder="…") for t in topics]
-        ax2.barh(
-            names, [t["score"] for t in topics], color=[score_color(t["score"]) for t in topics]
-        )
-        prev = [(i, t["previous"]) for i, t in enumerate(topics) if t["previous"] is not None]
-        if prev:
-            ax2.plot(
-                [p for _, p in prev],
-                [i for i, _ in prev],
-                "k|",
-                markersize=14,
-                label="earlier sessions",
-            )
-            ax2.legend(loc="lower right", fontsize=8)
-    ax2.set(xlim=(0, 10), xlabel="mean score", title="per topic")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 def mastery_chart(past: list) -> bytes | None:
     """PNG line chart: per topic, the mean score of each session that touched it, over time."""
     from collections import defaultdict
@@ -287,8 +246,9 @@ def _question_block(q: dict) -> str:
     return "".join(out) + "</section>"
 
 
-def report_html(report: dict, chart_png: bytes | None = None) -> str:
-    """The report as an HTML fragment; the chart is embedded as a data URI when given."""
+def report_html(report: dict, chart_svg: bytes | None = None) -> str:
+    """The report as an HTML fragment; the chart (``svgchart.report_chart``) is embedded as a
+    data URI when given."""
     s, m = report["session"], report["summary"]
     mean = "n/a" if m["mean_score"] is None else f"{m['mean_score']:.1f} / 10"
     out = [
@@ -299,10 +259,10 @@ def report_html(report: dict, chart_png: bytes | None = None) -> str:
     ]
     if m["previous_mean_score"] is not None:
         out.append(f"<p>Earlier sessions averaged {m['previous_mean_score']:.1f} / 10.</p>")
-    if chart_png:
+    if chart_svg:
         out.append(
             f'<img alt="scores per question and topic" style="max-width:100%" '
-            f'src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">'
+            f'src="data:image/svg+xml;base64,{base64.b64encode(chart_svg).decode()}">'
         )
     if report.get("delivery"):
         from mockint.ui.voice import delivery_chart, session_delivery_html
@@ -344,14 +304,14 @@ _PAGE_CSS = (
 )
 
 
-def report_page(report: dict, chart_png: bytes | None = None) -> str:
+def report_page(report: dict, chart_svg: bytes | None = None) -> str:
     """A self-contained HTML page (inline CSS, chart as a data URI; a CSP forbids scripts and fetches)."""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
         "style-src 'unsafe-inline'\">"
         f"<title>Interview {esc(report['session']['id'])}</title><style>{_PAGE_CSS}</style></head>"
-        f"<body>{report_html(report, chart_png)}</body></html>\n"
+        f"<body>{report_html(report, chart_svg)}</body></html>\n"
     )
 
 
