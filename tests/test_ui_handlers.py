@@ -391,3 +391,20 @@ def test_mastery_chart_draws_one_line_per_topic():
     png = mastery_chart(past)
     assert png and png.startswith(b"\x89PNG")
     assert mastery_chart([]) is None
+
+
+def test_the_report_chart_is_sent_inline_without_a_warning(tmp_path):
+    import warnings
+    from urllib.parse import unquote
+
+    from mockint.ui.svgchart import report_chart
+    from mockint.ui.tabs import svg_image
+
+    path = tmp_path / "chart.svg"
+    path.write_bytes(
+        report_chart({"questions": [{"position": 1, "score": 5.0, "counted": True}], "topics": []})
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Gradio's SVG watermark notice would raise here
+        sent = svg_image(label="Scores").postprocess(str(path))
+    assert unquote(sent.url).startswith("data:image/svg+xml,<svg")

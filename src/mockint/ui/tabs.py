@@ -21,6 +21,16 @@ from mockint.ui.wiring import (
 )
 
 
+def svg_image(**kw) -> gr.Image:
+    """An output image for the report's SVG chart. Gradio sends an SVG inline (a data URL) and,
+    since every gr.Image carries default watermark options, pops up "Watermarking for SVG images
+    is currently not supported" on each one; without the options there is nothing to warn about
+    (the attribute is only read when an image is sent)."""
+    image = gr.Image(type="filepath", interactive=False, **kw)
+    image.watermark = None
+    return image
+
+
 def report_tab(ctx: h.UIContext, state: gr.State, tab: gr.Tab) -> None:
     with gr.Row():
         pick = gr.Dropdown(
@@ -30,7 +40,7 @@ def report_tab(ctx: h.UIContext, state: gr.State, tab: gr.Tab) -> None:
             elem_id="mi-report-pick",
         )
         show = gr.Button("Show report", elem_id="mi-report-btn")
-    chart = gr.Image(type="filepath", label="Scores", interactive=False, elem_id="mi-report-chart")
+    chart = svg_image(label="Scores", elem_id="mi-report-chart")
     files = gr.File(
         label="Downloads (Markdown, JSON, HTML)",
         file_count="multiple",
