@@ -1,8 +1,9 @@
 """The report's chart as SVG, written by hand: the score per question and the mean score per topic
 (with the earlier sessions' mean as a tick). A few kilobytes of text, drawn in well under a
-millisecond; matplotlib took 50–100 ms of CPU per report, the largest single cost of a report
-when a class asks for theirs at once (bench/ui_load.md). Every text is escaped; the SVG has no
-script and no external reference, so it is safe in an ``<img>`` and as a data URI.
+millisecond; the matplotlib PNG it replaces took 50–100 ms of CPU per report, the largest single
+cost of a report when a class asks for theirs at once (a py-spy sample of bench/ui_load.py's
+20-user burst). Every text is escaped; the SVG has no script and no external reference, so it is
+safe in an ``<img>`` and as a data URI.
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ def _questions(qs: list[dict], x0: float, x1: float) -> list[str]:
         color = score_color(q["score"]) if q["counted"] else GREY
         left, width = x0 + i * slot + slot * 0.15, slot * 0.7
         label = "—" if q["score"] is None else f"{score:.1f}"
+        small = ' font-size="9"' if slot < 30 else ""  # many questions: the labels still fit
         out += [
             f'<rect x="{left:.1f}" y="{y(score):.1f}" width="{width:.1f}" '
             f'height="{BOTTOM - y(score):.1f}" fill="{color}"><title>Q{q["position"]}: '
             f"{esc(label)}</title></rect>",
-            _text(left + width / 2, y(score) - 4, label),
-            _text(left + width / 2, BOTTOM + 16, f"Q{q['position']}"),
+            _text(left + width / 2, BOTTOM + 16, f"Q{q['position']}", extra=small),
         ]
+        if slot >= 20:  # the value above its bar (below that it is in the bar's tooltip)
+            out.append(_text(left + width / 2, y(score) - 4, label, extra=small))
     return out
 
 
