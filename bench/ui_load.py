@@ -319,7 +319,7 @@ def markdown(r: dict) -> str:
         else f"each client thinks {r['think_s'][0]:g}–{r['think_s'][1]:g} s before each answer"
     )
     client = {
-        "http": "sessions over plain HTTP (one asyncio loop: the page's queue calls, the chart fetched)",
+        "http": "sessions over plain HTTP (one asyncio loop: the page's queue calls; the report's chart comes inline)",
         "gradio": "gradio_client sessions (one per thread)",
     }[r["client"]]
     return f"""**Web UI load, {r["sessions"]} sessions** ({think}): {client} against the app on
