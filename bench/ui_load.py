@@ -12,8 +12,8 @@ server's RSS sampled every half second (peak and at the end), and the CPU second
 the bench's own clients used. Writes bench/ui_load{,-<name>}.{json,md}.
 
 The clients (``--client``): ``http`` (default) runs every session on one asyncio loop over plain
-HTTP (``_http_client.py``: the page's own queue calls, the report's chart fetched as the page
-would); ``gradio`` gives each session a gradio_client in a thread, as this bench did before — on
+HTTP (``_http_client.py``: the page's own queue calls; a chart served as a file is fetched as
+the page would, an SVG one comes inline); ``gradio`` gives each session a gradio_client in a thread, as this bench did before — on
 two shared cores those clients used about as much CPU as the server, which real users' browsers,
 on their own machines, do not.
 
