@@ -1,6 +1,6 @@
 """The report's chart as SVG, written by hand: the score per question and the mean score per topic
 (with the earlier sessions' mean as a tick). A few kilobytes of text, drawn in well under a
-millisecond; the matplotlib PNG it replaces took 50–100 ms of CPU per report, the largest single
+millisecond; the matplotlib PNG it replaces took 50–100 ms of CPU per report (ad-hoc timing), the largest single
 cost of a report when a class asks for theirs at once (a py-spy sample of bench/ui_load.py's
 20-user burst). Every text is escaped; the SVG has no script and no external reference, so it is
 safe in an ``<img>`` and as a data URI.
