@@ -1,6 +1,7 @@
 """Offline grading speed with the judgement model: single-answer latency (five-sentence answers
 against questions with six key points) and batch throughput, beside the raw judgement model
-running the very same (question, premise, answer) pairs in the same run.
+running the very same (question, premise, answer) pairs in the same run, once as the grader loads it
+and once as exported (with the NaN guards ``mockint.judge.graph`` drops).
 
 Nothing of an answer is cached (the judge's pair cache is emptied before each timed grade: a
 candidate's answer is new text). Writes bench/grading.{json,md}.
@@ -10,6 +11,7 @@ candidate's answer is new text). Writes bench/grading.{json,md}.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -23,6 +25,7 @@ from _common import peak_rss_mb, percentile, write
 from mockint.config import Config
 from mockint.grading.offline import premises
 from mockint.grading.schema import GradingTask
+from mockint.judge.model import SHIPPED, OnnxJudge
 from mockint.runtime import Runtime
 from mockint.text import sentences
 
@@ -63,6 +66,23 @@ def _triples(tasks: list[GradingTask]) -> list[tuple[str, str, str]]:
     ]
 
 
+def _guarded_run(judge: OnnxJudge, triples: list[tuple[str, str, str]]) -> float:
+    """Seconds for the same pairs through the graph as exported (with the NaN guards that
+    ``mockint.judge.graph`` drops), so the gain is measured in the same run."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = judge.session.get_session_options().intra_op_num_threads
+    opts.inter_op_num_threads = 1
+    plain = copy.copy(judge)
+    plain.session = ort.InferenceSession(
+        str(SHIPPED / "judge.onnx"), opts, providers=["CPUExecutionProvider"]
+    )
+    t0 = time.perf_counter()
+    plain._run(triples)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rt = Runtime(
@@ -87,6 +107,8 @@ def main() -> None:
         t0 = time.perf_counter()
         judge._run(triples)
         raw_s = time.perf_counter() - t0
+        rss = peak_rss_mb()  # before the second session below
+        guarded_s = _guarded_run(judge, triples)
     res = {
         "five_sentence_answers": len(five),
         "answers": len(batch),
@@ -97,7 +119,8 @@ def main() -> None:
         "raw_judge_answers_per_s": round(len(batch) / raw_s, 1),
         "raw_judge_pairs_per_s": round(len(triples) / raw_s, 1),
         "ratio_to_raw_judge": round(raw_s / batch_s, 3),
-        "peak_rss_mb": round(peak_rss_mb()),
+        "raw_judge_with_nan_guards_pairs_per_s": round(len(triples) / guarded_s, 1),
+        "peak_rss_mb": round(rss),
         "target_p50_ms": TARGET_P50_MS,
         "target_batch_answers_per_s": TARGET_BATCH,
     }
@@ -112,6 +135,7 @@ point, answer) pairs in the same run: the grader's own work is the difference.
 | batch throughput | {res["batch_answers_per_s"]} answers/s | ≥ {TARGET_BATCH} answers/s |
 | the raw judgement model on the same pairs | {res["raw_judge_answers_per_s"]} answers/s ({res["raw_judge_pairs_per_s"]} pairs/s) | |
 | grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
+| the raw model as exported (with the NaN guards `mockint.judge.graph` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
 | peak RSS | {res["peak_rss_mb"]} MB | |
 """
     write("grading", res, md)
