@@ -70,7 +70,12 @@ def _grading(g: dict) -> list[Row]:
         (
             "raw judgement model, same pairs, same run",
             f"{g['raw_judge_answers_per_s']} answers/s "
-            f"({g['raw_judge_pairs_per_s']} pairs/s); grader ÷ raw {g['ratio_to_raw_judge']:.0%}",
+            f"({g['raw_judge_pairs_per_s']} pairs/s); grader ÷ raw {g['ratio_to_raw_judge']:.0%}"
+            + (
+                f"; as exported, with the NaN guards: {g['raw_judge_with_nan_guards_pairs_per_s']} pairs/s"
+                if "raw_judge_with_nan_guards_pairs_per_s" in g
+                else ""
+            ),
             "",
             "grading",
         ),
@@ -210,9 +215,24 @@ def _voice(v: dict) -> list[Row]:
         ),
     ]
     live = next((v[k] for k in v if k.startswith("streamed")), None)
+    held = next(
+        (v[k] for k in v if k.startswith("streamed") and k.endswith("held-out clips")), None
+    )
     if live:  # the web page's microphone: transcribed while spoken
         out += [
             ("microphone (streamed), word error rate", f"{live['wer']:.1%}", "≤ 15%", "voice"),
+            *(
+                [
+                    (
+                        "microphone (streamed), word error rate, held-out clips",
+                        f"{held['wer']:.1%}",
+                        "≤ 15%",
+                        "voice",
+                    )
+                ]
+                if held
+                else []
+            ),
             (
                 "microphone (streamed): transcript after Stop, 30-s answer, p50 / p95",
                 f"{live['latency_30s_p50']:.1f} / {live['latency_30s_p95']:.1f} s",

@@ -121,6 +121,15 @@ STOP = frozenset(
 )
 
 
+def clip(text: str, n: int) -> str:
+    """``text`` cut to at most ``n`` characters, an ellipsis marking the cut.
+
+    >>> clip("gradient boosting", 9), clip("short", 9)
+    ('gradient…', 'short')
+    """
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 
 

@@ -34,6 +34,7 @@ from mockint.grading.schema import (
     KeyPointResult,
     TestRow,
 )
+from mockint.text import clip
 
 FENCE_OPEN = re.compile(r"^\s*(`{3,})[^`]*$")
 SLOW_RATIO = 10.0  # slower than this many times the reference on a large input: partial credit
@@ -158,12 +159,8 @@ def _call(p: Problem, c) -> str:
         return "the query on: " + ", ".join(
             f"{t} ({len(rows)} rows)" for t, rows in (c.rows or {}).items()
         )
-    args = ", ".join(_short(repr(a)) for a in (c.args or []))
+    args = ", ".join(clip(repr(a), 160) for a in (c.args or []))
     return f"{p.entry}({args})"
-
-
-def _short(text: str, n: int = 160) -> str:
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def _row(p: Problem, c, got: dict | None, visible: bool, ref_s: float | None, why: str) -> TestRow:
@@ -175,7 +172,7 @@ def _row(p: Problem, c, got: dict | None, visible: bool, ref_s: float | None, wh
     if visible:
         return TestRow(
             visible=True, kind=c.kind, passed=got["passed"], name=c.name, call=_call(p, c),
-            expected=_short(repr(c.expected)), got=_short(shown), seconds=got["seconds"],
+            expected=clip(repr(c.expected), 160), got=clip(shown, 160), seconds=got["seconds"],
             reference_seconds=ref_s,
         )  # fmt: skip
     return TestRow(

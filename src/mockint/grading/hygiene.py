@@ -56,12 +56,7 @@ def strip_instructions(answer: str) -> str:
         answer,
         flags=re.S,
     )
-    kept = []
-    for line in answer.splitlines():
-        parts = re.split(r"(?<=[.!?])\s+", line)
-        parts = [p for p in parts if not _INJECTION.search(p)]
-        kept.append(" ".join(parts))
-    return "\n".join(kept).strip()
+    return keep_prose(answer, lambda sentence: not _INJECTION.search(sentence))
 
 
 def keep_prose(answer: str, keep: Callable[[str], bool]) -> str:

@@ -8,6 +8,7 @@ safe in an ``<img>`` and as a data URI.
 
 from __future__ import annotations
 
+from mockint.text import clip
 from mockint.ui.render import GREY, esc, score_color
 
 W, H = 810, 288  # the old chart's size (9 x 3.2 inches at 90 dpi)
@@ -17,10 +18,6 @@ FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" fon
 
 def _text(x: float, y: float, s: str, anchor: str = "middle", extra: str = "") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{esc(s)}</text>'
-
-
-def _short(name: str, n: int = 26) -> str:
-    return name if len(name) <= n else name[: n - 1].rstrip() + "…"
 
 
 def _questions(qs: list[dict], x0: float, x1: float) -> list[str]:
@@ -65,7 +62,7 @@ def _topics(topics: list[dict], x0: float, x1: float) -> list[str]:
             f'<rect x="{x0}" y="{mid - height / 2:.1f}" width="{x(t["score"]) - x0:.1f}" '
             f'height="{height:.1f}" fill="{score_color(t["score"])}"><title>{esc(t["topic"])}: '
             f"{t['score']:.1f}</title></rect>",
-            _text(x0 - 8, mid + 4, _short(t["topic"]), "end"),
+            _text(x0 - 8, mid + 4, clip(t["topic"], 26), "end"),
         ]
         if t["previous"] is not None:
             px = x(t["previous"])
