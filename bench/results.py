@@ -1,7 +1,7 @@
 """Collect every committed benchmark output into bench/results.{md,json}, with the machine.
 
 Reads the JSON the other scripts wrote (search, grading, local_llm, ui_cold, ui_load, ui_load-50,
-ui_load-think, install, sandbox, voice) and puts each number beside its target. A missing input is listed as not
+ui_load-think, install, sandbox, voice, voice-heldout) and puts each number beside its target. A missing input is listed as not
 measured, never filled in.
 """
 
@@ -25,6 +25,7 @@ NAMES = (
     "install",
     "sandbox",
     "voice",
+    "voice-heldout",
 )
 Row = tuple[str, str, str, str]
 
@@ -53,6 +54,12 @@ def _search(s: dict) -> list[Row]:
     ]
 
 
+def _guarded(g: dict) -> str:
+    """The raw model as exported (with the NaN guards the grader drops), when measured."""
+    x = g.get("raw_judge_with_nan_guards_pairs_per_s")
+    return f"; as exported, with the NaN guards: {x} pairs/s" if x is not None else ""
+
+
 def _grading(g: dict) -> list[Row]:
     return [
         (
@@ -71,11 +78,7 @@ def _grading(g: dict) -> list[Row]:
             "raw judgement model, same pairs, same run",
             f"{g['raw_judge_answers_per_s']} answers/s "
             f"({g['raw_judge_pairs_per_s']} pairs/s); grader ÷ raw {g['ratio_to_raw_judge']:.0%}"
-            + (
-                f"; as exported, with the NaN guards: {g['raw_judge_with_nan_guards_pairs_per_s']} pairs/s"
-                if "raw_judge_with_nan_guards_pairs_per_s" in g
-                else ""
-            ),
+            + _guarded(g),
             "",
             "grading",
         ),
@@ -215,24 +218,9 @@ def _voice(v: dict) -> list[Row]:
         ),
     ]
     live = next((v[k] for k in v if k.startswith("streamed")), None)
-    held = next(
-        (v[k] for k in v if k.startswith("streamed") and k.endswith("held-out clips")), None
-    )
     if live:  # the web page's microphone: transcribed while spoken
         out += [
             ("microphone (streamed), word error rate", f"{live['wer']:.1%}", "≤ 15%", "voice"),
-            *(
-                [
-                    (
-                        "microphone (streamed), word error rate, held-out clips",
-                        f"{held['wer']:.1%}",
-                        "≤ 15%",
-                        "voice",
-                    )
-                ]
-                if held
-                else []
-            ),
             (
                 "microphone (streamed): transcript after Stop, 30-s answer, p50 / p95",
                 f"{live['latency_30s_p50']:.1f} / {live['latency_30s_p95']:.1f} s",
@@ -253,6 +241,14 @@ def rows(data: dict) -> list[Row]:
         "install": _install,
         "sandbox": _sandbox,
         "voice": _voice,
+        "voice-heldout": lambda h: [
+            (
+                f"microphone (streamed), word error rate, held-out clips ({h['clips']})",
+                f"{h['wer']:.1%}",
+                "≤ 15%",
+                "voice-heldout",
+            )
+        ],
     }
     out: list[Row] = []
     for name, d in data.items():

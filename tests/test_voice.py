@@ -101,26 +101,6 @@ def test_a_spoken_answer_is_transcribed_with_word_timings(transcriber):
     assert 100 <= d.wpm <= 220 and d.words >= 20 and d.long_pauses == []
 
 
-def test_whisper_reads_a_window_as_long_as_the_speech_not_30_s(whisper_dir, monkeypatch):
-    """The encoder gets the ~11-s answer plus WINDOW_PAD_S, not faster-whisper's 3000 frames, and
-    the words and their times come out as with the 30-s window."""
-    from mockint.speech.transcribe import WINDOW_PAD_S
-
-    seen: list[int] = []
-    short, full = Transcriber(whisper_dir), Transcriber(whisper_dir, short_window=False)
-    for tr in (short, full):  # each loads its own WhisperModel: record what its encoder is given
-        model = tr.model()
-        run = model.encode
-        monkeypatch.setattr(model, "encode", lambda f, run=run: seen.append(f.shape[-1]) or run(f))
-    a = short.transcribe(ANSWER, prompt=QUESTION)
-    b = full.transcribe(ANSWER, prompt=QUESTION)
-    assert 1000 <= seen[0] <= (13 + WINDOW_PAD_S) * 100 + 2, seen
-    assert seen[-1] == 3000, seen
-    assert key_words(a.text) == key_words(b.text) and len(key_words(a.text)) >= 4, (a.text, b.text)
-    assert abs(len(a.words) - len(b.words)) <= 2
-    assert abs(a.words[-1].end - b.words[-1].end) < 0.5
-
-
 @pytest.mark.parametrize("batch_size", [8, 1])
 def test_stretches_decoded_as_a_batch_keep_their_place_in_time(whisper_dir, tmp_path, batch_size):
     """Two stretches of speech 4 s apart: decoded side by side (the default) or in turn, the words

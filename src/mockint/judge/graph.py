@@ -15,8 +15,8 @@ from pathlib import Path
 
 def drop_nan_guards(model) -> int:
     """Remove every ``Where(IsNaN(x), c, x)`` from ``model`` (an ``onnx.ModelProto``) in place,
-    wiring its consumers to ``x``; also drops the tests and constants only the guards used. Returns how many
-    guards were removed."""
+    wiring its consumers to ``x``; the tests and constants only the guards read go too. Returns
+    how many guards were removed."""
     graph = model.graph
     producer = {out: node for node in graph.node for out in node.output}
     outputs = {out.name for out in graph.output}

@@ -30,9 +30,6 @@ SILENCE_RMS = 3e-4  # below this the recording is silence (no microphone, muted)
 FILLER_PROMPT = "Umm, let me think, like, hmm... uh, okay."
 BEAM_SIZE = 5  # beam search; bench/voice.md compares greedy decoding (1)
 BATCH_SIZE = 8  # speech stretches (cut by the voice-activity filter) decoded together; 1: in turn
-# Whisper reads each batch of stretches in a window as long as the longest stretch plus this much
-# silence, not faster-whisper's fixed 30 s: a 3-s piece costs 0.26 s instead of 0.9 (bench/voice.md)
-WINDOW_PAD_S = 1.0
 FORMATS = "WAV, MP3, M4A, WebM or OGG"
 
 
@@ -104,10 +101,9 @@ class Transcriber:
         max_seconds: float = MAX_SECONDS,
         beam_size: int = BEAM_SIZE,
         batch_size: int = BATCH_SIZE,
-        short_window: bool = True,
     ):
         self.model_dir, self.max_seconds, self.beam_size = model_dir, max_seconds, beam_size
-        self.batch_size, self.short_window = batch_size, short_window
+        self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
         self._model = None
         self._lock = threading.Lock()
@@ -167,41 +163,12 @@ class Transcriber:
         if self.batch_size > 1:
             from faster_whisper import BatchedInferencePipeline
 
-            pipeline = _short_window_pipeline() if self.short_window else BatchedInferencePipeline
-            segments, _ = pipeline(model).transcribe(samples, batch_size=self.batch_size, **options)
+            segments, _ = BatchedInferencePipeline(model).transcribe(
+                samples, batch_size=self.batch_size, **options
+            )
         else:
             segments, _ = model.transcribe(samples, **options)
         return list(segments)
-
-
-_SHORT_PIPELINE = None
-
-
-def _short_window_pipeline():
-    """faster-whisper's batched pipeline, with each batch's features cut to its longest stretch
-    plus ``WINDOW_PAD_S`` instead of padded to 30 s. The encoder's cost follows the window (0.06 s
-    for 10 s against 0.50 s for 30 s here) and the decoder attends to fewer frames; WER on the
-    bench's clips is unchanged (bench/voice.md compares both). Relies on ``forward`` (features,
-    tokenizer, chunks_metadata, options) of faster-whisper 1.2, pinned in the lock file;
-    ``tests/test_voice.py`` checks that the window is really cut."""
-    global _SHORT_PIPELINE
-    if _SHORT_PIPELINE is None:
-        import math
-
-        import numpy as np
-        from faster_whisper import BatchedInferencePipeline
-
-        class ShortWindowPipeline(BatchedInferencePipeline):
-            def forward(self, features, tokenizer, chunks_metadata, options):
-                longest = max(c["duration"] for c in chunks_metadata)
-                rate = self.model.frames_per_second
-                frames = int(math.ceil(longest) * rate + WINDOW_PAD_S * rate)
-                frames = min(features.shape[-1], frames + frames % 2)  # the encoder halves it
-                cut = np.ascontiguousarray(features[..., :frames])
-                return super().forward(cut, tokenizer, chunks_metadata, options)
-
-        _SHORT_PIPELINE = ShortWindowPipeline
-    return _SHORT_PIPELINE
 
 
 def silent(samples) -> bool:
