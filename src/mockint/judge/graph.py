@@ -3,9 +3,10 @@
 PyTorch exports BERT's attention with a guard after every softmax, ``Where(IsNaN(p), 0, p)``, for
 rows where every key is masked. Our batches only mask padding *keys* and ``[CLS]`` is never masked,
 so no row is ever all-masked, the guard never fires, and dropping it leaves every output the same
-(``tests/test_judge_graph.py`` checks equality on padded batches). It is not free: on the
-(batch, 12 heads, tokens, tokens) attention tensor the guard was ~33% of the model's time
-(``bench/grading.md``). Graphs without the pattern load unchanged.
+(``tests/test_judge_graph.py`` checks equality on padded batches). It is not free: it runs over
+the (batch, 12 heads, tokens, tokens) attention tensor, and without it the model ran 115 pairs/s
+against 83 with it in the same run (``bench/grading.md``). Graphs without the pattern load
+unchanged.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Run the judgement model offline: (question, premise, answer) triples -> status probabilities.
 
 ``OnnxJudge`` runs the shipped int8 ONNX file through onnxruntime (no torch), without the
-exporter's NaN guards (``graph.fast_graph``: the same outputs, a third less time). A long answer is
+exporter's NaN guards (``graph.fast_graph``: the same outputs, ~28% less time in
+``bench/grading.md``). A long answer is
 judged in windows (``encoding.PairEncoder.windows``) and the window that addresses the premise
 most (lowest ``not_addressed``) speaks for the answer. Results are cached per triple (an
 interview re-grades a follow-up against the same points). ``Judge`` is the protocol the
