@@ -217,7 +217,7 @@ def _voice(v: dict) -> list[Row]:
             "voice",
         ),
     ]
-    live = next((v[k] for k in v if k.startswith("streamed")), None)
+    live = v.get("streamed while spoken (batched, beam 5)")
     if live:  # the web page's microphone: transcribed while spoken
         out += [
             ("microphone (streamed), word error rate", f"{live['wer']:.1%}", "≤ 15%", "voice"),

@@ -7,8 +7,9 @@ per minute in two voices (en-us, and en-us+f3), plus 6 answers of about 70 words
 speech is harder for Whisper than a human voice (flat prosody, odd vowels), so these error rates
 are pessimistic for clear human speech and optimistic for noisy rooms and strong accents.
 
-Each clip is transcribed as mockint does (the question as the prompt) in four ways: the whole file
-with the stretches of speech decoded as a batch with beam search (the default for files), the same
+Each clip is transcribed as mockint does (the question as the prompt) in five ways: the whole file
+with the stretches of speech decoded as a batch with beam search in a window as long as the speech
+(at least 10 s; the default for files), the same in faster-whisper's fixed 30-s window, the same
 decoded in turn, the batch with greedy decoding, and streamed in real time as the web page's
 microphone sends it (``speech/live.py``: pieces transcribed while the answer goes on, the time is
 the wait after Stop); WER compares lower-cased words without punctuation. Writes
@@ -17,7 +18,8 @@ bench/voice.{json,md}.
 ``--held-out`` streams 12 other answers of the set instead (the ones between those above, one voice
 each), which were never used to choose how the microphone's audio is cut into pieces: the
 microphone's WER on the 24 clips is in-sample, this one is not (2 of the 12 are also among the 6
-latency clips, whose WER is not measured). Writes bench/voice-heldout.{json,md}.
+latency clips, whose WER is not measured), with mockint's window and with the 30-s one. Writes
+bench/voice-heldout.{json,md}.
 
     .venv/bin/python bench/voice.py [--held-out]
 """
@@ -43,14 +45,16 @@ from mockint.speech.transcribe import BATCH_SIZE, BEAM_SIZE, Transcriber
 
 DATA = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "interview-graded.jsonl"
 VOICES = ("en-us", "en-us+f3")
-# (label, beam size, batch size): mockint's default first
+# (label, beam size, batch size, window cut to the speech): mockint's default first
 MODES = (
-    ("batched, beam 5", BEAM_SIZE, BATCH_SIZE),
-    ("in turn, beam 5", 5, 1),
-    ("batched, greedy", 1, BATCH_SIZE),
+    ("batched, beam 5", BEAM_SIZE, BATCH_SIZE, True),
+    ("batched, beam 5, 30-s window (faster-whisper's own)", BEAM_SIZE, BATCH_SIZE, False),
+    ("in turn, beam 5", 5, 1, True),
+    ("batched, greedy", 1, BATCH_SIZE, True),
 )
 WPM = 140
 STREAMED = "streamed while spoken (batched, beam 5)"
+STREAMED_FULL = STREAMED + ", 30-s window"
 TARGET_RTF, TARGET_WER, TARGET_LATENCY_S = 0.5, 0.15, 3.0
 
 
@@ -152,11 +156,10 @@ def _streamed(tr: Transcriber, clips, thirty) -> dict:
         edits, words = edits + e, words + n
         per_voice[voice][0] += e
         per_voice[voice][1] += n
-    out = {
-        "clips": len(clips),
-        "wer": round(edits / words, 3),
-        "wer_per_voice": {v: round(e / n, 3) for v, (e, n) in per_voice.items() if n},
-    }
+    out: dict = {"clips": len(clips)}
+    if words:
+        out["wer"] = round(edits / words, 3)
+        out["wer_per_voice"] = {v: round(e / n, 3) for v, (e, n) in per_voice.items() if n}
     if thirty:  # the wait after Stop, for the 30-s answers
         waits = [one(row, path)[1] for row, _, path, _ in thirty]
         out["latency_30s_p50"] = round(percentile(waits, 0.5), 2)
@@ -197,6 +200,13 @@ def _web_handlers(home: Path, tr: Transcriber):
     return lambda path: _wall(voice.transcribe_answer, ctx, state, str(path), ""), microphone
 
 
+def _loaded(folder: Path, **kwargs) -> Transcriber:
+    """A transcriber with its model loaded, so no clip's time includes loading it."""
+    tr = Transcriber(folder, **kwargs)
+    tr.model()
+    return tr
+
+
 def _rows() -> list[dict]:
     return [json.loads(x) for x in DATA.read_text().splitlines() if x.strip()]
 
@@ -213,10 +223,12 @@ def held_out() -> None:
         for i, r in enumerate(held)
         for v in [VOICES[i % 2]]
     ]
-    tr = Transcriber(model_dir("packaged", Config.load(home=home).home))
-    tr.model()
-    x = _streamed(tr, clips, [])
+    folder = model_dir("packaged", Config.load(home=home).home)
+    x = _streamed(_loaded(folder), clips, [])
+    full = _streamed(_loaded(folder, short_window=False), clips, [])
+    x["30-s window (faster-whisper's own)"] = full
     voices = ", ".join(f"{v} {w:.1%}" for v, w in x["wer_per_voice"].items())
+    full_voices = ", ".join(f"{v} {w:.1%}" for v, w in full["wer_per_voice"].items())
     md = (
         "# Speech to text, the microphone's way, on held-out answers\n\n"
         f"{x['clips']} clips: answers of our graded set between the 12 of `bench/voice.md` (same "
@@ -225,7 +237,8 @@ def held_out() -> None:
         "(`speech/live.py`, mockint's defaults). Its piece policy was chosen on the clips of "
         "`bench/voice.md`, never on these.\n\n"
         "| | WER (target ≤ 15%) | WER per voice |\n|---|---|---|\n"
-        f"| streamed while spoken, held-out clips | {x['wer']:.1%} | {voices} |\n"
+        f"| streamed while spoken, held-out clips (mockint default) | {x['wer']:.1%} | {voices} |\n"
+        f"| the same, faster-whisper's 30-s window | {full['wer']:.1%} | {full_voices} |\n"
     )
     write("voice-heldout", x, md)
 
@@ -248,8 +261,8 @@ def main() -> None:
         for i, r in enumerate(long)
     ]
     result: dict = {"clips": len(clips), "assemble_and_check_s": round(assemble_s, 1)}
-    for label, beam, batch in MODES:
-        tr = Transcriber(folder, beam_size=beam, batch_size=batch)
+    for label, beam, batch, short in MODES:
+        tr = Transcriber(folder, beam_size=beam, batch_size=batch, short_window=short)
         tr.model()
         run = _run(tr, clips)
         run["load_s"] = round(tr.load_seconds, 2)
@@ -258,8 +271,10 @@ def main() -> None:
         run["latency_30s_p95"] = round(percentile(lat, 0.95), 2)
         run["thirty_s_audio"] = round(sum(d for *_, d in thirty) / len(thirty), 1)
         result[label] = run
-    tr = Transcriber(folder)  # the default decoding, streamed while it is spoken
+    tr = _loaded(folder)  # the default decoding, streamed while it is spoken
     result[STREAMED] = _streamed(tr, clips, thirty)
+    # the wait after Stop with faster-whisper's 30-s window, same clips, same run
+    result[STREAMED_FULL] = _streamed(_loaded(folder, short_window=False), [], thirty)
     upload, microphone = _web_handlers(home, tr)
     for name, handler in (("upload", upload), ("microphone", microphone)):
         waits = [handler(p) for _, _, p, _ in thirty]
@@ -297,15 +312,22 @@ def _markdown(r: dict) -> str:
         f"| **{STREAMED}** (the web page's microphone) | {x['wer']:.1%} | {voices} | – | "
         f"{x['latency_30s_p50']:.1f} / {x['latency_30s_p95']:.1f} s after Stop | – |"
     )
+    x = r[STREAMED_FULL]
+    lines.append(
+        f"| the same, faster-whisper's 30-s window (wait only) | – | – | – | "
+        f"{x['latency_30s_p50']:.1f} / {x['latency_30s_p95']:.1f} s after Stop | – |"
+    )
     lines += [
         "",
         f"Assembling the model from its two packages and checking its SHA-256 (first run): "
         f"{r['assemble_and_check_s']} s. Peak memory of this process: {r['peak_rss_mb']} MB.",
         "",
-        "The first three rows transcribe the whole file after the recording ends (what "
+        "The first four rows transcribe the whole file after the recording ends (what "
         "`mockint transcribe`, the terminal's `/audio`, batch grading and an uploaded file do); "
         "their times are wall time around the whole call (the file read and decoded, then "
-        "transcribed). The last row is the microphone in the web app: the page sends the audio "
+        "transcribed). mockint cuts Whisper's window to the longest stretch of speech in a "
+        "batch plus 1 s, never under 10 s (faster-whisper pads every batch to 30 s); the second "
+        "row is the 30-s window. The last two rows are the microphone in the web app: the page sends the audio "
         f"every {STREAM_EVERY_S:g} s, here fed at the pace it is spoken, and the server "
         "transcribes it in pieces cut at pauses while the answer goes on "
         "(`src/mockint/speech/live.py`); its time is the wait after Stop, when only the last "

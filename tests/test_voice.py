@@ -101,6 +101,69 @@ def test_a_spoken_answer_is_transcribed_with_word_timings(transcriber):
     assert 100 <= d.wpm <= 220 and d.words >= 20 and d.long_pauses == []
 
 
+def test_whisper_reads_a_window_as_long_as_the_speech_not_30_s(whisper_dir, monkeypatch):
+    """The encoder gets the ~11-s answer plus WINDOW_PAD_S (a 3-s piece: MIN_WINDOW_S), not
+    faster-whisper's 3000 frames, Whisper may write only so many tokens per second of speech, and
+    the words and their times come out as with the 30-s window."""
+    from faster_whisper import BatchedInferencePipeline
+
+    from mockint.speech import transcribe as tm
+
+    seen: list[tuple[int, int | None]] = []
+    run = BatchedInferencePipeline.generate_segment_batched
+
+    def spy(self, features, tokenizer, options):
+        seen.append((features.shape[-1], options.max_new_tokens))
+        return run(self, features, tokenizer, options)
+
+    monkeypatch.setattr(BatchedInferencePipeline, "generate_segment_batched", spy)
+    short, full = Transcriber(whisper_dir), Transcriber(whisper_dir, short_window=False)
+    a = short.transcribe(ANSWER, prompt=QUESTION)
+    b = full.transcribe(ANSWER, prompt=QUESTION)
+    (frames, cap), (frames_full, cap_full) = seen
+    assert tm.MIN_WINDOW_S * 100 <= frames <= (13 + tm.WINDOW_PAD_S) * 100 + 2, seen
+    assert 11 * tm.TOKENS_PER_S + tm.TOKENS_MIN <= cap <= 13 * tm.TOKENS_PER_S + tm.TOKENS_MIN
+    assert frames_full == 3000 and cap_full is None, seen
+    assert key_words(a.text) == key_words(b.text) and len(key_words(a.text)) >= 4, (a.text, b.text)
+    assert abs(len(a.words) - len(b.words)) <= 2
+    assert abs(a.words[-1].end - b.words[-1].end) < 0.5
+    seen.clear()
+    samples, _ = tm.load_audio(ANSWER)
+    text, _ = short.words(samples[: 3 * 16_000], prompt=QUESTION)
+    assert seen == [(tm.MIN_WINDOW_S * 100, 3 * tm.TOKENS_PER_S + tm.TOKENS_MIN)], seen
+    assert text and len(text.split()) <= 15, text
+
+
+def test_a_sentence_whisper_repeats_is_kept_once_across_segments():
+    """A loop of a whole sentence, split by Whisper's timestamps into one segment per turn (the
+    compression ratio of each looks normal), is cut to its first turn; a word said twice stays."""
+    from types import SimpleNamespace as Obj
+
+    from mockint.speech.transcribe import _spoken
+
+    def segment(text: str, at: float):
+        ws = [
+            Obj(word=" " + x, start=at + i * 0.3, end=at + i * 0.3 + 0.25, probability=0.9)
+            for i, x in enumerate(text.split())
+        ]
+        return Obj(
+            text=text,
+            words=ws,
+            start=at,
+            end=at + 3,
+            no_speech_prob=0.01,
+            avg_logprob=-0.2,
+            compression_ratio=1.2,
+        )
+
+    said = "We compare it with a placebo in a randomized trial."
+    loop = [segment("It is very, very simple.", 0)] + [segment(said, 3 + 3 * i) for i in range(5)]
+    text, words = _spoken(loop)
+    assert text == "It is very, very simple. " + said, text
+    assert len(words) == 5 + len(said.split())
+    assert _spoken(loop[:3])[0] == "It is very, very simple. " + said + " " + said
+
+
 @pytest.mark.parametrize("batch_size", [8, 1])
 def test_stretches_decoded_as_a_batch_keep_their_place_in_time(whisper_dir, tmp_path, batch_size):
     """Two stretches of speech 4 s apart: decoded side by side (the default) or in turn, the words

@@ -30,6 +30,15 @@ SILENCE_RMS = 3e-4  # below this the recording is silence (no microphone, muted)
 FILLER_PROMPT = "Umm, let me think, like, hmm... uh, okay."
 BEAM_SIZE = 5  # beam search; bench/voice.md compares greedy decoding (1)
 BATCH_SIZE = 8  # speech stretches (cut by the voice-activity filter) decoded together; 1: in turn
+# Whisper reads each batch of stretches in a window as long as its longest stretch plus
+# WINDOW_PAD_S, but never shorter than MIN_WINDOW_S, instead of faster-whisper's fixed 30 s: the
+# encoder's cost follows the window. Windows of 1-3 s sent a short last piece into a repetition
+# loop on a held-out clip; 10 s did not (bench/voice.md, bench/voice-heldout.md).
+MIN_WINDOW_S = 10.0
+WINDOW_PAD_S = 1.0
+# new tokens Whisper may write per batch: TOKENS_PER_S per second of the longest stretch plus
+# TOKENS_MIN (speech at 200 words/min is ~5 tokens/s with timestamps): a loop stops there
+TOKENS_PER_S, TOKENS_MIN = 8, 24
 FORMATS = "WAV, MP3, M4A, WebM or OGG"
 
 
@@ -101,9 +110,10 @@ class Transcriber:
         max_seconds: float = MAX_SECONDS,
         beam_size: int = BEAM_SIZE,
         batch_size: int = BATCH_SIZE,
+        short_window: bool = True,
     ):
         self.model_dir, self.max_seconds, self.beam_size = model_dir, max_seconds, beam_size
-        self.batch_size = batch_size
+        self.batch_size, self.short_window = batch_size, short_window
         self.threads = threads or os.cpu_count() or 1
         self._model = None
         self._lock = threading.Lock()
@@ -163,12 +173,50 @@ class Transcriber:
         if self.batch_size > 1:
             from faster_whisper import BatchedInferencePipeline
 
-            segments, _ = BatchedInferencePipeline(model).transcribe(
-                samples, batch_size=self.batch_size, **options
-            )
+            pipeline = _short_window_pipeline() if self.short_window else BatchedInferencePipeline
+            segments, _ = pipeline(model).transcribe(samples, batch_size=self.batch_size, **options)
         else:
             segments, _ = model.transcribe(samples, **options)
         return list(segments)
+
+
+_SHORT_PIPELINE = None
+
+
+def _short_window_pipeline():
+    """faster-whisper's batched pipeline with each batch's features cut to its longest stretch
+    plus ``WINDOW_PAD_S`` (at least ``MIN_WINDOW_S``) instead of padded to 30 s, and at most
+    ``TOKENS_PER_S`` new tokens per second of that stretch. Relies on ``forward`` (features,
+    tokenizer, chunks_metadata, options) of faster-whisper 1.2, pinned in the lock file;
+    ``tests/test_voice.py`` checks that the window is really cut and the tokens capped."""
+    global _SHORT_PIPELINE
+    if _SHORT_PIPELINE is None:
+        import dataclasses
+        import math
+
+        import numpy as np
+        from faster_whisper import BatchedInferencePipeline
+
+        class ShortWindowPipeline(BatchedInferencePipeline):
+            def forward(self, features, tokenizer, chunks_metadata, options):
+                longest = math.ceil(max(c["duration"] for c in chunks_metadata))
+                rate = self.model.frames_per_second
+                frames = int(max(MIN_WINDOW_S * rate, (longest + WINDOW_PAD_S) * rate))
+                frames = min(features.shape[-1], frames + frames % 2)  # the encoder halves it
+                cut = np.ascontiguousarray(features[..., :frames])
+                prompt = self.model.get_prompt(
+                    tokenizer,
+                    previous_tokens=tokenizer.encode(options.initial_prompt or ""),
+                    without_timestamps=options.without_timestamps,
+                    hotwords=options.hotwords,
+                )
+                room = self.model.max_length - len(prompt)
+                cap = min(room, TOKENS_MIN + TOKENS_PER_S * longest)
+                options = dataclasses.replace(options, max_new_tokens=cap)
+                return super().forward(cut, tokenizer, chunks_metadata, options)
+
+        _SHORT_PIPELINE = ShortWindowPipeline
+    return _SHORT_PIPELINE
 
 
 def silent(samples) -> bool:
@@ -197,13 +245,16 @@ def _is_speech(segment) -> bool:
 
 REPETITIVE = 2.4  # Whisper's own compression-ratio threshold for a decoding gone into a loop
 LOOP = re.compile(r"(.{2,40}?)\1{3,}", re.S)  # 2-40 characters four or more times in a row
+# whole words (20-300 characters) three or more times in a row: never said on purpose, and
+# Whisper's timestamps may split the loop over segments, so the whole transcript is checked
+LONG_LOOP = re.compile(r"(?<!\S)(\S.{18,298}?\s)\1{2,}", re.S)
 
 
 def _spoken(segments) -> tuple[str, list[Word]]:
     """The text and timed words of the segments that are speech. A repetitive segment (a loop
     such as "the loss, the loss, the loss, …", which Whisper falls into on speech it cannot read)
     keeps its other words (``without_loops``): a batch decodes up to 30 s as one segment, too much
-    to drop whole."""
+    to drop whole. A sentence said three times in a row is cut to its first turn anywhere."""
     parts: list[str] = []
     words: list[Word] = []
     for s in segments:
@@ -221,10 +272,13 @@ def _spoken(segments) -> tuple[str, list[Word]]:
         if text:
             parts.append(text)
             words += ws
+    kept = without_loops(words, LONG_LOOP)
+    if len(kept) < len(words):
+        return " ".join(w.text for w in kept), kept
     return " ".join(parts).strip(), words
 
 
-def without_loops(words: list[Word]) -> list[Word]:
+def without_loops(words: list[Word], loop: re.Pattern = LOOP) -> list[Word]:
     """``words`` without those inside a loop past its first turn (a loop inside one word, such as
     "D.O.D.O.D.O.", takes that word with it).
 
@@ -233,12 +287,15 @@ def without_loops(words: list[Word]) -> list[Word]:
     ['so', 'it', 'is', 'fine']
     >>> [x.text for x in without_loops(w[:3] + [Word(x, 9, 9.5, 0.9) for x in ("the loss, " * 5).split()])]
     ['so', 'it', 'is', 'the', 'loss,']
+    >>> s = [Word(x, 9, 9.5, 0.9) for x in ("a new drug beats a placebo. " * 3).split()]
+    >>> " ".join(x.text for x in without_loops(w[:3] + s, LONG_LOOP))
+    'so it is a new drug beats a placebo.'
     """
     joined, spans = "", []
     for w in words:
         spans.append((len(joined), len(joined) + len(w.text)))
         joined += w.text + " "
-    cuts = [(m.start() + len(m.group(1)), m.end()) for m in LOOP.finditer(joined)]
+    cuts = [(m.start() + len(m.group(1)), m.end()) for m in loop.finditer(joined)]
     return [
         w
         for w, (a, b) in zip(words, spans)
