@@ -1,13 +1,16 @@
 """Speech to text with word timestamps: faster-whisper (CTranslate2, int8 on the CPU) on the
 packaged Whisper base (``model.py``), English, with its voice-activity filter. The stretches of
 speech the filter finds are decoded as one batch (``BATCH_SIZE``; real-time factor 0.12 against
-0.22 decoding them in turn on 2 cores, ``bench/voice.md``).
+0.22 decoding them in turn on 2 cores, ``bench/voice.md``), in a window as long as the batch's
+longest stretch plus 1 s but at least 10 s (faster-whisper pads every batch to 30 s, and the
+encoder's cost follows the window), with at most ``TOKENS_PER_S`` new tokens per second of speech.
 
 ``Transcriber.transcribe(path)`` checks the file first and says what is wrong in one line
 (missing, empty, not audio, a codec the decoder rejects, silence); audio longer than
 ``max_seconds`` is cut there and the transcript says so. Segments Whisper itself marks as
 probably not speech (high no-speech probability with a low log-probability) are dropped, so noise
-gives "no speech detected" rather than invented words; a repetition loop is cut to its first turn. The question can be
+gives "no speech detected" rather than invented words; a repetition loop (a few characters, or a
+whole sentence three times) is cut to its first turn. The question can be
 given as a prompt: its words (model names, "L1", "ROC") are then spelled as the interviewer
 spelled them, and the filler-style prompt tail keeps "um" and "uh" in the transcript (Whisper
 drops them otherwise), which the delivery feedback counts.
