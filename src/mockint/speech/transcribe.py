@@ -35,8 +35,8 @@ BEAM_SIZE = 5  # beam search; bench/voice.md compares greedy decoding (1)
 BATCH_SIZE = 8  # speech stretches (cut by the voice-activity filter) decoded together; 1: in turn
 # Whisper reads each batch of stretches in a window as long as its longest stretch plus
 # WINDOW_PAD_S, but never shorter than MIN_WINDOW_S, instead of faster-whisper's fixed 30 s: the
-# encoder's cost follows the window. Windows of 1-3 s sent a short last piece into a repetition
-# loop on a held-out clip; 10 s did not (bench/voice.md, bench/voice-heldout.md).
+# encoder's cost follows the window. A window of the speech plus 1 s alone sent a short last
+# piece into a repetition loop on a held-out clip; with the 10-s minimum it did not (README).
 MIN_WINDOW_S = 10.0
 WINDOW_PAD_S = 1.0
 # new tokens Whisper may write per batch: TOKENS_PER_S per second of the longest stretch plus
