@@ -284,8 +284,7 @@ def main() -> None:
     ]
     result: dict = {"clips": len(clips), "assemble_and_check_s": round(assemble_s, 1)}
     for label, beam, batch, short in MODES:
-        tr = Transcriber(folder, beam_size=beam, batch_size=batch, short_window=short)
-        tr.model()
+        tr = _loaded(folder, beam_size=beam, batch_size=batch, short_window=short)
         run = _run(tr, clips)
         run["load_s"] = round(tr.load_seconds, 2)
         lat = [_wall(tr.transcribe, p, prompt=r["question"]) for r, _, p, _ in thirty]

@@ -18,6 +18,7 @@ drops them otherwise), which the delivery feedback counts.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -183,43 +184,38 @@ class Transcriber:
         return list(segments)
 
 
-_SHORT_PIPELINE = None
-
-
+@functools.cache
 def _short_window_pipeline():
     """faster-whisper's batched pipeline with each batch's features cut to its longest stretch
     plus ``WINDOW_PAD_S`` (at least ``MIN_WINDOW_S``) instead of padded to 30 s, and at most
     ``TOKENS_PER_S`` new tokens per second of that stretch. Relies on ``forward`` (features,
     tokenizer, chunks_metadata, options) of faster-whisper 1.2, pinned in the lock file;
     ``tests/test_voice.py`` checks that the window is really cut and the tokens capped."""
-    global _SHORT_PIPELINE
-    if _SHORT_PIPELINE is None:
-        import dataclasses
-        import math
+    import dataclasses
+    import math
 
-        import numpy as np
-        from faster_whisper import BatchedInferencePipeline
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
 
-        class ShortWindowPipeline(BatchedInferencePipeline):
-            def forward(self, features, tokenizer, chunks_metadata, options):
-                longest = math.ceil(max(c["duration"] for c in chunks_metadata))
-                rate = self.model.frames_per_second
-                frames = int(max(MIN_WINDOW_S * rate, (longest + WINDOW_PAD_S) * rate))
-                frames = min(features.shape[-1], frames + frames % 2)  # the encoder halves it
-                cut = np.ascontiguousarray(features[..., :frames])
-                prompt = self.model.get_prompt(
-                    tokenizer,
-                    previous_tokens=tokenizer.encode(options.initial_prompt or ""),
-                    without_timestamps=options.without_timestamps,
-                    hotwords=options.hotwords,
-                )
-                room = self.model.max_length - len(prompt)
-                cap = min(room, TOKENS_MIN + TOKENS_PER_S * longest)
-                options = dataclasses.replace(options, max_new_tokens=cap)
-                return super().forward(cut, tokenizer, chunks_metadata, options)
+    class ShortWindowPipeline(BatchedInferencePipeline):
+        def forward(self, features, tokenizer, chunks_metadata, options):
+            longest = math.ceil(max(c["duration"] for c in chunks_metadata))
+            rate = self.model.frames_per_second
+            frames = int(max(MIN_WINDOW_S * rate, (longest + WINDOW_PAD_S) * rate))
+            frames = min(features.shape[-1], frames + frames % 2)  # the encoder halves it
+            cut = np.ascontiguousarray(features[..., :frames])
+            prompt = self.model.get_prompt(
+                tokenizer,
+                previous_tokens=tokenizer.encode(options.initial_prompt or ""),
+                without_timestamps=options.without_timestamps,
+                hotwords=options.hotwords,
+            )
+            room = self.model.max_length - len(prompt)
+            cap = min(room, TOKENS_MIN + TOKENS_PER_S * longest)
+            options = dataclasses.replace(options, max_new_tokens=cap)
+            return super().forward(cut, tokenizer, chunks_metadata, options)
 
-        _SHORT_PIPELINE = ShortWindowPipeline
-    return _SHORT_PIPELINE
+    return ShortWindowPipeline
 
 
 def silent(samples) -> bool:
