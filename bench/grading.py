@@ -1,7 +1,7 @@
 """Offline grading speed with the judgement model: single-answer latency (five-sentence answers
 against questions with six key points) and batch throughput, beside the raw judgement model
 running the very same (question, premise, answer) pairs in the same run, once as the grader loads it
-and once as exported (with the NaN guards ``mockint.judge.graph`` drops).
+and once as PyTorch exports it (with the NaN guards ``make train-judge`` drops).
 
 Nothing of an answer is cached (the judge's pair cache is emptied before each timed grade: a
 candidate's answer is new text). Writes bench/grading.{json,md}.
@@ -67,16 +67,22 @@ def _triples(tasks: list[GradingTask]) -> list[tuple[str, str, str]]:
 
 
 def _guarded_run(judge: OnnxJudge, triples: list[tuple[str, str, str]]) -> float:
-    """Seconds for the same pairs through the graph as exported (with the NaN guards that
-    ``mockint.judge.graph`` drops), so the gain is measured in the same run."""
+    """Seconds for the same pairs through the graph as PyTorch exports it (with the NaN guards
+    that ``make train-judge`` drops: ``graph.add_nan_guards`` puts them back), so the gain is
+    measured in the same run."""
+    import onnx
     import onnxruntime as ort
 
+    from mockint.judge.graph import add_nan_guards
+
+    guarded = onnx.load(str(SHIPPED / "judge.onnx"))
+    add_nan_guards(guarded)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = judge.session.get_session_options().intra_op_num_threads
     opts.inter_op_num_threads = 1
     plain = copy.copy(judge)
     plain.session = ort.InferenceSession(
-        str(SHIPPED / "judge.onnx"), opts, providers=["CPUExecutionProvider"]
+        guarded.SerializeToString(), opts, providers=["CPUExecutionProvider"]
     )
     t0 = time.perf_counter()
     plain._run(triples)
@@ -135,7 +141,7 @@ point, answer) pairs in the same run: the grader's own work is the difference.
 | batch throughput | {res["batch_answers_per_s"]} answers/s | ≥ {TARGET_BATCH} answers/s |
 | the raw judgement model on the same pairs | {res["raw_judge_answers_per_s"]} answers/s ({res["raw_judge_pairs_per_s"]} pairs/s) | |
 | grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
-| the raw model as exported (with the NaN guards `mockint.judge.graph` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
+| the raw model as PyTorch exports it (with the NaN guards `make train-judge` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
 | peak RSS | {res["peak_rss_mb"]} MB | |
 """
     write("grading", res, md)

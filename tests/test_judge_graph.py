@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto, helper
 
+from mockint.errors import ConfigError
 from mockint.judge.encoding import PairEncoder, batch_arrays
-from mockint.judge.graph import drop_nan_guards, fast_graph
+from mockint.judge.graph import add_nan_guards, drop_nan_guards, fast_graph
 from mockint.judge.model import SHIPPED, OnnxJudge
 
 TRIPLES = [
@@ -31,34 +33,60 @@ def _session(model: bytes | str) -> ort.InferenceSession:
     return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
 
 
-def test_the_shipped_graph_loses_its_guards_and_keeps_every_output():
-    path = SHIPPED / "judge.onnx"
-    slim = fast_graph(path)
-    assert isinstance(slim, bytes)
-    ops = [n.op_type for n in onnx.load_from_string(slim).graph.node]
-    assert "IsNaN" not in ops
-    assert "IsNaN" in [n.op_type for n in onnx.load(str(path)).graph.node]
-    enc = PairEncoder(SHIPPED / "tokenizer.json")
-    # one padded batch of pairs of very different lengths: padding is what the guards were for
+def _feed(enc: PairEncoder) -> dict:
+    """One padded batch of pairs of very different lengths: padding is what the guards were for."""
     feed = batch_arrays([enc.pair(enc.head(q, p), enc.ids([a])[0]) for q, p, a in TRIPLES], enc.pad)
     assert feed["attention_mask"].min() == 0
-    before = _session(str(path)).run(None, feed)[0]
-    after = _session(slim).run(None, feed)[0]
+    return feed
+
+
+def test_the_shipped_graph_has_no_guards_and_they_would_change_no_output():
+    path = SHIPPED / "judge.onnx"
+    shipped = onnx.load(str(path))
+    assert "IsNaN" not in [n.op_type for n in shipped.graph.node]  # exported without them
+    assert fast_graph(path) == path.read_bytes()  # loaded as it is, no rewrite
+    guarded = onnx.load(str(path))
+    assert add_nan_guards(guarded) == 6  # one per attention layer
+    onnx.checker.check_model(guarded)
+    feed = _feed(PairEncoder(SHIPPED / "tokenizer.json"))
+    before = _session(guarded.SerializeToString()).run(None, feed)[0]
+    after = _session(str(path)).run(None, feed)[0]
     assert np.isfinite(after).all()
     np.testing.assert_allclose(after, before, rtol=0, atol=1e-6)
+    # a file exported with them (before make train-judge dropped them) loses them at load
+    slim = fast_graph(guarded.SerializeToString())
+    assert "IsNaN" not in [n.op_type for n in onnx.load_from_string(slim).graph.node]
+    np.testing.assert_allclose(_session(slim).run(None, feed)[0], before, rtol=0, atol=1e-6)
 
 
-def test_the_judge_loads_the_fast_graph():
+def test_the_judge_loads_the_shipped_graph_checked_against_its_card(tmp_path):
     judge = OnnxJudge(SHIPPED / "judge.onnx", threads=1)
     plain = _session(str(SHIPPED / "judge.onnx"))
-    enc = judge.encoder
-    feed = batch_arrays([enc.pair(enc.head(q, p), enc.ids([a])[0]) for q, p, a in TRIPLES], enc.pad)
+    feed = _feed(judge.encoder)
     np.testing.assert_allclose(
         judge.session.run(None, feed)[0], plain.run(None, feed)[0], rtol=0, atol=1e-6
     )
-    assert "IsNaN" not in [
-        n.op_type for n in onnx.load_from_string(fast_graph(SHIPPED / "judge.onnx")).graph.node
-    ]
+    # a damaged copy is refused with the file named, not graded with
+    folder = tmp_path / "judge"
+    folder.mkdir()
+    for f in ("meta.json", "tokenizer.json"):
+        (folder / f).write_bytes((SHIPPED / f).read_bytes())
+    data = bytearray((SHIPPED / "judge.onnx").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / "judge.onnx").write_bytes(bytes(data))
+    with pytest.raises(ConfigError) as e:
+        OnnxJudge(folder / "judge.onnx", threads=1)
+    assert "sha256" in str(e.value) and str(folder / "judge.onnx") in str(e.value)
+    # without a card (a folder being written) nothing is checked; a file that is no graph is
+    # refused by onnxruntime, and the error names the file
+    (folder / "meta.json").unlink()
+    (folder / "judge.onnx").write_bytes(b"not a graph")
+    with pytest.raises(ConfigError) as e:
+        OnnxJudge(folder / "judge.onnx", threads=1)
+    assert "cannot be loaded" in str(e.value) and str(folder / "judge.onnx") in str(e.value)
+    (folder / "judge.onnx").unlink()
+    with pytest.raises(ConfigError, match="cannot be read"):
+        OnnxJudge(folder / "judge.onnx", threads=1)
 
 
 def _guarded(consumer: str) -> onnx.ModelProto:
@@ -98,7 +126,7 @@ def test_a_guard_on_the_output_or_no_guard_leaves_the_graph_alone(tmp_path):
     assert len(model.graph.node) == 4
     path = tmp_path / "plain.onnx"
     onnx.save(model, str(path))
-    assert fast_graph(path) == str(path)
+    assert fast_graph(path) == path.read_bytes()
     broken = tmp_path / "broken.onnx"
-    broken.write_bytes(b"not a graph")
+    broken.write_bytes(b"IsNaN but not a graph")
     assert fast_graph(broken) == str(broken)  # onnxruntime reports it when the session loads

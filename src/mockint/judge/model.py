@@ -1,7 +1,8 @@
 """Run the judgement model offline: (question, premise, answer) triples -> status probabilities.
 
-``OnnxJudge`` runs the shipped int8 ONNX file through onnxruntime (no torch), without the
-exporter's NaN guards (``graph.fast_graph``: the same outputs, ~28% less time in
+``OnnxJudge`` runs the shipped int8 ONNX file through onnxruntime (no torch), after checking it
+against the sha256 its ``meta.json`` records, without the exporter's NaN guards (exported without
+them; ``graph.fast_graph`` drops them from an older file: the same outputs, ~28% less time in
 ``bench/grading.md``). A long answer is
 judged in windows (``encoding.PairEncoder.windows``) and the window that addresses the premise
 most (lowest ``not_addressed``) speaks for the answer. Results are cached per triple (an
@@ -11,6 +12,7 @@ graders use; tests pass a deterministic fake (``tests/fakes.py``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -54,27 +56,28 @@ class OnnxJudge:
         threads: int = 0,
         batch_size: int = 16,
         cache_size: int = 50_000,
+        verify: bool = True,
     ):
         import onnxruntime as ort
 
-        if not model_path.is_file():
-            raise ConfigError(
-                "the judgement model file is missing",
-                where=str(model_path),
-                fix="reinstall mockint, or rebuild it with 'make train-judge'",
-            )
+        data = read_model(model_path, verify=verify)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or os.cpu_count() or 2
         opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            fast_graph(model_path), opts, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self.session = ort.InferenceSession(
+                fast_graph(data), opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # onnxruntime's own errors name no file
+            raise ConfigError(
+                f"the judgement model cannot be loaded: {str(e).splitlines()[0][:200]}",
+                where=str(model_path),
+                fix="reinstall mockint, or rebuild it with 'make train-judge'",
+            ) from e
         self.encoder = encoder or PairEncoder(model_path.parent / "tokenizer.json")
         self.batch_size = batch_size
         self.name = model_path.parent.name if model_path.parent != SHIPPED else "mockint-judge"
-        self.version = (
-            model_card(model_path.parent).get("sha256", "")[:12] or f"{model_path.stat().st_size}"
-        )
+        self.version = model_card(model_path.parent).get("sha256", "")[:12] or f"{len(data)}"
         self._cache: OrderedDict[Triple, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -127,6 +130,29 @@ class OnnxJudge:
             if p[3] < best[n]:  # the window that addresses the premise most
                 best[n], out[n] = p[3], p
         return out
+
+
+def read_model(model_path: Path, *, verify: bool = True) -> bytes:
+    """The model file's bytes, checked against the sha256 in its folder's ``meta.json`` when that
+    card names one (``verify=False``: a file being written, as ``make train-judge`` compares its
+    float and int8 exports before it writes the card)."""
+    try:
+        data = model_path.read_bytes()
+    except OSError as e:
+        raise ConfigError(
+            f"the judgement model file cannot be read ({e.strerror or e})",
+            where=str(model_path),
+            fix="reinstall mockint, or rebuild it with 'make train-judge'",
+        ) from e
+    want = model_card(model_path.parent).get("sha256") if verify else None
+    if want and hashlib.sha256(data).hexdigest() != want:
+        raise ConfigError(
+            "the judgement model does not match the sha256 its meta.json records "
+            "(a damaged or replaced file)",
+            where=str(model_path),
+            fix="reinstall mockint (or git checkout the file), or rebuild it with 'make train-judge'",
+        )
+    return data
 
 
 _SHARED: dict[str, OnnxJudge] = {}
