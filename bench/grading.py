@@ -89,6 +89,31 @@ def _guarded_run(judge: OnnxJudge, triples: list[tuple[str, str, str]]) -> float
     return time.perf_counter() - t0
 
 
+def _load_times(tmp: str, runs: int = 3) -> tuple[float, float]:
+    """Median seconds to load the judge (read, sha256 check, onnxruntime session) from the shipped
+    file and from the same graph as PyTorch exports it (guards dropped at load, no card), each
+    after one untimed load (the file in the page cache, as on a second start)."""
+    import onnx
+
+    from mockint.judge.graph import add_nan_guards
+
+    exported = Path(tmp) / "as-exported"
+    exported.mkdir()
+    guarded = onnx.load(str(SHIPPED / "judge.onnx"))
+    add_nan_guards(guarded)
+    onnx.save(guarded, str(exported / "judge.onnx"))
+    (exported / "tokenizer.json").write_bytes((SHIPPED / "tokenizer.json").read_bytes())
+    out = []
+    for folder in (SHIPPED, exported):
+        times = []
+        for _ in range(runs + 1):
+            t0 = time.perf_counter()
+            OnnxJudge(folder / "judge.onnx")
+            times.append(time.perf_counter() - t0)
+        out.append(sorted(times[1:])[runs // 2])
+    return out[0], out[1]
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rt = Runtime(
@@ -115,6 +140,7 @@ def main() -> None:
         raw_s = time.perf_counter() - t0
         rss = peak_rss_mb()  # before the second session below
         guarded_s = _guarded_run(judge, triples)
+        load_s, load_exported_s = _load_times(tmp)
     res = {
         "five_sentence_answers": len(five),
         "answers": len(batch),
@@ -126,6 +152,8 @@ def main() -> None:
         "raw_judge_pairs_per_s": round(len(triples) / raw_s, 1),
         "ratio_to_raw_judge": round(raw_s / batch_s, 3),
         "raw_judge_with_nan_guards_pairs_per_s": round(len(triples) / guarded_s, 1),
+        "load_s": round(load_s, 3),
+        "load_as_exported_s": round(load_exported_s, 3),
         "peak_rss_mb": round(rss),
         "target_p50_ms": TARGET_P50_MS,
         "target_batch_answers_per_s": TARGET_BATCH,
@@ -142,6 +170,7 @@ point, answer) pairs in the same run: the grader's own work is the difference.
 | the raw judgement model on the same pairs | {res["raw_judge_answers_per_s"]} answers/s ({res["raw_judge_pairs_per_s"]} pairs/s) | |
 | grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
 | the raw model as PyTorch exports it (with the NaN guards `make train-judge` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
+| model load (read, sha256 check, session), the shipped file / as PyTorch exports it (guards dropped at load), median of 3 | {res["load_s"]} / {res["load_as_exported_s"]} s | |
 | peak RSS | {res["peak_rss_mb"]} MB | |
 """
     write("grading", res, md)

@@ -82,7 +82,18 @@ def _grading(g: dict) -> list[Row]:
             "",
             "grading",
         ),
-    ]
+    ] + (
+        [
+            (
+                "judgement model load (sha256 check + session): shipped file / as PyTorch exports it",
+                f"{g['load_s']} / {g['load_as_exported_s']} s",
+                "",
+                "grading",
+            )
+        ]
+        if "load_s" in g
+        else []
+    )
 
 
 def _local(llm: dict) -> list[Row]:
