@@ -10,7 +10,7 @@ from onnx import TensorProto, helper
 
 from mockint.errors import ConfigError
 from mockint.judge.encoding import PairEncoder, batch_arrays
-from mockint.judge.graph import add_nan_guards, drop_nan_guards, fast_graph
+from mockint.judge.graph import add_nan_guards, drop_nan_guards, fast_graph, has_nan_guards
 from mockint.judge.model import SHIPPED, OnnxJudge
 
 TRIPLES = [
@@ -44,6 +44,7 @@ def test_the_shipped_graph_has_no_guards_and_they_would_change_no_output():
     path = SHIPPED / "judge.onnx"
     shipped = onnx.load(str(path))
     assert "IsNaN" not in [n.op_type for n in shipped.graph.node]  # exported without them
+    assert not has_nan_guards(path.read_bytes())  # not even a shape record of one: no parse
     assert fast_graph(path) == path.read_bytes()  # loaded as it is, no rewrite
     guarded = onnx.load(str(path))
     assert add_nan_guards(guarded) == 6  # one per attention layer
@@ -112,8 +113,12 @@ def _guarded(consumer: str) -> onnx.ModelProto:
 
 def test_a_guard_inside_the_graph_goes_with_its_test_and_constant():
     model = _guarded("Relu")
+    model.graph.value_info.extend(
+        [helper.make_tensor_value_info(x, t, [2, 3]) for x, t in (("nan", 9), ("p", 1))]
+    )
     assert drop_nan_guards(model) == 1
     assert [n.op_type for n in model.graph.node] == ["Softmax", "Relu"]
+    assert [v.name for v in model.graph.value_info] == ["p"]  # the guard's test went with it
     onnx.checker.check_model(model)
     x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], dtype=np.float32)
     y = _session(model.SerializeToString()).run(None, {"x": x})[0]

@@ -17,7 +17,8 @@ from pathlib import Path
 
 def drop_nan_guards(model) -> int:
     """Remove every ``Where(IsNaN(x), c, x)`` from ``model`` (an ``onnx.ModelProto``) in place,
-    wiring its consumers to ``x``; the tests and constants only the guards read go too. Returns
+    wiring its consumers to ``x``; the tests and constants only the guards read go too, and so do
+    the shape records of the tensors that no longer exist. Returns
     how many guards were removed."""
     graph = model.graph
     producer = {out: node for node in graph.node for out in node.output}
@@ -48,6 +49,10 @@ def drop_nan_guards(model) -> int:
     ]
     del graph.node[:]
     graph.node.extend(kept)
+    alive = {name for node in kept for name in (*node.input, *node.output)}
+    infos = [v for v in graph.value_info if v.name in alive]  # shapes of the tensors that went
+    del graph.value_info[:]
+    graph.value_info.extend(infos)
     return len(rename)
 
 
@@ -89,11 +94,11 @@ def fast_graph(model: Path | bytes) -> bytes | str:
     """What to hand ``onnxruntime.InferenceSession``: the serialized graph without NaN guards, the
     graph itself when it has none, or the path when it is not a graph ``onnx`` can read (so
     onnxruntime gives its own, better error)."""
-    import onnx
-
     data = model if isinstance(model, bytes) else Path(model).read_bytes()
     if not has_nan_guards(data):
-        return data
+        return data  # no parse: onnx is not even imported
+    import onnx
+
     try:
         parsed = onnx.load_from_string(data)
     except Exception:
