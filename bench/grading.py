@@ -89,6 +89,18 @@ def _guarded_run(judge: OnnxJudge, triples: list[tuple[str, str, str]]) -> float
     return time.perf_counter() - t0
 
 
+def _batch_drift(grader, five: list, others: list, alone: list[float]) -> float:
+    """Largest score difference between each five-sentence answer graded alone (``alone``) and the
+    same answer graded again in batches of 32, among other answers, with nothing cached."""
+    fill = [t for t in others if t not in five]
+    scores = []
+    for s in range(0, len(five), 8):
+        grader.judge._cache.clear()
+        mates = five[s : s + 8] + fill[s * 3 : s * 3 + 24]
+        scores += [g.score for g in grader.grade_many(mates)[: len(five[s : s + 8])]]
+    return round(max(abs(a - b) for a, b in zip(alone, scores)), 3)
+
+
 def _load_times(tmp: str, runs: int = 7) -> tuple[float, float]:
     """Median seconds for a new Python process to import mockint's judge and load it (read, sha256
     check, onnxruntime session), from the shipped file and from the same graph as PyTorch exports
@@ -132,17 +144,18 @@ def main() -> None:
         grader, judge = rt.offline_grader(), rt.judge
         five, batch = _answers(rt)
         grader.grade_many(batch[:4])  # load the model once
-        lat = []
+        lat, alone = [], []
         for t in five:
             judge._cache.clear()
             t0 = time.perf_counter()
-            grader.grade(t)
+            alone.append(grader.grade(t).score)
             lat.append((time.perf_counter() - t0) * 1000)
         judge._cache.clear()
         t0 = time.perf_counter()
         for s in range(0, len(batch), 32):
             grader.grade_many(batch[s : s + 32])
         batch_s = time.perf_counter() - t0
+        drift = _batch_drift(grader, five, batch, alone)
         triples = _triples(batch)
         judge._cache.clear()
         t0 = time.perf_counter()
@@ -164,6 +177,7 @@ def main() -> None:
         "raw_judge_with_nan_guards_pairs_per_s": round(len(triples) / guarded_s, 1),
         "load_s": round(load_s, 3),
         "load_as_exported_s": round(load_exported_s, 3),
+        "batch_vs_alone_max_score_diff": drift,
         "peak_rss_mb": round(rss),
         "target_p50_ms": TARGET_P50_MS,
         "target_batch_answers_per_s": TARGET_BATCH,
@@ -181,6 +195,7 @@ point, answer) pairs in the same run: the grader's own work is the difference.
 | grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
 | the raw model as PyTorch exports it (with the NaN guards `make train-judge` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
 | a new process importing and loading the judge (read, sha256 check, session): the shipped file / as PyTorch exports it (guards dropped at load); median of 7, alternating | {res["load_s"]} / {res["load_as_exported_s"]} s | |
+| the same answers graded alone and inside batches of 32 (other answers around them): largest score difference | {res["batch_vs_alone_max_score_diff"]} | 0 |
 | peak RSS | {res["peak_rss_mb"]} MB | |
 """
     write("grading", res, md)

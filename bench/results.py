@@ -61,38 +61,53 @@ def _guarded(g: dict) -> str:
 
 
 def _grading(g: dict) -> list[Row]:
-    return [
-        (
-            "offline grade (judgement model), five sentences vs six key points, p50 / p95",
-            f"{g['grade_p50_ms']} / {g['grade_p95_ms']} ms",
-            f"p50 ≤ {g['target_p50_ms']} ms",
-            "grading",
-        ),
-        (
-            "offline batch throughput",
-            f"{g['batch_answers_per_s']} answers/s",
-            f"≥ {g['target_batch_answers_per_s']} answers/s",
-            "grading",
-        ),
-        (
-            "raw judgement model, same pairs, same run",
-            f"{g['raw_judge_answers_per_s']} answers/s "
-            f"({g['raw_judge_pairs_per_s']} pairs/s); grader ÷ raw {g['ratio_to_raw_judge']:.0%}"
-            + _guarded(g),
-            "",
-            "grading",
-        ),
-    ] + (
+    return (
         [
             (
-                "judgement model load (sha256 check + session): shipped file / as PyTorch exports it",
-                f"{g['load_s']} / {g['load_as_exported_s']} s",
+                "offline grade (judgement model), five sentences vs six key points, p50 / p95",
+                f"{g['grade_p50_ms']} / {g['grade_p95_ms']} ms",
+                f"p50 ≤ {g['target_p50_ms']} ms",
+                "grading",
+            ),
+            (
+                "offline batch throughput",
+                f"{g['batch_answers_per_s']} answers/s",
+                f"≥ {g['target_batch_answers_per_s']} answers/s",
+                "grading",
+            ),
+            (
+                "raw judgement model, same pairs, same run",
+                f"{g['raw_judge_answers_per_s']} answers/s "
+                f"({g['raw_judge_pairs_per_s']} pairs/s); grader ÷ raw {g['ratio_to_raw_judge']:.0%}"
+                + _guarded(g),
                 "",
                 "grading",
-            )
+            ),
         ]
-        if "load_s" in g
-        else []
+        + (
+            [
+                (
+                    "judgement model load (sha256 check + session): shipped file / as PyTorch exports it",
+                    f"{g['load_s']} / {g['load_as_exported_s']} s",
+                    "",
+                    "grading",
+                )
+            ]
+            if "load_s" in g
+            else []
+        )
+        + (
+            [
+                (
+                    "offline grade, the same answer alone and inside batches: largest score difference",
+                    f"{g['batch_vs_alone_max_score_diff']}",
+                    "0",
+                    "grading",
+                )
+            ]
+            if "batch_vs_alone_max_score_diff" in g
+            else []
+        )
     )
 
 

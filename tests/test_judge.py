@@ -5,13 +5,14 @@ the shipped model's card and behaviour on clear cases."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mockint.judge.data import SEMEVAL_ALLOWED, keypoint_pairs, keypoint_records, mohler_allowed
-from mockint.judge.encoding import MAX_LEN, PairEncoder
-from mockint.judge.model import SHIPPED, OnnxJudge, model_card
+from mockint.judge.encoding import MAX_LEN, PairEncoder, batch_arrays
+from mockint.judge.model import SHIPPED, OnnxJudge, model_card, softmax
 from mockint.search.embedding import packaged_minilm_path
 
 
@@ -112,3 +113,43 @@ def test_model_card_is_written_from_the_model_and_the_reports(tmp_path):
     assert "Filighera" in text and "Not measured yet" in text
     card.main(["--model", str(model), "--reports", str(tmp_path)])
     assert (model / "MODEL_CARD.md").read_text().startswith("# The judgement model")
+
+
+def test_an_answer_is_judged_the_same_alone_in_a_batch_and_as_a_follow_up(tmp_path):
+    """The int8 model's activation scale is per batch; the judge batches one answer's pairs only."""
+    from dataclasses import replace
+
+    from mockint.config import Config
+    from mockint.grading.schema import GradingTask
+    from mockint.runtime import Runtime
+    from mockint.search.embedding import HashEmbedder
+
+    rt = Runtime(Config.load(home=tmp_path, judge_model="packaged"), embedder=HashEmbedder())
+    grader, judge = rt.offline_grader(), rt.judge
+    rows = [
+        json.loads(line)
+        for line in Path("eval/datasets/concise-heldout-2.jsonl").read_text().splitlines()[:6]
+    ]
+    tasks = [GradingTask(r["question"], r["answer"], rt.by_id[r["question_id"]]) for r in rows]
+
+    def probs(g):
+        return {k.id: k.probs for k in g.key_points}
+
+    judge._cache.clear()
+    alone = grader.grade(tasks[0])
+    judge._cache.clear()
+    batched = grader.grade_many(tasks[::-1])[-1]  # behind five other answers
+    assert batched.score == alone.score and probs(batched) == probs(alone)
+    ids = tuple(k.id for k in alone.key_points[:2])
+    judge._cache.clear()
+    follow_up = grader.grade(replace(tasks[0], only_key_points=ids))
+    assert probs(follow_up) == {i: probs(alone)[i] for i in ids}
+    # why it matters: the same pairs in one batch with other answers' pairs come out different
+    enc, triples = judge.encoder, []
+    for t in tasks:
+        triples += [(t.question_text, k.text, t.answer) for k in t.question.key_points]
+    judge._cache.clear()
+    grouped = judge.predict(triples)
+    feed = batch_arrays([enc.pair(enc.head(q, p), enc.ids([a])[0]) for q, p, a in triples], enc.pad)
+    mixed = softmax(judge.session.run(None, feed)[0].astype(np.float32))
+    assert np.abs(grouped - mixed).max() > 1e-3

@@ -139,17 +139,20 @@ class OfflineGrader(Grader):
                 staged.append(None)
                 continue
             ps = premises(t.question, t.only_key_points)
+            # every premise of the question is asked, even for a follow-up graded on a few: the
+            # model batches an answer's pairs together, so the same set gives the same judgement
+            asked = list(dict.fromkeys(p.text for p in premises(t.question) + ps))
             start = len(triples)
-            triples += [(t.question_text, p.text, clean) for p in ps]
-            staged.append((ps, clean, start))
+            triples += [(t.question_text, text, clean) for text in asked]
+            staged.append((ps, clean, {text: start + i for i, text in enumerate(asked)}))
         probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
         out = []
         for st in staged:
             if st is None:
                 out.append(None)
                 continue
-            ps, clean, start = st
-            out.append((ps, probs[start : start + len(ps)], clean))
+            ps, clean, row = st
+            out.append((ps, probs[[row[p.text] for p in ps]].reshape(len(ps), -1), clean))
         return out
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:

@@ -89,8 +89,11 @@ class OnnxJudge:
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
         todo: dict[Triple, list[int]] = {}
         with self._lock:
+            # a (question, answer) with one pair missing is judged whole again, so that pair gets
+            # the batch it would have had with nothing cached (see ``_run``)
+            missed = {(t[0], t[2]) for t in triples if t not in self._cache}
             for i, t in enumerate(triples):
-                hit = self._cache.get(t)
+                hit = None if (t[0], t[2]) in missed else self._cache.get(t)
                 if hit is not None:
                     out[i] = hit
                 else:
@@ -107,23 +110,31 @@ class OnnxJudge:
         return out
 
     def _run(self, triples: list[Triple]) -> np.ndarray:
+        """Probabilities for ``triples``. A batch only ever holds the pairs of one (question,
+        answer): the int8 model quantises its activations with one scale per batch, so a pair's
+        probabilities move with whatever else shares its batch (``bench/grading.md`` measures the
+        score difference between an answer graded alone and in a batch); grouped this way an answer
+        is judged the same alone, in a file of thousands, or twice in an interview."""
         enc = self.encoder
         heads: dict[tuple[str, str], list[int]] = {}
+        groups: dict[tuple[str, str], list[int]] = {}  # (question, answer) -> item indices
         items = []  # (triple index, encoded window)
         for n, (q, premise, answer) in enumerate(triples):
             head = heads.get((q, premise))
             if head is None:
                 head = heads[(q, premise)] = enc.head(q, premise)
             for window in enc.windows(answer, enc.room(head)):
+                groups.setdefault((q, answer), []).append(len(items))
                 items.append((n, enc.pair(head, window)))
-        order = sorted(range(len(items)), key=lambda i: len(items[i][1].input_ids))
         probs = np.zeros((len(items), len(LABELS)), dtype=np.float32)
-        for s in range(0, len(order), self.batch_size):
-            idx = order[s : s + self.batch_size]
-            feed = batch_arrays([items[i][1] for i in idx], enc.pad)
-            with self._run_lock:
-                logits = self.session.run(None, feed)[0]
-            probs[idx] = softmax(logits.astype(np.float32))
+        for members in groups.values():
+            order = sorted(members, key=lambda i: (len(items[i][1].input_ids), i))
+            for s in range(0, len(order), self.batch_size):
+                idx = order[s : s + self.batch_size]
+                feed = batch_arrays([items[i][1] for i in idx], enc.pad)
+                with self._run_lock:
+                    logits = self.session.run(None, feed)[0]
+                probs[idx] = softmax(logits.astype(np.float32))
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
         best = np.full(len(triples), np.inf)
         for (n, _), p in zip(items, probs):
