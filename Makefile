@@ -104,7 +104,8 @@ bench-install:
 
 # The offline reports: the score mapping refitted on the cross-validation's out-of-fold judgements,
 # then every human-graded set cross-validated by question (needs build/judge-cv: make train-judge-cv),
-# and the held-out concise slice with the shipped model and mapping. About 30 minutes on 2 cores.
+# and the held-out slices (written and graded by helpers after the score froze) with the shipped model.
+# About 30 minutes on 2 cores.
 SHARED := ../shared/data/asag
 eval: setup
 	$(BIN)/mockint calibrate
@@ -112,6 +113,8 @@ eval: setup
 	  --dataset $(SHARED)/saf/train.jsonl:saf --dataset $(SHARED)/mohler.jsonl:mohler \
 	  --dataset eval/datasets/interview-graded.jsonl:mockint --dataset eval/datasets/judge-train:pairs
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout.jsonl:mockint
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout-2.jsonl:mockint
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-3.jsonl:mockint
 	$(BIN)/mockint eval --protocol cv --dataset eval/datasets/concise-heldout.jsonl:mockint \
 	  --name concise-heldout-unseen-questions
 	$(BIN)/python -m mockint.judge.card

@@ -311,10 +311,17 @@ def rows(data: dict) -> list[Row]:
 def main() -> None:
     data = {n: load(n) for n in NAMES}
     m = machine()
+    cpus: dict[str, list[str]] = {}  # each script's run names its machine: they differ by day
+    for n, d in data.items():
+        if d:
+            cpus.setdefault(d.get("machine", {}).get("cpu", "?"), []).append(n)
     md = [
         "# Benchmark results",
         "",
-        f"Machine: {m['cores']} cores ({m['cpu']}), Python {m['python']}, {m['platform']}.",
+        f"Machines: {m['cores']} cores, Python {m['python']}; the CPU differs between runs, and "
+        "times are only comparable within one machine: "
+        + "; ".join(f"{cpu}: {', '.join(names)}" for cpu, names in cpus.items())
+        + ".",
         "",
         "| measure | value | target | from |",
         "|---|---|---|---|",
