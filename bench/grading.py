@@ -136,6 +136,25 @@ def _load_times(tmp: str, runs: int = 7) -> tuple[float, float]:
     return med["shipped"] - med["bare"], med["exported"] - med["bare"]
 
 
+def _markdown(res: dict, n_five: int, n_batch: int, n_pairs: int) -> str:
+    return f"""**Offline grading** (`bench/grading.md`): the judgement model (int8 ONNX, {os.cpu_count()} threads)
+on {n_five} five-sentence answers to six-key-point questions, one at a time with nothing cached;
+then {n_batch} answers in batches of 32. The raw model runs the same {n_pairs} (question, key
+point, answer) pairs in the same run: the grader's own work is the difference.
+
+| metric | value | target |
+|---|---|---|
+| single grade p50 / p95 (five sentences, six key points) | {res["grade_p50_ms"]} / {res["grade_p95_ms"]} ms | p50 ≤ {TARGET_P50_MS} ms |
+| batch throughput | {res["batch_answers_per_s"]} answers/s | ≥ {TARGET_BATCH} answers/s |
+| the raw judgement model on the same pairs | {res["raw_judge_answers_per_s"]} answers/s ({res["raw_judge_pairs_per_s"]} pairs/s) | |
+| grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
+| the raw model as PyTorch exports it (with the NaN guards `make train-judge` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
+| a new process importing and loading the judge (read, sha256 check, session): the shipped file / as PyTorch exports it (guards dropped at load); median of 7, alternating | {res["load_s"]} / {res["load_as_exported_s"]} s | |
+| the same answers graded alone and inside batches of 32 (other answers around them): largest score difference | {res["batch_vs_alone_max_score_diff"]} | 0 |
+| peak RSS | {res["peak_rss_mb"]} MB | |
+"""
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rt = Runtime(
@@ -182,23 +201,7 @@ def main() -> None:
         "target_p50_ms": TARGET_P50_MS,
         "target_batch_answers_per_s": TARGET_BATCH,
     }
-    md = f"""**Offline grading** (`bench/grading.md`): the judgement model (int8 ONNX, {os.cpu_count()} threads)
-on {len(five)} five-sentence answers to six-key-point questions, one at a time with nothing cached;
-then {len(batch)} answers in batches of 32. The raw model runs the same {len(triples)} (question, key
-point, answer) pairs in the same run: the grader's own work is the difference.
-
-| metric | value | target |
-|---|---|---|
-| single grade p50 / p95 (five sentences, six key points) | {res["grade_p50_ms"]} / {res["grade_p95_ms"]} ms | p50 ≤ {TARGET_P50_MS} ms |
-| batch throughput | {res["batch_answers_per_s"]} answers/s | ≥ {TARGET_BATCH} answers/s |
-| the raw judgement model on the same pairs | {res["raw_judge_answers_per_s"]} answers/s ({res["raw_judge_pairs_per_s"]} pairs/s) | |
-| grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
-| the raw model as PyTorch exports it (with the NaN guards `make train-judge` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
-| a new process importing and loading the judge (read, sha256 check, session): the shipped file / as PyTorch exports it (guards dropped at load); median of 7, alternating | {res["load_s"]} / {res["load_as_exported_s"]} s | |
-| the same answers graded alone and inside batches of 32 (other answers around them): largest score difference | {res["batch_vs_alone_max_score_diff"]} | 0 |
-| peak RSS | {res["peak_rss_mb"]} MB | |
-"""
-    write("grading", res, md)
+    write("grading", res, _markdown(res, len(five), len(batch), len(triples)))
 
 
 if __name__ == "__main__":

