@@ -243,6 +243,35 @@ def test_a_quote_is_shown_only_when_the_judge_agrees_it_supports_the_point(fake_
     assert all(k.evidence == "" for k in g.key_points if k.status == "missing")
 
 
+def test_two_answers_sharing_a_sentence_never_share_a_quote_check(fake_runtime):
+    """The quote check runs per answer: an answer's quotes cannot move with what else is graded."""
+    from mockint.grading.offline import OfflineGrader
+    from mockint.judge.model import OverlapJudge
+    from mockint.text import sentences
+
+    class Spy(OverlapJudge):
+        def __init__(self):
+            self.calls: list[list[tuple]] = []
+
+        def predict(self, triples):
+            self.calls.append(list(triples))
+            return super().predict(triples)
+
+    q = fake_runtime.by_id[QID]
+    shared = q.key_points[0].text
+    a = _task(fake_runtime, f"{shared} {q.key_points[1].text}")
+    b = _task(fake_runtime, f"{shared} {q.key_points[2].text}")
+    spy = Spy()
+    grades = OfflineGrader(spy, fake_runtime.score_map).grade_many([a, b])
+    alone = fake_runtime.offline_grader().grade(a)
+    assert [k.evidence for k in grades[0].key_points] == [k.evidence for k in alone.key_points]
+    quote_calls = spy.calls[1:]
+    assert len(quote_calls) == 2
+    for call in quote_calls:
+        said = {t[2] for t in call}
+        assert said <= set(sentences(a.answer)) or said <= set(sentences(b.answer)), said
+
+
 def test_a_dataset_question_is_judged_against_its_whole_reference(fake_runtime):
     from mockint.corpus.importing import make_question
     from mockint.grading.offline import REFERENCE_ID, premises

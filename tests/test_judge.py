@@ -153,3 +153,24 @@ def test_an_answer_is_judged_the_same_alone_in_a_batch_and_as_a_follow_up(tmp_pa
     feed = batch_arrays([enc.pair(enc.head(q, p), enc.ids([a])[0]) for q, p, a in triples], enc.pad)
     mixed = softmax(judge.session.run(None, feed)[0].astype(np.float32))
     assert np.abs(grouped - mixed).max() > 1e-3
+
+
+def test_a_cached_result_is_only_reused_for_the_same_batch():
+    """A pair judged beside other premises comes out different from the pair judged alone; the
+    cache keeps them apart, so what an earlier call asked never changes a later answer's numbers."""
+    judge = OnnxJudge(SHIPPED / "judge.onnx")
+    q = "What are L1 and L2 regularization, and how do they differ?"
+    answer = "L1 adds the absolute weights to the loss and makes some weights exactly zero."
+    one = (
+        q,
+        "L1 regularization drives some weights to exactly zero, giving sparse models.",
+        answer,
+    )
+    two = (q, "L2 regularization adds the sum of squared weights to the loss.", answer)
+    alone = judge.predict([one])[0]
+    both = judge.predict([one, two])
+    assert np.abs(both[0] - alone).max() > 1e-4  # the batch matters (int8 scale per batch)
+    assert np.array_equal(judge.predict([one])[0], alone)  # not the value it had beside `two`
+    assert np.array_equal(judge.predict([two, one]), both[::-1])
+    fresh = OnnxJudge(SHIPPED / "judge.onnx")
+    assert np.array_equal(fresh.predict([one])[0], alone)

@@ -259,26 +259,27 @@ class OfflineGrader(Grader):
 
     def attach_quotes(self, tasks: list[GradingTask], judged: list, grades: list[Grade]) -> None:
         """Each stated or contradicted point's quote: its best sentence, kept only when the model,
-        reading that sentence alone, agrees (one more model call for the whole batch)."""
-        asks, where = [], []
+        reading that sentence alone, agrees. One model call per answer: two answers that share a
+        sentence never share a batch, so an answer's quotes do not depend on what else is graded
+        with it (the judge's batches are per (question, sentence))."""
         for t, j, g in zip(tasks, judged, grades):
             if j is None:
                 continue
-            clean = j[2]
+            asks, where = [], []
             for k in g.key_points:
                 if k.status == "missing":
                     continue
-                s = best_sentence(clean, k.text, t.question_text)
+                s = best_sentence(j[2], k.text, t.question_text)
                 if s:
                     asks.append((t.question_text, k.text, s))
-                    where.append((g, k, s, t.answer))
-        if not asks:
-            return
-        for (_, k, s, answer), pr in zip(where, self.judge.predict(asks)):
-            ok = (
-                pr[CONTRADICTED] >= QUOTE_CONTRA
-                if k.status == "contradicted"
-                else pr[ENTAILED] + pr[PARTLY] >= QUOTE_SUPPORT
-            )
-            if ok:
-                k.evidence = exact_quote(answer, s) or ""
+                    where.append((k, s))
+            if not asks:
+                continue
+            for (k, s), pr in zip(where, self.judge.predict(asks)):
+                ok = (
+                    pr[CONTRADICTED] >= QUOTE_CONTRA
+                    if k.status == "contradicted"
+                    else pr[ENTAILED] + pr[PARTLY] >= QUOTE_SUPPORT
+                )
+                if ok:
+                    k.evidence = exact_quote(t.answer, s) or ""

@@ -5,8 +5,8 @@ against the sha256 its ``meta.json`` records, without the exporter's NaN guards 
 them; ``graph.fast_graph`` drops them from an older file: the same outputs, ~28% less time in
 ``bench/grading.md``). A long answer is
 judged in windows (``encoding.PairEncoder.windows``) and the window that addresses the premise
-most (lowest ``not_addressed``) speaks for the answer. Results are cached per triple (an
-interview re-grades a follow-up against the same points). ``Judge`` is the protocol the
+most (lowest ``not_addressed``) speaks for the answer. Results are cached per triple and the
+batch it ran in (an interview re-grades a follow-up against the same points). ``Judge`` is the protocol the
 graders use; tests pass a deterministic fake (``tests/fakes.py``).
 """
 
@@ -78,7 +78,7 @@ class OnnxJudge:
         self.batch_size = batch_size
         self.name = model_path.parent.name if model_path.parent != SHIPPED else "mockint-judge"
         self.version = model_card(model_path.parent).get("sha256", "")[:12] or f"{len(data)}"
-        self._cache: OrderedDict[Triple, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         # One model call at a time: each already uses every core, and several at once (concurrent
@@ -87,13 +87,21 @@ class OnnxJudge:
 
     def predict(self, triples: Sequence[Triple]) -> np.ndarray:
         out = np.zeros((len(triples), len(LABELS)), dtype=np.float32)
+        # a pair's probabilities depend on the batch it ran in (see ``_run``: one batch per
+        # (question, answer), holding the premises asked for it), so the cache keys a result by
+        # that batch's premises too: a value computed beside other premises is never handed out
+        # for a call that asks a different set
+        asked: dict[tuple[str, str], set[str]] = {}
+        for q, premise, answer in triples:
+            asked.setdefault((q, answer), set()).add(premise)
+        batch = {k: "\0".join(sorted(v)) for k, v in asked.items()}
+        key = lambda t: (batch[(t[0], t[2])], *t)  # noqa: E731
         todo: dict[Triple, list[int]] = {}
         with self._lock:
-            # a (question, answer) with one pair missing is judged whole again, so that pair gets
-            # the batch it would have had with nothing cached (see ``_run``)
-            missed = {(t[0], t[2]) for t in triples if t not in self._cache}
+            # a (question, answer) with one pair missing (evicted) is judged whole again
+            missed = {(t[0], t[2]) for t in triples if key(t) not in self._cache}
             for i, t in enumerate(triples):
-                hit = None if (t[0], t[2]) in missed else self._cache.get(t)
+                hit = None if (t[0], t[2]) in missed else self._cache.get(key(t))
                 if hit is not None:
                     out[i] = hit
                 else:
@@ -104,7 +112,7 @@ class OnnxJudge:
                 for t, p in zip(todo, fresh):
                     for i in todo[t]:
                         out[i] = p
-                    self._cache[t] = p
+                    self._cache[key(t)] = p
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return out
