@@ -66,23 +66,34 @@ def _triples(tasks: list[GradingTask]) -> list[tuple[str, str, str]]:
     ]
 
 
-def _guarded_run(judge: OnnxJudge, triples: list[tuple[str, str, str]]) -> float:
-    """Seconds for the same pairs through the graph as PyTorch exports it (with the NaN guards
-    that ``make train-judge`` drops: ``graph.add_nan_guards`` puts them back), so the gain is
-    measured in the same run."""
+def _as_exported(tmp: str) -> Path:
+    """The shipped graph as PyTorch exports it: with the NaN guards that ``make train-judge``
+    drops (``graph.add_nan_guards`` puts them back), in a folder of its own with the tokenizer
+    and no card. Built once; both measurements below use it."""
     import onnx
-    import onnxruntime as ort
 
     from mockint.judge.graph import add_nan_guards
 
+    folder = Path(tmp) / "as-exported"
+    folder.mkdir()
     guarded = onnx.load(str(SHIPPED / "judge.onnx"))
     add_nan_guards(guarded)
+    onnx.save(guarded, str(folder / "judge.onnx"))
+    (folder / "tokenizer.json").write_bytes((SHIPPED / "tokenizer.json").read_bytes())
+    return folder / "judge.onnx"
+
+
+def _guarded_run(judge: OnnxJudge, exported: Path, triples: list[tuple[str, str, str]]) -> float:
+    """Seconds for the same pairs through the graph as exported (guards kept), so the gain of
+    dropping them is measured in the same run."""
+    import onnxruntime as ort
+
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = judge.session.get_session_options().intra_op_num_threads
     opts.inter_op_num_threads = 1
     plain = copy.copy(judge)
     plain.session = ort.InferenceSession(
-        guarded.SerializeToString(), opts, providers=["CPUExecutionProvider"]
+        exported.read_bytes(), opts, providers=["CPUExecutionProvider"]
     )
     t0 = time.perf_counter()
     plain._run(triples)
@@ -101,30 +112,20 @@ def _batch_drift(grader, five: list, others: list, alone: list[float]) -> float:
     return round(max(abs(a - b) for a, b in zip(alone, scores)), 3)
 
 
-def _load_times(tmp: str, runs: int = 7) -> tuple[float, float]:
+def _load_times(exported: Path, runs: int = 7) -> tuple[float, float]:
     """Median seconds for a new Python process to import mockint's judge and load it (read, sha256
-    check, onnxruntime session), from the shipped file and from the same graph as PyTorch exports
-    it (guards dropped at load, no card): the two alternate, after one untimed start of each (the
-    files in the page cache, as on a second start). A bare ``python -c pass`` is subtracted."""
+    check, onnxruntime session), from the shipped file and from ``exported`` (guards dropped at
+    load, no card): the two alternate, after one untimed start of each (the files in the page
+    cache, as on a second start). A bare ``python -c pass`` is subtracted."""
     import subprocess
 
-    import onnx
-
-    from mockint.judge.graph import add_nan_guards
-
-    exported = Path(tmp) / "as-exported"
-    exported.mkdir()
-    guarded = onnx.load(str(SHIPPED / "judge.onnx"))
-    add_nan_guards(guarded)
-    onnx.save(guarded, str(exported / "judge.onnx"))
-    (exported / "tokenizer.json").write_bytes((SHIPPED / "tokenizer.json").read_bytes())
     code = (
         "from pathlib import Path; from mockint.judge.model import OnnxJudge; OnnxJudge(Path({!r}))"
     )
     cmds = {
         "bare": [sys.executable, "-c", "pass"],
         "shipped": [sys.executable, "-c", code.format(str(SHIPPED / "judge.onnx"))],
-        "exported": [sys.executable, "-c", code.format(str(exported / "judge.onnx"))],
+        "exported": [sys.executable, "-c", code.format(str(exported))],
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(runs + 1):
@@ -181,8 +182,9 @@ def main() -> None:
         judge._run(triples)
         raw_s = time.perf_counter() - t0
         rss = peak_rss_mb()  # before the second session below
-        guarded_s = _guarded_run(judge, triples)
-        load_s, load_exported_s = _load_times(tmp)
+        exported = _as_exported(tmp)
+        guarded_s = _guarded_run(judge, exported, triples)
+        load_s, load_exported_s = _load_times(exported)
     res = {
         "five_sentence_answers": len(five),
         "answers": len(batch),

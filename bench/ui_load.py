@@ -7,7 +7,8 @@ answers every question with text that carries its own marker, then fetches its r
 ``--think A B`` each client waits a random A to B seconds before each answer, as a candidate
 writes one; ``--think 0 0`` is the stress case where every client submits at once. Checked per
 session: no call failed; its transcript and its report JSON hold its own marker and no other
-session's. Measured: answer-turn, start and report latency (p50 / p95 / max), wall time, and the
+session's. While a session is open it calls the page's timer once a second (``--tick``), as the
+browser does. Measured: answer-turn, start, report and timer latency (p50 / p95 / max), wall time, and the
 server's RSS sampled every half second (peak and at the end), and the CPU seconds the server and
 the bench's own clients used. Writes bench/ui_load{,-<name>}.{json,md}.
 
@@ -18,7 +19,7 @@ two shared cores those clients used about as much CPU as the server, which real 
 on their own machines, do not.
 
     .venv/bin/python bench/ui_load.py [--sessions 20] [--questions 3] [--think 5 15] [--name NAME]
-                                      [--client http|gradio]
+                                      [--client http|gradio] [--tick 1]
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier)
     rec = out[i] = {"marker": marker, "turns": [], "errors": [], "start_s": None}
     rec.update(report_s=None, sid=None)
     rng = random.Random(i)
+    ticker = None
     try:
         await barrier.wait()  # start together
         t0 = time.perf_counter()
@@ -127,6 +129,7 @@ async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier)
         )
         rec["start_s"] = time.perf_counter() - t0
         rec["sid"] = text_of(chat).split("Session ", 1)[1].split(":", 1)[0].strip("`")
+        ticker = asyncio.create_task(tick_while_open(client, args.tick, rec))
         await client.call("hint")
         for _ in range(args.questions):
             await asyncio.sleep(rng.uniform(*args.think))
@@ -141,6 +144,28 @@ async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier)
         rec["report_s"] = time.perf_counter() - t0
     except Exception as exc:
         rec["errors"].append(f"{type(exc).__name__}: {exc}")
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+
+
+async def tick_while_open(client, every: float, rec: dict) -> None:
+    """The page's timer (``gr.Timer(1.0)``: the clock line, a late verdict, the LLM notice) while
+    the session is open: one call every ``every`` seconds, the next one only after the last has
+    answered, as the browser's timer does not pile up events. ``every`` 0: no timer."""
+    rec["ticks"] = []
+    if not every:
+        return
+    while True:
+        t0 = time.perf_counter()
+        try:
+            await client.call("tick")
+        except Exception as exc:
+            rec["errors"].append(f"tick: {type(exc).__name__}: {exc}")
+            return
+        took = time.perf_counter() - t0
+        rec["ticks"].append(took)
+        await asyncio.sleep(max(0.0, every - took))
 
 
 async def drive(args, url: str, work: Path, server) -> tuple[dict, float, list[float], dict]:
@@ -304,6 +329,9 @@ def summarize(
         "turn_s": sec(turns),
         "start_s": sec([r["start_s"] for r in results.values() if r["start_s"] is not None]),
         "report_s": sec([r["report_s"] for r in results.values() if r["report_s"] is not None]),
+        "tick_every_s": args.tick,
+        "ticks": sum(len(r.get("ticks", [])) for r in results.values()),
+        "tick_s": sec([t for r in results.values() for t in r.get("ticks", [])]),
         "server_peak_rss_mb": peak,
         "server_rss_end_mb": samples[-1] if samples else None,
         "server_rss_samples_mb": samples[:: max(1, len(samples) // 40)],
@@ -317,6 +345,13 @@ def markdown(r: dict) -> str:
         "no think time: every client submits at once (the stress case)"
         if not any(r["think_s"])
         else f"each client thinks {r['think_s'][0]:g}–{r['think_s'][1]:g} s before each answer"
+    )
+    k = r.get("tick_s") or {}
+    tick_line = (
+        f"{r['ticks']} calls, one every {r['tick_every_s']:g} s per open session; p50 / p95 "
+        f"{k.get('p50')} / {k.get('p95')} s"
+        if r.get("tick_every_s")
+        else "not simulated (--tick 0)"
     )
     client = {
         "http": "sessions over plain HTTP (one asyncio loop: the page's queue calls; the report's chart comes inline)",
@@ -333,6 +368,7 @@ hint, every answer marked, the report; every transcript and report checked for i
 | answer turn p50 / p95 / max | {t["p50"]} / {t["p95"]} / {t["max"]} s | p95 ≤ {TARGETS["turn_p95_s"]} s |
 | report p50 / p95 | {rep["p50"]} / {rep["p95"]} s | p95 ≤ {TARGETS["report_p95_s"]} s |
 | start p50 / p95 | {s["p50"]} / {s["p95"]} s | |
+| the page's timer: {tick_line} | |
 | server RSS: peak / at the end | {r["server_peak_rss_mb"]} / {r["server_rss_end_mb"]} MB | ≤ {TARGETS["rss_mb_at_20"]} MB |
 | wall time | {r["wall_s"]} s for {r["answer_turns"]} answer turns | |
 | CPU time: server / the bench's clients (same 2 cores) | {r["cpu_s"]["server"]} / {r["cpu_s"]["clients"]} s | |
@@ -344,6 +380,13 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--questions", type=int, default=3)
     ap.add_argument("--think", type=float, nargs=2, default=(0.0, 0.0), metavar=("MIN", "MAX"))
+    ap.add_argument(
+        "--tick",
+        type=float,
+        default=1.0,
+        help="seconds between the page's timer calls per open session, as gr.Timer(1.0) in the "
+        "browser (default 1; 0: no timer, as this bench measured before)",
+    )
     ap.add_argument("--name", default="", help="suffix of the output files (ui_load-NAME)")
     ap.add_argument(
         "--fake", action="store_true", help="hash embedder instead of the packaged MiniLM"

@@ -12,7 +12,8 @@ the interviewer's voice, the ``Store``); per-browser-session state lives only in
 handler and map its result onto components; a ``MockintError`` becomes a ``gr.Error``
 with its one-line message. Every API endpoint has a stable ``api_name`` (``start``,
 ``submit``, ``hint``, ``skip``, ``idk``, ``end``, ``report``, ``history``, ``resume``,
-``review``, ``batch``, ``search``, ``question``, ``import_corpus``) for gradio_client.
+``review``, ``batch``, ``search``, ``question``, ``import_corpus``, and ``tick``: the page's
+once-a-second timer) for gradio_client.
 
 Not here: turn logic (``handlers.py``), escaping and charts (``render.py``), starting a
 server (``mockint ui`` in ``cli_ui.py``; ``launch_kwargs`` holds its launch settings).

@@ -188,6 +188,7 @@ def _wire(ctx: h.UIContext, ui: SimpleNamespace) -> None:
         [ui.timer, ui.feedback, ui.notice],
         show_progress="hidden",
         concurrency_limit=None,
+        api_name="tick",
     )
     inputs = [
         state,
