@@ -13,6 +13,7 @@ without State and layout components.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -30,6 +31,9 @@ class GradioHTTP:
         self.prefix = self.url + (config.get("api_prefix") or "/gradio_api")
         self.components = {c["id"]: c for c in config["components"]}
         self.deps = {d["api_name"]: d for d in config["dependencies"] if d.get("api_name")}
+        self._waiting: dict[str, dict[str, asyncio.Future]] = {}  # session -> event -> result
+        self._early: dict[str, dict[str, dict]] = {}  # completed before their call registered
+        self._readers: dict[str, asyncio.Task] = {}  # session -> the task reading its stream
 
     @classmethod
     async def connect(cls, url: str, http: httpx.AsyncClient) -> GradioHTTP:
@@ -48,7 +52,9 @@ class GradioHTTP:
         return uuid.uuid4().hex[:11]
 
     async def call(self, session: str, api_name: str, *args) -> list:
-        """Run endpoint ``api_name`` in ``session`` and return its outputs."""
+        """Run endpoint ``api_name`` in ``session`` and return its outputs. Several calls of one
+        session may run at once (the page's timer beside an answer): as the page does, a session
+        reads one event stream, and each result goes to the call that joined for it."""
         dep = self.deps[api_name.lstrip("/")]
         given, data = iter(args), []
         for i in dep["inputs"]:  # a missing trailing value: the component's own (as gradio_client)
@@ -60,20 +66,47 @@ class GradioHTTP:
         )
         r.raise_for_status()
         event = r.json()["event_id"]
-        async with self.http.stream(
-            "GET", self.prefix + "/queue/data", params={"session_hash": session}
-        ) as stream:
-            async for line in stream.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                msg = json.loads(line[5:])
-                if msg.get("event_id") != event or msg.get("msg") != "process_completed":
-                    continue
-                out = msg.get("output") or {}
-                if not msg.get("success"):
-                    raise AppError(out.get("error") or f"/{dep['api_name']} failed")
-                return [d for d, cid in zip(out["data"], dep["outputs"]) if not self._skipped(cid)]
-        raise AppError(f"/{dep['api_name']}: the event stream ended before the result")
+        waiting = self._waiting.setdefault(session, {})
+        msg = self._early.get(session, {}).pop(event, None)  # completed before this line
+        if msg is None:
+            waiting[event] = asyncio.get_running_loop().create_future()
+            if session not in self._readers:
+                self._readers[session] = asyncio.create_task(self._read(session))
+            try:
+                msg = await waiting[event]
+            finally:
+                del waiting[event]
+        out = msg.get("output") or {}
+        if not msg.get("success"):
+            raise AppError(out.get("error") or f"/{dep['api_name']} failed")
+        return [d for d, cid in zip(out["data"], dep["outputs"]) if not self._skipped(cid)]
+
+    async def _read(self, session: str) -> None:
+        """The session's event stream: each completed event to the call waiting for it (or kept,
+        when it completes before its call has registered); reopened while calls still wait."""
+        waiting = self._waiting[session]
+        try:
+            while any(not f.done() for f in waiting.values()):
+                async with self.http.stream(
+                    "GET", self.prefix + "/queue/data", params={"session_hash": session}
+                ) as stream:
+                    async for line in stream.aiter_lines():
+                        if not line.startswith("data:"):
+                            continue
+                        msg = json.loads(line[5:])
+                        if msg.get("msg") != "process_completed":
+                            continue
+                        fut = waiting.get(msg.get("event_id"))
+                        if fut is None:
+                            self._early.setdefault(session, {})[msg.get("event_id")] = msg
+                        elif not fut.done():
+                            fut.set_result(msg)
+        except Exception as exc:  # the stream failed: every call waiting on it fails with it
+            for fut in waiting.values():
+                if not fut.done():
+                    fut.set_exception(AppError(f"the event stream failed: {exc!r}"))
+        finally:
+            del self._readers[session]
 
     async def fetch(self, file: dict) -> bytes:
         """The bytes of a file output (a FileData dict), as the page fetches an image."""

@@ -348,10 +348,10 @@ def markdown(r: dict) -> str:
     )
     k = r.get("tick_s") or {}
     tick_line = (
-        f"{r['ticks']} calls, one every {r['tick_every_s']:g} s per open session; p50 / p95 "
-        f"{k.get('p50')} / {k.get('p95')} s"
+        f"one call every {r['tick_every_s']:g} s per open session: calls, p50 / p95 | "
+        f"{r['ticks']}, {k.get('p50')} / {k.get('p95')} s"
         if r.get("tick_every_s")
-        else "not simulated (--tick 0)"
+        else "not simulated (--tick 0) | –"
     )
     client = {
         "http": "sessions over plain HTTP (one asyncio loop: the page's queue calls; the report's chart comes inline)",

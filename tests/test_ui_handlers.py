@@ -345,6 +345,34 @@ def test_clock_counts_time_on_the_pending_question():
     assert h.clock(ctx, {"sid": "s1"}, now) == ""
 
 
+def test_the_timer_reads_the_page_state_not_the_session_file(ctx, monkeypatch):
+    """Every turn puts the waiting question's time into the state: the once-a-second tick reads no
+    session file, and with the offline grader it loads no interview either."""
+    from datetime import timedelta
+
+    from mockint.interview.records import pending_turn
+    from mockint.ui import live
+
+    v = begin(ctx)
+    asked = pending_turn(ctx.store.load(v.state["sid"])).asked_at
+    assert v.state["asked_at"] == asked.isoformat()
+    q = ctx.runtime.by_id[QID]
+    v2 = h.respond(ctx, v.state, essentials(q))
+    assert v2.state["shown"] and v2.state["asked_at"] != v.state["asked_at"]
+
+    def no_reads(*a, **k):
+        raise AssertionError("the tick read the store")
+
+    monkeypatch.setattr(ctx.store, "load", no_reads)
+    later = datetime.fromisoformat(v2.state["asked_at"]) + timedelta(seconds=61)
+    assert h.clock(ctx, v2.state, later) == "Time on this question: 1:01"
+    timer, feedback, _ = live.tick(ctx, v2.state)
+    assert timer.startswith("Time on this question") and feedback is None
+    monkeypatch.undo()
+    v3 = h.move(ctx, v2.state, "end")
+    assert v3.finished and v3.state["asked_at"] is None and h.clock(ctx, v3.state) == ""
+
+
 def test_report_chart_is_an_svg_of_every_question_and_topic_with_its_text_escaped():
     import xml.etree.ElementTree as ET
 

@@ -4,7 +4,8 @@ The Blocks callbacks in ``app.py`` call these and map the results onto component
 call them directly. A ``UIContext`` holds the parts shared by every browser session (the
 ``Runtime``, the grader, the optional LLM interviewer, the history ``Store`` and a folder
 for downloads); it holds nothing per session. Per-session state is a small dict kept in
-Gradio's ``gr.State`` (``{"sid": session id or None, "chat": transcript}``): handlers never
+Gradio's ``gr.State`` (``{"sid": session id or None, "chat": transcript, "shown": the score on
+the feedback panel, "asked_at": when the waiting question was asked}``): handlers never
 mutate it, they return a new one. The interview itself is rebuilt from the store on every
 turn (``Interview`` derives its state from SQLite), so two browser sessions share nothing
 but the database rows of their own session ids.
@@ -192,8 +193,10 @@ def turn_view(
             "The interview is finished. The Report tab has your scores and study list."
         )
     coding = not iv.finished and problem_for(ctx, iv.prompt) is not None
+    pending = None if iv.finished else pending_turn(iv.record)
+    asked = pending.asked_at.isoformat() if pending is not None else None
     return TurnView(
-        state={"sid": iv.session_id, "chat": chat, "shown": shown},
+        state={"sid": iv.session_id, "chat": chat, "shown": shown, "asked_at": asked},
         status=status_md(ctx, iv),
         feedback_html=feedback,
         model_answer=model,
@@ -371,15 +374,23 @@ def _after(
 
 
 def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
-    """The timer line: time spent on the question now waiting for an answer ("" when none)."""
+    """The timer line: time spent on the question now waiting for an answer ("" when none). The
+    page's state carries when that question was asked (every turn sets it), so the once-a-second
+    tick reads no session file; a state from before that key existed falls back to the store."""
     sid = (state or {}).get("sid")
     if not sid:
         return ""
-    record = ctx.store.load(sid)
-    pending = pending_turn(record)
-    if record.session.status == "finished" or pending is None:
-        return ""
-    seconds = max(0, int(((now or datetime.now(UTC)) - pending.asked_at).total_seconds()))
+    if "asked_at" in state:
+        if state["asked_at"] is None:
+            return ""
+        asked = datetime.fromisoformat(state["asked_at"])
+    else:
+        record = ctx.store.load(sid)
+        pending = pending_turn(record)
+        if record.session.status == "finished" or pending is None:
+            return ""
+        asked = pending.asked_at
+    seconds = max(0, int(((now or datetime.now(UTC)) - asked).total_seconds()))
     return (
         f"Time on this question: {seconds // 60}:{seconds % 60:02d}"  # text: no emoji font needed
     )

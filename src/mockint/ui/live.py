@@ -82,7 +82,8 @@ def tick(ctx: h.UIContext, state: dict | None) -> tuple[str, str | None, str]:
     notice = chat.notice() if chat is not None else ""
     notice_html = render.notice_html(notice) if notice else ""
     shown = (state or {}).get("shown")
-    if not shown or not (state or {}).get("sid"):
+    later = ctx.grader.quick() is not ctx.grader  # an LLM's verdict may still replace the grade
+    if not later or not shown or not (state or {}).get("sid"):
         return h.clock(ctx, state), None, notice_html
     iv = Interview(ctx.runtime, ctx.store, state["sid"], grader=ctx.grader, chat=ctx.chat)
     summary = iv.summary(shown["position"])
