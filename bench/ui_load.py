@@ -7,8 +7,8 @@ answers every question with text that carries its own marker, then fetches its r
 ``--think A B`` each client waits a random A to B seconds before each answer, as a candidate
 writes one; ``--think 0 0`` is the stress case where every client submits at once. Checked per
 session: no call failed; its transcript and its report JSON hold its own marker and no other
-session's. While a session is open it calls the page's timer once a second (``--tick``), as the
-browser does. Measured: answer-turn, start, report and timer latency (p50 / p95 / max), wall time, and the
+session's. While a session is open it calls the page's timer as the browser does (``--tick``:
+every 30 s with the offline grader, the clock counting in the page between calls). Measured: answer-turn, start, report and timer latency (p50 / p95 / max), wall time, and the
 server's RSS sampled every half second (peak and at the end), and the CPU seconds the server and
 the bench's own clients used. Writes bench/ui_load{,-<name>}.{json,md}.
 
@@ -45,6 +45,7 @@ import mockint.config  # noqa: F401  (offline environment before gradio)
 from mockint.config import Config
 from mockint.runtime import Runtime
 from mockint.search.embedding import HashEmbedder
+from mockint.ui.wiring import TICK_S
 
 ANSWER = (
     "{marker} The main idea is to trade bias for variance: a penalty or constraint keeps the model simple, "
@@ -150,7 +151,7 @@ async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier)
 
 
 async def tick_while_open(client, every: float, rec: dict) -> None:
-    """The page's timer (``gr.Timer(1.0)``: the clock line, a late verdict, the LLM notice) while
+    """The page's timer (``gr.Timer``: the clock re-anchored, a late verdict, the LLM notice) while
     the session is open: one call every ``every`` seconds, the next one only after the last has
     answered, as the browser's timer does not pile up events. ``every`` 0: no timer."""
     rec["ticks"] = []
@@ -383,9 +384,10 @@ def main() -> None:
     ap.add_argument(
         "--tick",
         type=float,
-        default=1.0,
-        help="seconds between the page's timer calls per open session, as gr.Timer(1.0) in the "
-        "browser (default 1; 0: no timer, as this bench measured before)",
+        default=TICK_S["offline"],
+        help="seconds between the page's timer calls per open session (default: what the page "
+        f"does with the offline grader, {TICK_S['offline']:g}; 1: what it does with an LLM and "
+        "did before the clock counted in the page; 0: no timer)",
     )
     ap.add_argument("--name", default="", help="suffix of the output files (ui_load-NAME)")
     ap.add_argument(

@@ -111,6 +111,11 @@ def test_two_question_interview_in_a_browser(page, url):
     page.wait_for_function("() => document.querySelector('#mi-status').innerText.includes('of 2')")
     settle(page)
     assert "Question 1/2" in page.locator("#mi-chat").inner_text()
+    # the clock counts in the page: with the offline grader the server is asked every 30 s only
+    page.wait_for_function(
+        "() => /Time on this question: 0:0[2-9]/.test(document.querySelector('#mi-timer').innerText)",
+        timeout=15_000,
+    )
 
     answer = f"{XSS} L1 adds the absolute values of the weights and gives sparse models; L2 adds their squares."
     for _ in range(6):  # two questions, each with at most one follow-up

@@ -367,7 +367,7 @@ def test_the_timer_reads_the_page_state_not_the_session_file(ctx, monkeypatch):
     later = datetime.fromisoformat(v2.state["asked_at"]) + timedelta(seconds=61)
     assert h.clock(ctx, v2.state, later) == "Time on this question: 1:01"
     timer, feedback, _ = live.tick(ctx, v2.state)
-    assert timer.startswith("Time on this question") and feedback is None
+    assert "mi-clock" in timer and "Time on this question" in timer and feedback is None
     monkeypatch.undo()
     v3 = h.move(ctx, v2.state, "end")
     assert v3.finished and v3.state["asked_at"] is None and h.clock(ctx, v3.state) == ""

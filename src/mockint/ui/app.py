@@ -30,6 +30,7 @@ from mockint.ui import handlers as h
 from mockint.ui import tabs
 from mockint.ui.interview_tab import interview_tab
 from mockint.ui.render import text_md
+from mockint.ui.wiring import CLOCK_JS
 
 _FROM_CONFIG = object()
 
@@ -43,8 +44,10 @@ def theme() -> gr.themes.Base:
 
 
 def launch_kwargs(**overrides) -> dict:
-    """Settings for ``Blocks.launch``: no share link, no SSR (no Node), no browser, system fonts."""
+    """Settings for ``Blocks.launch``: no share link, no SSR (no Node), no browser, system fonts,
+    the page's clock (``wiring.CLOCK_JS``)."""
     return {
+        "js": CLOCK_JS,
         "share": False,
         "ssr_mode": False,
         "inbrowser": False,

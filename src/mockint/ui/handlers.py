@@ -374,26 +374,43 @@ def _after(
 
 
 def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
-    """The timer line: time spent on the question now waiting for an answer ("" when none). The
-    page's state carries when that question was asked (every turn sets it), so the once-a-second
-    tick reads no session file; a state from before that key existed falls back to the store."""
+    """The timer line: time spent on the question now waiting for an answer ("" when none)."""
+    seconds = _waited(ctx, state, now)
+    return "" if seconds is None else _clock_text(seconds)
+
+
+def clock_html(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
+    """The timer line as the page shows it: the seconds so far in ``data-elapsed``; the page's
+    script (``ui/app.py``'s ``CLOCK_JS``) counts on from there every second, so the server is
+    asked only when something else may have changed."""
+    seconds = _waited(ctx, state, now)
+    if seconds is None:
+        return ""
+    return f'<span class="mi-clock" data-elapsed="{seconds}">{_clock_text(seconds)}</span>'
+
+
+def _clock_text(seconds: int) -> str:
+    return f"Time on this question: {seconds // 60}:{seconds % 60:02d}"  # text: no emoji font
+
+
+def _waited(ctx: UIContext, state: dict | None, now: datetime | None) -> int | None:
+    """Seconds since the waiting question was asked (None: no question waits). The page's state
+    carries when it was asked (every turn sets it), so the timer reads no session file; a state
+    from before that key existed falls back to the store."""
     sid = (state or {}).get("sid")
     if not sid:
-        return ""
+        return None
     if "asked_at" in state:
         if state["asked_at"] is None:
-            return ""
+            return None
         asked = datetime.fromisoformat(state["asked_at"])
     else:
         record = ctx.store.load(sid)
         pending = pending_turn(record)
         if record.session.status == "finished" or pending is None:
-            return ""
+            return None
         asked = pending.asked_at
-    seconds = max(0, int(((now or datetime.now(UTC)) - asked).total_seconds()))
-    return (
-        f"Time on this question: {seconds // 60}:{seconds % 60:02d}"  # text: no emoji font needed
-    )
+    return max(0, int(((now or datetime.now(UTC)) - asked).total_seconds()))
 
 
 def review(

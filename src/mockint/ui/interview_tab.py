@@ -16,7 +16,7 @@ from mockint.speech.live import STREAM_EVERY_S
 from mockint.ui import code as code_ui
 from mockint.ui import handlers as h
 from mockint.ui import live, voice
-from mockint.ui.wiring import MATH, TURN_KW, guard, turn_update
+from mockint.ui.wiring import MATH, TICK_S, TURN_KW, guard, turn_update
 
 
 def _setup_panel() -> SimpleNamespace:
@@ -74,15 +74,15 @@ def _voice_inputs() -> dict:
     }
 
 
-def _conversation() -> SimpleNamespace:
+def _conversation(tick_s: float) -> SimpleNamespace:
     with gr.Column(scale=2):
         ui = SimpleNamespace(
             notice=gr.HTML("", elem_id="mi-llm-notice"),
             status=gr.Markdown(
                 "Set up an interview and press **Start interview**.", elem_id="mi-status"
             ),
-            timer=gr.Markdown("", elem_id="mi-timer"),
-            ticker=gr.Timer(1.0),
+            timer=gr.HTML("", elem_id="mi-timer"),
+            ticker=gr.Timer(tick_s),
             chat=gr.Chatbot(
                 label="Interview",
                 elem_id="mi-chat",
@@ -130,7 +130,7 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
     """Lay out and wire the tab; returns its components (``turn_out`` is what a turn updates)."""
     with gr.Row():
         setup = _setup_panel()
-        ui = _conversation()
+        ui = _conversation(TICK_S["llm" if ctx.live else "offline"])
     ui.setup, ui.state = setup, state
     ui.turn_out = [
         state,
@@ -146,6 +146,7 @@ def interview_tab(ctx: h.UIContext, state: gr.State) -> SimpleNamespace:
         ui.mic,
         ui.upload,
         ui.voice_note,
+        ui.timer,
     ]
     _wire(ctx, ui)
     return ui

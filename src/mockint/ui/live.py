@@ -5,7 +5,8 @@ next prompt, then streams an LLM's phrasing of a pending follow-up piece by piec
 LLM's verdicts in a background thread (``judging``). The page's one-second ``tick`` shows the
 timer, replaces the feedback panel when a verdict changed the score shown there (a stale tick
 repairs itself a second later: the panel follows the tab's state), and carries the notice that the
-LLM is not answering. Nothing here changes the conversation or the answer box after the fact.
+LLM is not answering; with no LLM it only re-anchors the clock, which the page's script counts
+on its own (``ui/app.py``: ``CLOCK_JS``, ``TICK_S``). Nothing here changes the conversation or the answer box after the fact.
 """
 
 from __future__ import annotations
@@ -76,23 +77,23 @@ def _last_said(view: h.TurnView, content: str) -> h.TurnView:
 
 
 def tick(ctx: h.UIContext, state: dict | None) -> tuple[str, str | None, str]:
-    """(timer line, the feedback panel again when a verdict changed its score, else None, the LLM
-    notice as HTML or "")."""
+    """(timer line as HTML, the feedback panel again when a verdict changed its score, else None,
+    the LLM notice as HTML or "")."""
     chat = ctx.chat if ctx.chat is not None else ctx.grader.model
     notice = chat.notice() if chat is not None else ""
     notice_html = render.notice_html(notice) if notice else ""
     shown = (state or {}).get("shown")
     later = ctx.grader.quick() is not ctx.grader  # an LLM's verdict may still replace the grade
     if not later or not shown or not (state or {}).get("sid"):
-        return h.clock(ctx, state), None, notice_html
+        return h.clock_html(ctx, state), None, notice_html
     iv = Interview(ctx.runtime, ctx.store, state["sid"], grader=ctx.grader, chat=ctx.chat)
     summary = iv.summary(shown["position"])
     if summary.score == shown["score"]:
-        return h.clock(ctx, state), None, notice_html
+        return h.clock_html(ctx, state), None, notice_html
     note = render.notice_html(
         f"The LLM's verdict is in: {_score(shown['score'])} → {_score(summary.score)} (key points updated)."
     )
-    return h.clock(ctx, state), note + render.feedback_html(summary), notice_html
+    return h.clock_html(ctx, state), note + render.feedback_html(summary), notice_html
 
 
 def _score(x: float | None) -> str:
