@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import resource
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -57,3 +58,38 @@ def write(name: str, result: dict, markdown: str) -> None:
     )
     (BENCH / f"{name}.md").write_text(markdown.rstrip() + "\n\n" + header)
     print(markdown)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_rss_mb(pid: int, key: str = "VmHWM") -> float | None:
+    """Process ``pid``'s peak (``VmHWM``) or current (``VmRSS``) resident memory in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        return None
+    return None
+
+
+def text_of(chat) -> str:
+    """A Gradio chat's messages as plain text (HTML entities decoded)."""
+    import html
+
+    parts = []
+    for m in chat:
+        c = m["content"]
+        parts.append("".join(p.get("text", "") for p in c) if isinstance(c, list) else str(c))
+    return html.unescape("\n".join(parts))

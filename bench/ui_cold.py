@@ -27,8 +27,8 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, write
-from ui_load import ANSWER, connect, free_port, server_rss_mb, text_of
+from _common import free_port, percentile, server_rss_mb, text_of, write
+from ui_load import ANSWER, GradioClientSession
 
 from mockint.config import Config
 from mockint.llm import gguf
@@ -98,7 +98,7 @@ def interview(
     url: str, downloads: Path, turns: int, db: Path, timings: list, lock: threading.Lock
 ) -> float:
     """One user's interview; appends one timing dict per answer turn; returns Start → first question."""
-    c = connect(url, downloads)
+    c = GradioClientSession(url, downloads).c  # a gradio_client Client, as the page's calls
     t0 = time.perf_counter()
     chat, *_ = c.predict([], [], "any", turns, 1, "", "practice", api_name="/start")
     first_q = time.perf_counter() - t0
@@ -116,7 +116,9 @@ def interview(
             if word is None and "Follow-up:" in last and "…" not in last:
                 word = now
         done = time.perf_counter() - t1
-        status = job.outputs()[-1][-1] if job.outputs() else ""
+        status = (
+            job.outputs()[-1][5] if job.outputs() else ""
+        )  # chat, answer, code, feedback, model, status
         verdict = _verdict_after(db, sid, t1)
         with lock:
             timings.append(

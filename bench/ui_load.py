@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,35 +38,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peak_rss_mb, percentile, write
+from _common import cpu_s, free_port, peak_rss_mb, percentile, server_rss_mb, text_of, write
 
 import mockint.config  # noqa: F401  (offline environment before gradio)
 from mockint.config import Config
 from mockint.runtime import Runtime
 from mockint.search.embedding import HashEmbedder
-from mockint.ui.wiring import TICK_S
+from mockint.ui.clock import TICK_S
 
 ANSWER = (
     "{marker} The main idea is to trade bias for variance: a penalty or constraint keeps the model simple, "
     "and we check it on held-out data with cross-validation before trusting it."
 )
 TARGETS = {"turn_p95_s": 1.5, "report_p95_s": 2.0, "rss_mb_at_20": 2048}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def text_of(chat) -> str:
-    import html
-
-    parts = []
-    for m in chat:
-        c = m["content"]
-        parts.append("".join(p.get("text", "") for p in c) if isinstance(c, list) else str(c))
-    return html.unescape("\n".join(parts))
 
 
 class GradioClientSession:
@@ -125,9 +108,7 @@ async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier)
     try:
         await barrier.wait()  # start together
         t0 = time.perf_counter()
-        chat, *_, status = await client.call(
-            "start", [], [], "any", args.questions, 0, "", "practice"
-        )
+        chat = (await client.call("start", [], [], "any", args.questions, 0, "", "practice"))[0]
         rec["start_s"] = time.perf_counter() - t0
         rec["sid"] = text_of(chat).split("Session ", 1)[1].split(":", 1)[0].strip("`")
         ticker = asyncio.create_task(tick_while_open(client, args.tick, rec))
@@ -135,8 +116,9 @@ async def run_session(client, i: int, args, out: dict, barrier: asyncio.Barrier)
         for _ in range(args.questions):
             await asyncio.sleep(rng.uniform(*args.think))
             t0 = time.perf_counter()
-            chat, *_, status = await client.call("submit", ANSWER.format(marker=marker), "")
+            out = await client.call("submit", ANSWER.format(marker=marker), "")
             rec["turns"].append(time.perf_counter() - t0)
+            chat, status = out[0], out[5]  # chat, answer, code, feedback, model answer, status
             if "finished" in status:
                 break
         rec["chat"] = text_of(chat)
@@ -226,22 +208,6 @@ def serve(home: Path, files: Path, port: int, fake: bool) -> None:
         flush=True,
     )
     demo.launch(**launch_kwargs(server_name="127.0.0.1", server_port=port))
-
-
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def server_rss_mb(pid: int, key: str = "VmHWM") -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return round(int(line.split()[1]) / 1024)
-    except OSError:
-        return None
-    return None
 
 
 def build_index(work: Path) -> float:

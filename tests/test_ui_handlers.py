@@ -15,6 +15,7 @@ from mockint.interview.store import Store
 from mockint.ui import code as code_ui
 from mockint.ui import handlers as h
 from mockint.ui import past, render, tools
+from mockint.ui.clock import clock
 
 
 @pytest.fixture
@@ -324,8 +325,6 @@ def test_clock_counts_time_on_the_pending_question():
     """The timer line is derived from the stored time the question was asked."""
     from datetime import timedelta
 
-    from mockint.ui import handlers as h
-
     class FakeStore:
         def __init__(self, record):
             self.record = record
@@ -339,10 +338,10 @@ def test_clock_counts_time_on_the_pending_question():
     turn = SimpleNamespace(outcome=None, asked_at=now - timedelta(seconds=75))
     record = SimpleNamespace(turns=[turn], session=SimpleNamespace(status="active"))
     ctx = SimpleNamespace(store=FakeStore(record))
-    assert h.clock(ctx, {"sid": "s1"}, now) == "Time on this question: 1:15"
-    assert h.clock(ctx, {"sid": None}, now) == ""
+    assert clock(ctx, {"sid": "s1"}, now) == "Time on this question: 1:15"
+    assert clock(ctx, {"sid": None}, now) == ""
     record.session.status = "finished"
-    assert h.clock(ctx, {"sid": "s1"}, now) == ""
+    assert clock(ctx, {"sid": "s1"}, now) == ""
 
 
 def test_the_timer_reads_the_page_state_not_the_session_file(ctx, monkeypatch):
@@ -365,12 +364,12 @@ def test_the_timer_reads_the_page_state_not_the_session_file(ctx, monkeypatch):
 
     monkeypatch.setattr(ctx.store, "load", no_reads)
     later = datetime.fromisoformat(v2.state["asked_at"]) + timedelta(seconds=61)
-    assert h.clock(ctx, v2.state, later) == "Time on this question: 1:01"
+    assert clock(ctx, v2.state, later) == "Time on this question: 1:01"
     timer, feedback, _ = live.tick(ctx, v2.state)
     assert "mi-clock" in timer and "Time on this question" in timer and feedback is None
     monkeypatch.undo()
     v3 = h.move(ctx, v2.state, "end")
-    assert v3.finished and v3.state["asked_at"] is None and h.clock(ctx, v3.state) == ""
+    assert v3.finished and v3.state["asked_at"] is None and clock(ctx, v3.state) == ""
 
 
 def test_report_chart_is_an_svg_of_every_question_and_topic_with_its_text_escaped():

@@ -13,7 +13,7 @@ handler and map its result onto components; a ``MockintError`` becomes a ``gr.Er
 with its one-line message. Every API endpoint has a stable ``api_name`` (``start``,
 ``submit``, ``hint``, ``skip``, ``idk``, ``end``, ``report``, ``history``, ``resume``,
 ``review``, ``batch``, ``search``, ``question``, ``import_corpus``, and ``tick``: the page's
-once-a-second timer) for gradio_client.
+timer) for gradio_client.
 
 Not here: turn logic (``handlers.py``), escaping and charts (``render.py``), starting a
 server (``mockint ui`` in ``cli_ui.py``; ``launch_kwargs`` holds its launch settings).
@@ -28,9 +28,9 @@ import gradio as gr
 from mockint import config as _config  # noqa: F401  (offline, no-telemetry environment before gradio loads)
 from mockint.ui import handlers as h
 from mockint.ui import tabs
+from mockint.ui.clock import CLOCK_JS
 from mockint.ui.interview_tab import interview_tab
 from mockint.ui.render import text_md
-from mockint.ui.wiring import CLOCK_JS
 
 _FROM_CONFIG = object()
 
@@ -45,7 +45,7 @@ def theme() -> gr.themes.Base:
 
 def launch_kwargs(**overrides) -> dict:
     """Settings for ``Blocks.launch``: no share link, no SSR (no Node), no browser, system fonts,
-    the page's clock (``wiring.CLOCK_JS``)."""
+    the page's clock (``clock.CLOCK_JS``)."""
     return {
         "js": CLOCK_JS,
         "share": False,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from mockint import llm
@@ -371,46 +370,6 @@ def _after(
 
 
 # ------------------------------------------------------------------ history
-
-
-def clock(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
-    """The timer line: time spent on the question now waiting for an answer ("" when none)."""
-    seconds = _waited(ctx, state, now)
-    return "" if seconds is None else _clock_text(seconds)
-
-
-def clock_html(ctx: UIContext, state: dict | None, now: datetime | None = None) -> str:
-    """The timer line as the page shows it: the seconds so far in ``data-elapsed``; the page's
-    script (``ui/app.py``'s ``CLOCK_JS``) counts on from there every second, so the server is
-    asked only when something else may have changed."""
-    seconds = _waited(ctx, state, now)
-    if seconds is None:
-        return ""
-    return f'<span class="mi-clock" data-elapsed="{seconds}">{_clock_text(seconds)}</span>'
-
-
-def _clock_text(seconds: int) -> str:
-    return f"Time on this question: {seconds // 60}:{seconds % 60:02d}"  # text: no emoji font
-
-
-def _waited(ctx: UIContext, state: dict | None, now: datetime | None) -> int | None:
-    """Seconds since the waiting question was asked (None: no question waits). The page's state
-    carries when it was asked (every turn sets it), so the timer reads no session file; a state
-    from before that key existed falls back to the store."""
-    sid = (state or {}).get("sid")
-    if not sid:
-        return None
-    if "asked_at" in state:
-        if state["asked_at"] is None:
-            return None
-        asked = datetime.fromisoformat(state["asked_at"])
-    else:
-        record = ctx.store.load(sid)
-        pending = pending_turn(record)
-        if record.session.status == "finished" or pending is None:
-            return None
-        asked = pending.asked_at
-    return max(0, int(((now or datetime.now(UTC)) - asked).total_seconds()))
 
 
 def review(

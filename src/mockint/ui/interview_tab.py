@@ -1,7 +1,7 @@
 """The Interview tab: the setup panel, the conversation, the answer box (or a code editor for
 coding and SQL questions; both for a coding problem, with Run tests and its results table),
 Submit / Hint / Skip / I don't know / End, the practice-mode feedback and the model answer; wired
-to ``handlers.start`` / ``respond`` / ``run_tests`` / ``move`` / ``clock``."""
+to ``handlers.start`` / ``respond`` / ``run_tests`` / ``move`` and ``live.tick``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from mockint.speech.live import STREAM_EVERY_S
 from mockint.ui import code as code_ui
 from mockint.ui import handlers as h
 from mockint.ui import live, voice
-from mockint.ui.wiring import MATH, TICK_S, TURN_KW, guard, turn_update
+from mockint.ui.clock import TICK_S
+from mockint.ui.wiring import MATH, TURN_KW, guard, turn_update
 
 
 def _setup_panel() -> SimpleNamespace:

@@ -2,11 +2,11 @@
 
 ``respond_live`` answers with the quick grade (the judgement model, well under a second) and the
 next prompt, then streams an LLM's phrasing of a pending follow-up piece by piece, then starts the
-LLM's verdicts in a background thread (``judging``). The page's one-second ``tick`` shows the
+LLM's verdicts in a background thread (``judging``). The page's ``tick`` shows the
 timer, replaces the feedback panel when a verdict changed the score shown there (a stale tick
 repairs itself a second later: the panel follows the tab's state), and carries the notice that the
 LLM is not answering; with no LLM it only re-anchors the clock, which the page's script counts
-on its own (``ui/app.py``: ``CLOCK_JS``, ``TICK_S``). Nothing here changes the conversation or the answer box after the fact.
+on its own (``clock.CLOCK_JS``, ``clock.TICK_S``). Nothing here changes the conversation or the answer box after the fact.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import replace
 from mockint.interview.engine import Interview
 from mockint.ui import handlers as h
 from mockint.ui import render
+from mockint.ui.clock import clock_html
 
 _JUDGING: set[str] = set()
 _JUDGING_LOCK = threading.Lock()
@@ -85,15 +86,15 @@ def tick(ctx: h.UIContext, state: dict | None) -> tuple[str, str | None, str]:
     shown = (state or {}).get("shown")
     later = ctx.grader.quick() is not ctx.grader  # an LLM's verdict may still replace the grade
     if not later or not shown or not (state or {}).get("sid"):
-        return h.clock_html(ctx, state), None, notice_html
+        return clock_html(ctx, state), None, notice_html
     iv = Interview(ctx.runtime, ctx.store, state["sid"], grader=ctx.grader, chat=ctx.chat)
     summary = iv.summary(shown["position"])
     if summary.score == shown["score"]:
-        return h.clock_html(ctx, state), None, notice_html
+        return clock_html(ctx, state), None, notice_html
     note = render.notice_html(
         f"The LLM's verdict is in: {_score(shown['score'])} → {_score(summary.score)} (key points updated)."
     )
-    return h.clock_html(ctx, state), note + render.feedback_html(summary), notice_html
+    return clock_html(ctx, state), note + render.feedback_html(summary), notice_html
 
 
 def _score(x: float | None) -> str:

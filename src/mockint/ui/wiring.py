@@ -11,25 +11,8 @@ import gradio as gr
 from mockint.errors import MockintError
 from mockint.ui import handlers as h
 from mockint.ui import past
+from mockint.ui.clock import clock_html
 
-# The page's timer: with an LLM it asks the server every second (a verdict that replaces the grade,
-# the notice that the LLM is not answering); with the offline grader nothing can change between
-# turns, so it only re-anchors the clock twice a minute. The clock itself counts in the page
-# (CLOCK_JS): 50 open pages asking every second cost the server more than their answers
-# (bench/ui_load-50.md, bench/ui_load-timer-1s.md).
-TICK_S = {"llm": 1.0, "offline": 30.0}
-CLOCK_JS = """
-() => {
-  const text = (s) => `Time on this question: ${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-  setInterval(() => {
-    for (const el of document.querySelectorAll("#mi-timer .mi-clock")) {
-      if (el.dataset.seen === undefined) el.dataset.seen = String(Date.now());
-      const s = Number(el.dataset.elapsed) + Math.floor((Date.now() - Number(el.dataset.seen)) / 1000);
-      if (el.textContent !== text(s)) el.textContent = text(s);
-    }
-  }, 1000);
-}
-"""
 INTERVIEW_CONCURRENCY = 4  # turns graded at once (SQLite and the grader serialise what must be)
 TURN_KW = {"concurrency_id": "interview", "concurrency_limit": INTERVIEW_CONCURRENCY}
 SESSION_COLUMNS = ["id", "date", "mode", "questions", "mean", "status"]
@@ -88,7 +71,7 @@ def turn_update(v: h.TurnView) -> tuple:
         gr.update(value=None, visible=not v.finished),
         gr.update(value=None, visible=not v.finished),
         "",
-        h.clock_html(None, v.state),  # every turn sets the state's asked_at: no store read
+        clock_html(None, v.state),  # every turn sets the state's asked_at: no store read
     )
 
 
