@@ -174,3 +174,52 @@ def test_a_cached_result_is_only_reused_for_the_same_batch():
     assert np.array_equal(judge.predict([two, one]), both[::-1])
     fresh = OnnxJudge(SHIPPED / "judge.onnx")
     assert np.array_equal(fresh.predict([one])[0], alone)
+
+
+ISA_SCRIPT = """
+import json, sys
+from mockint.judge.model import shipped_judge
+triples = json.loads(sys.stdin.read())
+print(json.dumps(shipped_judge().predict([tuple(t) for t in triples]).tolist()))
+"""
+ISA_TRIPLES = [
+    (
+        "What is overfitting?",
+        "The model fits noise in the training data and generalises poorly.",
+        "Overfitting is when a model memorises the training set, noise included, so it does badly "
+        "on new data.",
+    ),
+    (
+        "How much VRAM is required to load a 7B LLM?",
+        "In fp16 each parameter takes 2 bytes, so about 14 GB for the weights.",
+        "In half precision each parameter is two bytes, so about 14 gigs. If you quantize it to "
+        "4-bit you can get it much smaller.",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cpu", ["Haswell", "Skylake-Server"])
+def test_the_same_answer_gets_the_same_judgement_on_a_cpu_without_vnni(cpu):
+    """int8 kernels differ by CPU: without VNNI (AVX2; AVX-512 before Cascade Lake) onnxruntime's
+    fast U8S8 product saturates and moved these probabilities by up to 0.05. The judge asks for
+    the exact kernel, so a CPU without VNNI (emulated by qemu's user mode, which CI installs) gives
+    what this machine gives."""
+    import shutil
+    import subprocess
+    import sys
+
+    qemu = shutil.which("qemu-x86_64")
+    if qemu is None:
+        pytest.skip("qemu-x86_64 (Debian's qemu-user) is not installed; .ci/run installs it")
+    here = OnnxJudge(SHIPPED / "judge.onnx").predict(ISA_TRIPLES)
+    res = subprocess.run(
+        [qemu, "-cpu", cpu, sys.executable, "-c", ISA_SCRIPT],
+        input=json.dumps(ISA_TRIPLES),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    there = np.array(json.loads(res.stdout.strip().splitlines()[-1]))
+    np.testing.assert_allclose(there, here, atol=1e-5)

@@ -19,6 +19,7 @@ from mockint.cli.options import (
     progress_bar,
 )
 from mockint.cli.options import load_runtime as _runtime
+from mockint.evaluation.probes import HELD_OUT_SETS
 from mockint.evaluation.scores import EvalRun
 
 FIT_SETS = ["eval/datasets/judge-train:pairs", "eval/datasets/interview-graded.jsonl:mockint"]
@@ -171,9 +172,10 @@ def _print_run(run: EvalRun, path: Path) -> None:
             out.print(
                 f"  {part}: AUC {v['roc_auc']:.3f}, macro-F1 at 7 {v['macro_f1_at_7']:.3f}, {means}"
             )
-    held = run.probes.get("held_out") if run.probes else None
-    if held:
-        out.print(f"  held-out probes: {held['all']}")
+    for number, (key, _, _) in enumerate(HELD_OUT_SETS, start=1):
+        held = run.probes.get(key) if run.probes else None
+        if held:
+            out.print(f"  held-out probes, set {number} ({held['file']}): {held['all']}")
 
 
 def register(app: typer.Typer) -> typer.Typer:

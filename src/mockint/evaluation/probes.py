@@ -2,9 +2,9 @@
 
 The tuning probes (``run_probes``: injection kinds appended to wrong answers, keyword dumps,
 question echoes in four wordings, filler padding, paraphrase, re-grade stability) were used while
-the guards were written; the held-out probe set (``held_out_probes``,
-``eval/datasets/probes-heldout.jsonl``) was written after they were frozen, by a helper who saw
-neither. Reports show both, separately.
+the guards were written; the held-out probe sets (``held_out_probes``, ``HELD_OUT_SETS``) were
+written after they were frozen, each by a helper who saw neither the guards nor the other probes.
+Reports show every set separately.
 """
 
 from __future__ import annotations
@@ -114,6 +114,21 @@ def paraphrase(answer: str) -> str:
 
 
 HELD_OUT_PROBES = REPO_ROOT / "eval" / "datasets" / "probes-heldout.jsonl"
+# (key in a run's probes, file, when it was written): each set is reported on its own
+HELD_OUT_SETS = (
+    (
+        "held_out",
+        HELD_OUT_PROBES,
+        "Written after the guards were frozen, by a helper who saw neither the guards nor the tuning probes",
+    ),
+    (
+        "held_out_2",
+        REPO_ROOT / "eval" / "datasets" / "probes-heldout-2.jsonl",
+        "Written on 2026-12-01 on 30 other corpus questions, by a helper who saw neither the guards, the "
+        "tuning probes nor the first held-out set; first graded on the guards of commit 8bc2545, "
+        "which no later change looked at it to alter",
+    ),
+)
 
 
 PROBE_LIMIT = 2.5  # a probe "passes" at or below this score

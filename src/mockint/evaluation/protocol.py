@@ -25,7 +25,7 @@ from mockint.evaluation.folds import (
     judge_out_of_fold,
     llm_cross_validated,
 )
-from mockint.evaluation.probes import held_out_probes, run_probes
+from mockint.evaluation.probes import HELD_OUT_SETS, held_out_probes, run_probes
 from mockint.evaluation.scores import EvalRun, score_metrics
 from mockint.grading.schema import Grade
 from mockint.grading.scoring import DEFAULT_FORM, FORMS, ScoreMap
@@ -211,9 +211,10 @@ def evaluate(
             per_probe=n,
             regrade_fn=grader.without_cache().grade_many if is_llm else None,
         )
-        run.probes["held_out"] = held_out_probes(
-            grader.grade_many, rt.by_id, limit=n * 3 if is_llm else 0, seed=seed
-        )
+        for key, path, _ in HELD_OUT_SETS:
+            run.probes[key] = held_out_probes(
+                grader.grade_many, rt.by_id, path=path, limit=n * 3 if is_llm else 0, seed=seed
+            )
     return run
 
 

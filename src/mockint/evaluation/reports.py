@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from mockint.evaluation.plots import plots
-from mockint.evaluation.probes import STUFF_MIN
+from mockint.evaluation.probes import HELD_OUT_SETS, STUFF_MIN
 from mockint.evaluation.protocol import EvalRun
 
 ANCHORS = {
@@ -64,8 +64,9 @@ def write_report(run: EvalRun, out: Path, *, anchors_key: str = "") -> Path:
         *_breakdown_lines(run),
         *_probe_lines(run.probes),
     ]
-    if run.probes and run.probes.get("held_out"):
-        lines += _held_out_lines(run.probes["held_out"])
+    for number, (key, _, written) in enumerate(HELD_OUT_SETS, start=1):
+        if run.probes and run.probes.get(key):
+            lines += _held_out_lines(run.probes[key], written, number)
     lines += ["", "## Plots", ""] + [f"![{n}]({n})" for n in pngs]
     lines += ["", f"Worst disagreements: [{stem}-worst.md]({stem}-worst.md)"]
     (out / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -232,14 +233,13 @@ def _label_lines(labels: dict) -> list[str]:
     return out
 
 
-def _held_out_lines(h: dict) -> list[str]:
+def _held_out_lines(h: dict, written: str, number: int = 1) -> list[str]:
     key = next(k for k in h["all"] if k.startswith("share_le_"))
     out = [
         "",
-        "## Held-out probes",
+        "## Held-out probes" + (f", set {number}" if number > 1 else ""),
         "",
-        f"Written after the guards were frozen, by a helper who saw neither the guards nor the tuning probes "
-        f"(`eval/datasets/{h['file']}`, {h['n']} probes on corpus questions). Target: all ≤ 2.5.",
+        f"{written} (`eval/datasets/{h['file']}`, {h['n']} probes on corpus questions). Target: all ≤ 2.5.",
         "",
         "| kind | n | mean | max | share ≤ 2.5 | injection gain / success / flagged |",
         "|---|---|---|---|---|---|",
