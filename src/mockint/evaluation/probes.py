@@ -125,8 +125,16 @@ HELD_OUT_SETS = (
         "held_out_2",
         REPO_ROOT / "eval" / "datasets" / "probes-heldout-2.jsonl",
         "Written on 2026-12-01 on 30 other corpus questions, by a helper who saw neither the guards, the "
-        "tuning probes nor the first held-out set; first graded on the guards of commit 8bc2545, "
-        "which no later change looked at it to alter",
+        "tuning probes nor the first held-out set; first graded on the guards of commit 8bc2545. Its "
+        "injections were then looked at to rewrite the instruction detector (e4b54fd), so for that "
+        "kind it is in-sample from then on; the other kinds were not looked at to change anything",
+    ),
+    (
+        "held_out_3",
+        REPO_ROOT / "eval" / "datasets" / "probes-heldout-3.jsonl",
+        "Injections only, 60 on 30 further questions (16 in other languages), written on 2026-12-01 by "
+        "a helper who saw neither the rules nor any probe, while the instruction detector was being "
+        "rewritten; first graded after the rewrite was committed (e4b54fd): held out for it",
     ),
 )
 
