@@ -223,3 +223,17 @@ def test_the_same_answer_gets_the_same_judgement_on_a_cpu_without_vnni(cpu):
     assert res.returncode == 0, res.stderr[-2000:]
     there = np.array(json.loads(res.stdout.strip().splitlines()[-1]))
     np.testing.assert_allclose(there, here, atol=1e-5)
+
+
+@pytest.mark.parametrize("needed", [True, False])
+def test_the_exact_int8_kernel_is_asked_for_only_where_the_cpu_needs_it(monkeypatch, needed):
+    """Where the fast kernel is exact (VNNI) the setting only costs time (2.2x measured here)."""
+    import mockint.judge.model as model
+
+    monkeypatch.setattr(model, "exact_int8_needed", lambda: needed)
+    opts = OnnxJudge(SHIPPED / "judge.onnx").session.get_session_options()
+    try:
+        entry = opts.get_session_config_entry("session.x64quantprecision")
+    except Exception:  # onnxruntime raises for an entry that was never set
+        entry = None
+    assert (entry == "1") is needed

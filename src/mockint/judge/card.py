@@ -102,8 +102,9 @@ def _about(meta: dict) -> list[str]:
         f"- int8 against float on {chk.get('n', 0)} held-back pairs: the same most likely status "
         f"for {chk.get('same_status', 0):.1%}, largest probability difference "
         f"{chk.get('max_abs_prob_diff', 0):.3f};",
-        "- run with onnxruntime's exact int8 kernel (`session.x64quantprecision`): x86 CPUs without "
-        "VNNI would otherwise saturate and judge the same pair differently (tested under qemu).",
+        "- on x86 CPUs without VNNI it runs with onnxruntime's exact int8 kernel "
+        "(`session.x64quantprecision`): the fast one saturates there and judged the same pair "
+        "differently (tested under qemu); with VNNI the fast kernel is exact.",
         "",
     ]
 
