@@ -33,9 +33,10 @@ _INJECTION = re.compile(
 )
 # A sentence is also addressed to the grader when it asks for a grade (a score target beside a
 # demand or a word for the grader, in the languages candidates write in), or speaks through a channel
-# no answer has: chat-template tokens, role headers, tags named for the grader, "developer mode",
-# orders about the key points' statuses. A score target alone ("a perfect score on last year's
-# paper", an analogy for overfitting) is not a demand.
+# no answer has: role headers, tags named for the grader, "developer mode", orders about the key
+# points' statuses. Chat-template tokens are not such a channel (answers about tokenisers name
+# them); a score target alone ("a perfect score on last year's paper", an analogy for overfitting)
+# is not a demand.
 _TARGET = re.compile(
     r"(\b(10|ten|100)\s*(/|out of|von|sur|de|di|из)\s*(10|ten|100)\b"
     r"|\b(full|perfect|maximum|max|highest|top|maximal)\s+(marks?|points?|score|credit|grade|rating)"
