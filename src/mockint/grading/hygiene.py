@@ -89,9 +89,7 @@ def is_instruction(sentence: str) -> bool:
     >>> is_instruction("Random forests average 100 trees, and 10 features per split is common.")
     False
     """
-    return bool(_INJECTION.search(sentence)) or any(
-        _asks_for_a_grade(m.group(0)) for m in _PIECES.finditer(sentence)
-    )
+    return bool(instruction_spans(sentence))
 
 
 _IDK = re.compile(
