@@ -25,7 +25,8 @@ from _common import peak_rss_mb, percentile, write
 from mockint.config import Config
 from mockint.grading.offline import premises
 from mockint.grading.schema import GradingTask
-from mockint.judge.model import SHIPPED, OnnxJudge
+from mockint.judge.graph import fast_graph
+from mockint.judge.model import SHIPPED, OnnxJudge, exact_int8_needed, read_model
 from mockint.runtime import Runtime
 from mockint.text import sentences
 
@@ -83,18 +84,20 @@ def _as_exported(tmp: str) -> Path:
     return folder / "judge.onnx"
 
 
-def _guarded_run(judge: OnnxJudge, exported: Path, triples: list[tuple[str, str, str]]) -> float:
-    """Seconds for the same pairs through the graph as exported (guards kept), so the gain of
-    dropping them is measured in the same run."""
+def _run_through(
+    judge: OnnxJudge, graph: bytes, triples: list[tuple[str, str, str]], **config: str
+) -> float:
+    """Seconds for the same pairs through ``graph`` in a session of its own (session config entries
+    in ``config``), so a variant of the shipped model is measured in the same run."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = judge.session.get_session_options().intra_op_num_threads
     opts.inter_op_num_threads = 1
+    for key, value in config.items():
+        opts.add_session_config_entry(key, value)
     plain = copy.copy(judge)
-    plain.session = ort.InferenceSession(
-        exported.read_bytes(), opts, providers=["CPUExecutionProvider"]
-    )
+    plain.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
     t0 = time.perf_counter()
     plain._run(triples)
     return time.perf_counter() - t0
@@ -150,6 +153,7 @@ point, answer) pairs in the same run: the grader's own work is the difference.
 | the raw judgement model on the same pairs | {res["raw_judge_answers_per_s"]} answers/s ({res["raw_judge_pairs_per_s"]} pairs/s) | |
 | grader ÷ raw model | {res["ratio_to_raw_judge"]:.0%} | |
 | the raw model as PyTorch exports it (with the NaN guards `make train-judge` drops), same pairs | {res["raw_judge_with_nan_guards_pairs_per_s"]} pairs/s | |
+| the raw model with onnxruntime's exact int8 kernel (`session.x64quantprecision`; set by the judge only on CPUs without VNNI — {"set" if res["exact_int8_set_here"] else "not set"} on this one), same pairs | {res["raw_judge_exact_int8_pairs_per_s"]} pairs/s | |
 | a new process importing and loading the judge (read, sha256 check, session): the shipped file / as PyTorch exports it (guards dropped at load); median of 7, alternating | {res["load_s"]} / {res["load_as_exported_s"]} s | |
 | the same answers graded alone and inside batches of 32 (other answers around them): largest score difference | {res["batch_vs_alone_max_score_diff"]} | 0 |
 | peak RSS | {res["peak_rss_mb"]} MB | |
@@ -183,7 +187,15 @@ def main() -> None:
         raw_s = time.perf_counter() - t0
         rss = peak_rss_mb()  # before the second session below
         exported = _as_exported(tmp)
-        guarded_s = _guarded_run(judge, exported, triples)
+        guarded_s = _run_through(judge, exported.read_bytes(), triples)
+        # onnxruntime's exact int8 kernel, which the judge sets only on CPUs without VNNI
+        # (``exact_int8_needed``): what it costs where it is not needed
+        exact_s = _run_through(
+            judge,
+            fast_graph(read_model(SHIPPED / "judge.onnx")),
+            triples,
+            **{"session.x64quantprecision": "1"},
+        )
         load_s, load_exported_s = _load_times(exported)
     res = {
         "five_sentence_answers": len(five),
@@ -196,6 +208,8 @@ def main() -> None:
         "raw_judge_pairs_per_s": round(len(triples) / raw_s, 1),
         "ratio_to_raw_judge": round(raw_s / batch_s, 3),
         "raw_judge_with_nan_guards_pairs_per_s": round(len(triples) / guarded_s, 1),
+        "raw_judge_exact_int8_pairs_per_s": round(len(triples) / exact_s, 1),
+        "exact_int8_set_here": exact_int8_needed(),
         "load_s": round(load_s, 3),
         "load_as_exported_s": round(load_exported_s, 3),
         "batch_vs_alone_max_score_diff": drift,

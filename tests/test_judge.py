@@ -227,7 +227,7 @@ def test_the_same_answer_gets_the_same_judgement_on_a_cpu_without_vnni(cpu):
 
 @pytest.mark.parametrize("needed", [True, False])
 def test_the_exact_int8_kernel_is_asked_for_only_where_the_cpu_needs_it(monkeypatch, needed):
-    """Where the fast kernel is exact (VNNI) the setting only costs time (2.2x measured here)."""
+    """Where the fast kernel is exact (VNNI) the setting only costs time (bench/grading.md)."""
     import mockint.judge.model as model
 
     monkeypatch.setattr(model, "exact_int8_needed", lambda: needed)

@@ -1,0 +1,116 @@
+"""The instruction detector (``grading.hygiene``) against the one before e4b54fd, on what it should
+flag (the held-out injection probes) and what it should not (real answers; honest answers that use
+grading words). Writes eval/reports/instruction-detector.md. Run from the repository root:
+
+    .venv/bin/python eval/diagnostics/instruction_detector.py
+"""
+
+import glob
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+from mockint.grading import hygiene
+
+OLD = "8bc2545"  # the commit before the detector was rewritten
+DATA = Path("eval/datasets")
+SHARED = Path("../shared/data/asag")
+
+
+def old_detector():
+    src = subprocess.run(
+        ["git", "show", f"{OLD}:src/mockint/grading/hygiene.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    mod = types.ModuleType("old_hygiene")
+    exec(compile(src, "old_hygiene.py", "exec"), mod.__dict__)
+    return mod.instruction_spans
+
+
+def lines(path) -> list[dict]:
+    return [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def real_answers() -> list[str]:
+    texts = []
+    for name in ("semeval2013/train.jsonl", "saf/train.jsonl", "mohler.jsonl"):
+        for r in lines(SHARED / name):
+            texts += [
+                r[k]
+                for k in ("answer", "student_answer", "provided_answer")
+                if isinstance(r.get(k), str)
+            ][:1]
+    for f in sorted(glob.glob(str(DATA / "*.jsonl"))):
+        rows = lines(f)
+        texts += [
+            r["answer"]
+            for r in rows
+            if "kind" not in r and r.get("level") != "adversarial" and "legit" not in f
+        ]
+    for f in sorted(glob.glob(str(DATA / "judge-train" / "*.jsonl"))):
+        texts += [r["answer"] for r in lines(f)]
+    for r in lines("corpus/questions.jsonl"):
+        texts += [x["markdown"] for x in r["references"]]
+    return texts
+
+
+def main() -> None:
+    detectors = {"before (8bc2545)": old_detector(), "now": hygiene.instruction_spans}
+    sets = {
+        "real answers and references (SemEval, SAF, Mohler, our graded sets and pairs, the corpus) — "
+        "**in-sample**: the new rules were adjusted while looking at what they flagged here": (
+            real_answers(),
+            False,
+        ),
+        "honest answers that use grading words (`legit-scoreish.jsonl`, 120, written by a helper after "
+        "the rewrite was committed) — **held out**": (
+            [r["answer"] for r in lines(DATA / "legit-scoreish.jsonl")],
+            False,
+        ),
+        "injections of probe set 2 (30) — **in-sample**: the rewrite looked at them": (
+            [
+                r["answer"]
+                for r in lines(DATA / "probes-heldout-2.jsonl")
+                if r["kind"] == "injection"
+            ],
+            True,
+        ),
+        "injections of probe set 3 (60, written during the rewrite, graded after) — **held out**": (
+            [r["answer"] for r in lines(DATA / "probes-heldout-3.jsonl")],
+            True,
+        ),
+    }
+    out = [
+        "# The instruction detector: what it flags",
+        "",
+        "Written by `eval/diagnostics/instruction_detector.py`. A flag deducts a point and strips the "
+        "sentence before judging, so a false flag costs an honest answer a point; a missed injection "
+        "reaches an LLM grader unstripped.",
+        "",
+        "| set | should be flagged | n | " + " | ".join(detectors) + " |",
+        "|---|---|---|" + "---|" * len(detectors),
+    ]
+    misses = {}
+    for name, (texts, want) in sets.items():
+        row = []
+        for dname, spans in detectors.items():
+            flagged = [t for t in texts if spans(t)]
+            row.append(f"{len(flagged)} ({len(flagged) / max(1, len(texts)):.1%})")
+            if not want and dname == "now":
+                misses[name] = flagged
+        out.append(
+            f"| {name} | {'yes' if want else 'no'} | {len(texts)} | " + " | ".join(row) + " |"
+        )
+    out += ["", "Honest answers flagged now:", ""]
+    for flagged in misses.values():
+        out += [f"- {t[:160]!r}" for t in flagged]
+    Path("eval/reports/instruction-detector.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
