@@ -122,7 +122,9 @@ def test_no_real_answer_is_read_as_an_instruction():
             if line.strip()
         ]
 
-    graded = [r for r in rows("*.jsonl") if r.get("kind") is None]  # not the probe sets
+    # not the probe sets, nor the held-out set of honest answers that use grading words: that one is
+    # measured, not required (eval/reports/instruction-detector.md)
+    graded = [r for r in rows("*.jsonl") if r.get("kind") is None and "question_id" in r]
     texts += [r["answer"] for r in graded if r.get("level") != "adversarial"]
     written_as_injections = [r for r in graded if r.get("level") == "adversarial"]
     texts += [r["answer"] for r in rows("judge-train/*.jsonl")]  # none written as an injection

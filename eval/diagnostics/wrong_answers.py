@@ -63,6 +63,26 @@ def judged(rt, grader, name):
     return out
 
 
+def _form_rows(data: dict) -> list[str]:
+    """One table row per weight a of the essential points: MAE / Pearson on each set."""
+    out = []
+    for a in (2 / 3, 0.75, 0.8, 0.85, 0.9):
+        cells = []
+        for n in SETS:
+            h = np.array([r["human"] for r in data[n]])
+            p = np.array(
+                [
+                    apply_guards(
+                        float(np.clip(10 * (a * r["x"][E] + (1 - a) * r["x"][S]), 0, 10)), r["ctx"]
+                    )[0]
+                    for r in data[n]
+                ]
+            )
+            cells.append(f"{np.abs(h - p).mean():.2f} / {pearsonr(h, p)[0]:.3f}")
+        out.append(f"| {a:.2f} | " + " | ".join(cells) + " |")
+    return out
+
+
 def main() -> None:
     rt = Runtime(Config.load())
     grader = rt.offline_grader()
@@ -111,20 +131,7 @@ def main() -> None:
         "| a | " + " | ".join(f"{n}: MAE / Pearson" for n in SETS) + " |",
         "|---|" + "---|" * len(SETS),
     ]
-    for a in (2 / 3, 0.75, 0.8, 0.85, 0.9):
-        cells = []
-        for n in SETS:
-            h = np.array([r["human"] for r in data[n]])
-            p = np.array(
-                [
-                    apply_guards(
-                        float(np.clip(10 * (a * r["x"][E] + (1 - a) * r["x"][S]), 0, 10)), r["ctx"]
-                    )[0]
-                    for r in data[n]
-                ]
-            )
-            cells.append(f"{np.abs(h - p).mean():.2f} / {pearsonr(h, p)[0]:.3f}")
-        out.append(f"| {a:.2f} | " + " | ".join(cells) + " |")
+    out += _form_rows(data)
     Path("eval/reports/wrong-answers.md").write_text("\n".join(out) + "\n", encoding="utf-8")
     print("\n".join(out))
 
