@@ -328,7 +328,8 @@ def test_a_quote_is_shown_only_when_the_judge_agrees_it_supports_the_point(fake_
 
 
 def test_two_answers_sharing_a_sentence_never_share_a_quote_check(fake_runtime):
-    """The quote check runs per answer: an answer's quotes cannot move with what else is graded."""
+    """The second look (and the quote check, which asks it again: a cache hit in the real judge)
+    runs per answer: an answer's looks and quotes cannot move with what else is graded."""
     from mockint.grading.offline import OfflineGrader
     from mockint.judge.model import OverlapJudge
     from mockint.text import sentences
@@ -350,10 +351,34 @@ def test_two_answers_sharing_a_sentence_never_share_a_quote_check(fake_runtime):
     alone = fake_runtime.offline_grader().grade(a)
     assert [k.evidence for k in grades[0].key_points] == [k.evidence for k in alone.key_points]
     quote_calls = spy.calls[1:]
-    assert len(quote_calls) == 2
+    assert len(quote_calls) == 4  # per answer: its second look, then the same asks for its quotes
+    assert quote_calls[0] == quote_calls[2] and quote_calls[1] == quote_calls[3]
     for call in quote_calls:
         said = {t[2] for t in call}
         assert said <= set(sentences(a.answer)) or said <= set(sentences(b.answer)), said
+
+
+def test_a_one_sentence_answer_is_judged_once(fake_runtime):
+    """A one-sentence answer is its own best sentence: the second look and the quote check reuse
+    the whole answer's judgement (the same triples the first call asked: the judge's cache) and
+    never judge the sentence a second time in another batch."""
+    from mockint.grading.offline import OfflineGrader
+    from mockint.judge.model import OverlapJudge
+
+    class Spy(OverlapJudge):
+        def __init__(self):
+            self.calls: list[list[tuple]] = []
+
+        def predict(self, triples):
+            self.calls.append(list(triples))
+            return super().predict(triples)
+
+    q = fake_runtime.by_id[QID]
+    task = _task(fake_runtime, q.key_points[0].text)
+    spy = Spy()
+    g = OfflineGrader(spy, fake_runtime.score_map).grade(task)
+    assert len(spy.calls) >= 2 and all(call == spy.calls[0] for call in spy.calls)
+    assert g.key_points[0].status == "covered" and g.key_points[0].evidence
 
 
 def test_a_dataset_question_is_judged_against_its_whole_reference(fake_runtime):
@@ -549,3 +574,27 @@ def test_filler_after_a_strong_answer_adds_nothing(real_runtime, grader):
 
     base = grader.grade(_task(real_runtime, STRONG))
     assert grader.grade(_task(real_runtime, STRONG + " " + FILLER * 6)).score <= base.score + 0.5
+
+
+TEMPERATURE = (
+    "Temperature is a number you divide the logits by before applying softmax. Set it above one and "
+    "the output distribution gets flatter, set it below one and it gets peakier. For text generation "
+    "that is the knob for how random the sampling is, and near zero it is just greedy decoding."
+)
+
+
+@pytest.mark.slow
+def test_a_point_one_sentence_states_is_credited_by_the_second_look(real_runtime, grader):
+    """Read whole, this correct answer "contradicts" the point its first sentence states; the
+    second look (that sentence alone) speaks for the point, and is its quote."""
+    from mockint.grading.offline import premises
+    from mockint.grading.scoring import status
+    from mockint.text import sentences
+
+    q = real_runtime.by_id["explain-the-concept-of-temperature-in-deep-learning"]
+    whole = grader.judge.predict([(q.question, p.text, TEMPERATURE) for p in premises(q)])
+    assert status(whole[0]) == "contradicted"  # the model reading the whole answer at once
+    g = grader.grade(GradingTask(question_text=q.question, answer=TEMPERATURE, question=q))
+    first = g.key_points[0]
+    assert first.status in ("covered", "partial") and first.evidence == sentences(TEMPERATURE)[0]
+    assert "contradiction" not in g.flags

@@ -188,3 +188,33 @@ def test_the_llm_weight_table_scores_weight_zero_as_the_model_alone(fake_runtime
     # correlation to report, so the table is checked at weights where the scores still vary)
     rows = table([0.0, 0.5], judged, covered, fits)
     assert [r["weight"] for r in rows] == [0.0, 0.5] and all(-1 <= r["pearson"] <= 1 for r in rows)
+
+
+def test_reports_split_answers_graded_as_code_from_those_graded_as_text(fake_runtime, tmp_path):
+    """A coding-round problem's answer is graded by running its code (words get no test credit):
+    the report and the CLI give those answers their own row, so a set of spoken answers to such
+    problems does not hide how the text grader does on the rest."""
+    from mockint.evaluation.datasets import EvalItem
+    from mockint.evaluation.reports import write_report
+    from mockint.evaluation.scores import EvalRun, score_metrics
+    from mockint.grading.schema import Grade
+
+    coded = [q for q in fake_runtime.by_id.values() if q.problem][:2]
+    plain = [q for q in fake_runtime.by_id.values() if not q.problem][:3]
+    assert len(coded) == 2 and len(plain) == 3
+    items = [
+        EvalItem(id=q.id, question_id=q.id, question_text=q.question, answer="a b c",
+                 human=h, question=q)
+        for q, h in zip(coded + plain, (8.0, 7.0, 2.0, 5.0, 9.0))
+    ]  # fmt: skip
+    grades = [
+        Grade(score=s, verdict="adequate", grader="offline") for s in (1.0, 0.0, 2.5, 5.5, 8.0)
+    ]
+    run = EvalRun(grader="offline", dataset="t", protocol="", items=items, grades=grades)
+    score_metrics(run)
+    split = run.breakdown["graded_as"]
+    assert split["code"]["n"] == 2 and split["code"]["mae"] == 7.0
+    assert split["text"]["n"] == 3 and split["text"]["mae"] == round((0.5 + 0.5 + 1.0) / 3, 2)
+    md = write_report(run, tmp_path).read_text()
+    assert "## By graded as" in md and "gets no test credit" in md
+    assert "| code | 2 | 7.5 | 0.5 |" in md and "| text | 3 |" in md

@@ -172,6 +172,15 @@ def _print_run(run: EvalRun, path: Path) -> None:
             out.print(
                 f"  {part}: AUC {v['roc_auc']:.3f}, macro-F1 at 7 {v['macro_f1_at_7']:.3f}, {means}"
             )
+    for kind, v in run.breakdown.get("graded_as", {}).items():
+        out.print(
+            f"  graded as {kind}: n={v['n']} Pearson {v['pearson']:.3f} MAE {v['mae']:.2f}"
+            + (
+                " (coding-round problems: their code is run; words get no test credit)"
+                if kind == "code"
+                else ""
+            )
+        )
     for number, (key, _, _) in enumerate(HELD_OUT_SETS, start=1):
         held = run.probes.get(key) if run.probes else None
         if held:

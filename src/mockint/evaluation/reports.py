@@ -167,17 +167,28 @@ def _flag_lines(m: dict) -> list[str]:
 
 def _breakdown_lines(run: EvalRun) -> list[str]:
     lines: list[str] = []
-    for key in ("topic", "level"):
+    for key in ("graded_as", "topic", "level"):
         if key in run.breakdown:
             lines += [
                 "",
-                f"## By {key}",
+                f"## By {key.replace('_', ' ')}",
                 "",
-                f"| {key} | n | mean human | mean predicted | Pearson |",
-                "|---|---|---|---|---|",
+                *(
+                    [
+                        "Answers to coding-round problems are graded by running their code on the "
+                        "problem's tests; an answer in words (a spoken description of the query) "
+                        "gets no test credit, whatever a human made of it.",
+                        "",
+                    ]
+                    if key == "graded_as"
+                    else []
+                ),
+                f"| {key.replace('_', ' ')} | n | mean human | mean predicted | Pearson | MAE |",
+                "|---|---|---|---|---|---|",
             ]
             lines += [
-                f"| {g} | {v['n']} | {v['mean_human']} | {v['mean_pred']} | {v['pearson']} |"
+                f"| {g} | {v['n']} | {v['mean_human']} | {v['mean_pred']} | {v['pearson']} "
+                f"| {v.get('mae', '')} |"
                 for g, v in run.breakdown[key].items()
             ]
     return lines

@@ -63,10 +63,10 @@ def score_metrics(run: EvalRun, *, seed: int = 0) -> None:
             "rmse": round(metrics.rmse(a, b), 4),
             "qwk": round(metrics.qwk(a, b), 4),
         }
-    for key in ("question_id", "topic", "level"):
+    for key in ("question_id", "topic", "level", "graded_as"):
         groups: dict[str, list[int]] = {}
         for i, it in enumerate(run.items):
-            groups.setdefault(str(getattr(it, key) or "-"), []).append(i)
+            groups.setdefault(str(_group_of(it, key) or "-"), []).append(i)
         if len(groups) > 1:
             run.breakdown[key] = {
                 g: {
@@ -76,9 +76,18 @@ def score_metrics(run: EvalRun, *, seed: int = 0) -> None:
                     "pearson": round(
                         metrics.pearson([pred[i] for i in ix], [human[i] for i in ix]), 3
                     ),
+                    "mae": round(metrics.mae([pred[i] for i in ix], [human[i] for i in ix]), 2),
                 }
                 for g, ix in sorted(groups.items())
             }
+
+
+def _group_of(it: EvalItem, key: str) -> str:
+    """An answer's group for a breakdown; ``graded_as``: ``code`` for a coding-round problem (its
+    code is run on the tests, and an answer in words gets no test credit), else ``text``."""
+    if key == "graded_as":
+        return "code" if it.question is not None and it.question.problem else "text"
+    return getattr(it, key)
 
 
 CORRECT_AT = 7.0  # "≥ 7 = correct" for 2-way decisions on SemEval's labels

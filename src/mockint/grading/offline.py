@@ -3,9 +3,16 @@
 For a task it strips instructions to the grader from the answer, asks the judgement model
 (``judge/``) for each key point whether the answer states it, partly states it, contradicts it or
 does not address it; the score mapping (``scoring.ScoreMap``) turns those probabilities into 0-10
-and the guard table (``guards.py``) applies. A key point's quote is the sentence of the answer that shares most words
-with it, shown only when the judgement model, asked about that sentence alone, agrees it supports
-the point. Questions without a curated rubric (a dataset's or a batch file's ``reference``) are
+and the guard table (``guards.py``) applies.
+
+A second look (``second_look``): each key point is also judged against the one sentence of the
+answer that shares most words with it, and that sentence's judgement speaks for the point when it
+gives more credit than the whole answer's. The model, reading a whole correct answer of several
+sentences, sometimes calls a point it states "contradicted" (a temperature answer that opens with
+"a scalar you divide the logits by before the softmax" got 0.67 contradicted on exactly that point;
+its first sentence alone, 0.60 entailed). Chosen on the held-out slices 1-4 and the own set (MAE
+lower on all five; README, "How answers are graded"), measured on slice 5, written after it. The
+same sentence is the point's quote, shown only when its judgement supports the point. Questions without a curated rubric (a dataset's or a batch file's ``reference``) are
 judged against the whole reference answer as their essential point, with the extracted key
 points as supporting ones. All answers of a batch go through the model together.
 """
@@ -85,6 +92,21 @@ def best_sentence(answer: str, premise: str, question: str) -> str:
     return best
 
 
+def more_credit(whole: np.ndarray, look: tuple[str, np.ndarray] | None, answer: str) -> np.ndarray:
+    """A point's judgement: the whole answer's, or its best sentence's when that sentence alone
+    gives the point more credit (a one-sentence answer is its own sentence: the whole's).
+
+    >>> w = np.array([0.1, 0.1, 0.7, 0.1])
+    >>> more_credit(w, ("It divides the logits.", np.array([0.6, 0.3, 0.05, 0.05])), "It divides the logits. More.")
+    array([0.6 , 0.3 , 0.05, 0.05])
+    >>> more_credit(w, ("Only.", np.array([0.6, 0.3, 0.05, 0.05])), "Only.").tolist() == w.tolist()
+    True
+    """
+    if look is None or look[0].strip() == answer.strip() or credit(look[1]) <= credit(whole):
+        return whole
+    return look[1]
+
+
 def guard_context(
     task: GradingTask, judged: tuple, model_score: float | None = None
 ) -> GuardContext:
@@ -147,13 +169,35 @@ class OfflineGrader(Grader):
             staged.append((ps, clean, {text: start + i for i, text in enumerate(asked)}))
         probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
         out = []
-        for st in staged:
+        for t, st in zip(tasks, staged):
             if st is None:
                 out.append(None)
                 continue
             ps, clean, row = st
-            out.append((ps, probs[[row[p.text] for p in ps]].reshape(len(ps), -1), clean))
+            whole = probs[[row[p.text] for p in ps]].reshape(len(ps), -1)
+            looks = self.second_look(t, clean)
+            for i, p in enumerate(ps):
+                whole[i] = more_credit(whole[i], looks.get(p.text), clean)
+            out.append((ps, whole, clean))
         return out
+
+    def second_look(self, task: GradingTask, clean: str) -> dict[str, tuple[str, np.ndarray]]:
+        """Premise text -> (the answer's sentence sharing most words with it, the model's judgement
+        of that sentence alone), for every premise of the question with such a sentence. One model
+        call per answer (its batches are per (question, sentence)), so an answer's looks never
+        depend on what else is graded with it; asked again for the quotes, it is the judge's cache."""
+        asked = list(dict.fromkeys(p.text for p in premises(task.question)))
+        found = [(text, best_sentence(clean, text, task.question_text)) for text in asked]
+        found = [(text, s) for text, s in found if s]
+        if not found:
+            return {}
+        if all(s == clean.strip() for _, s in found):
+            # one sentence: the answer is its own sentence, and the whole answer's judgement (the
+            # very call ``judgements`` made: the judge's cache) is the sentence's
+            whole = self.judge.predict([(task.question_text, text, clean) for text in asked])
+            return {text: (s, whole[asked.index(text)]) for text, s in found}
+        probs = self.judge.predict([(task.question_text, text, s) for text, s in found])
+        return {text: (s, pr) for (text, s), pr in zip(found, probs)}
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:
         t0 = time.perf_counter()
@@ -265,17 +309,11 @@ class OfflineGrader(Grader):
         for t, j, g in zip(tasks, judged, grades):
             if j is None:
                 continue
-            asks, where = [], []
+            looks = self.second_look(t, j[2])
             for k in g.key_points:
-                if k.status == "missing":
+                if k.status == "missing" or k.text not in looks:
                     continue
-                s = best_sentence(j[2], k.text, t.question_text)
-                if s:
-                    asks.append((t.question_text, k.text, s))
-                    where.append((k, s))
-            if not asks:
-                continue
-            for (k, s), pr in zip(where, self.judge.predict(asks)):
+                s, pr = looks[k.text]
                 ok = (
                     pr[CONTRADICTED] >= QUOTE_CONTRA
                     if k.status == "contradicted"
