@@ -11,10 +11,12 @@ gives more credit than the whole answer's. The model, reading a whole correct an
 sentences, sometimes calls a point it states "contradicted" (a temperature answer that opens with
 "a scalar you divide the logits by before the softmax" got 0.67 contradicted on exactly that point;
 its first sentence alone, 0.60 entailed). Chosen on the held-out slices 1-4 and the own set (MAE
-lower on all five; README, "How answers are graded"), measured on slice 5, written after it. The
-same sentence is the point's quote, shown only when its judgement supports the point. Questions without a curated rubric (a dataset's or a batch file's ``reference``) are
-judged against the whole reference answer as their essential point, with the extracted key
-points as supporting ones. All answers of a batch go through the model together.
+lower on all five), measured on slices 5 and 6, written after it (README, "How well it agrees with
+humans"). The same sentence is the point's quote, shown only when its judgement supports the point.
+
+Questions without a curated rubric (a dataset's or a batch file's ``reference``) are judged
+against the whole reference answer as their essential point, with the extracted key points as
+supporting ones. All answers of a batch go through the model together.
 """
 
 from __future__ import annotations
