@@ -19,6 +19,7 @@ from mockint.grading.scoring import (
     fit,
     rescore,
 )
+from mockint.judge.model import OverlapJudge
 
 QID = "what-are-l1-and-l2-regularization-what-are-the-differences"
 STRONG = (
@@ -327,26 +328,28 @@ def test_a_quote_is_shown_only_when_the_judge_agrees_it_supports_the_point(fake_
     assert all(k.evidence == "" for k in g.key_points if k.status == "missing")
 
 
+class SpyJudge(OverlapJudge):
+    """The lexical fake judge, recording every call's triples."""
+
+    def __init__(self):
+        self.calls: list[list[tuple]] = []
+
+    def predict(self, triples):
+        self.calls.append(list(triples))
+        return super().predict(triples)
+
+
 def test_two_answers_sharing_a_sentence_never_share_a_quote_check(fake_runtime):
     """The second look (and the quote check, which asks it again: a cache hit in the real judge)
     runs per answer: an answer's looks and quotes cannot move with what else is graded."""
     from mockint.grading.offline import OfflineGrader
-    from mockint.judge.model import OverlapJudge
     from mockint.text import sentences
-
-    class Spy(OverlapJudge):
-        def __init__(self):
-            self.calls: list[list[tuple]] = []
-
-        def predict(self, triples):
-            self.calls.append(list(triples))
-            return super().predict(triples)
 
     q = fake_runtime.by_id[QID]
     shared = q.key_points[0].text
     a = _task(fake_runtime, f"{shared} {q.key_points[1].text}")
     b = _task(fake_runtime, f"{shared} {q.key_points[2].text}")
-    spy = Spy()
+    spy = SpyJudge()
     grades = OfflineGrader(spy, fake_runtime.score_map).grade_many([a, b])
     alone = fake_runtime.offline_grader().grade(a)
     assert [k.evidence for k in grades[0].key_points] == [k.evidence for k in alone.key_points]
@@ -363,19 +366,10 @@ def test_a_one_sentence_answer_is_judged_once(fake_runtime):
     the whole answer's judgement (the same triples the first call asked: the judge's cache) and
     never judge the sentence a second time in another batch."""
     from mockint.grading.offline import OfflineGrader
-    from mockint.judge.model import OverlapJudge
-
-    class Spy(OverlapJudge):
-        def __init__(self):
-            self.calls: list[list[tuple]] = []
-
-        def predict(self, triples):
-            self.calls.append(list(triples))
-            return super().predict(triples)
 
     q = fake_runtime.by_id[QID]
     task = _task(fake_runtime, q.key_points[0].text)
-    spy = Spy()
+    spy = SpyJudge()
     g = OfflineGrader(spy, fake_runtime.score_map).grade(task)
     assert len(spy.calls) >= 2 and all(call == spy.calls[0] for call in spy.calls)
     assert g.key_points[0].status == "covered" and g.key_points[0].evidence

@@ -55,8 +55,8 @@ def exact_int8_needed(features: dict | None = None) -> bool:
     adds pairs of products in 16-bit registers that saturate: an answer's probabilities moved by up
     to 0.05 (Haswell and Skylake-Server under qemu against a Xeon with VNNI). The exact kernel
     (``session.x64quantprecision``) gives the VNNI result there. With VNNI the fast kernel is
-    already exact, and the setting would only cost time (1.6x in bench/grading.md, a Sapphire Rapids Xeon), so it is
-    set only where it is needed. The CPU is asked through numpy's own CPUID probe, which sees what
+    already exact, and the setting would only cost time (1.8x in bench/grading.md on a Sapphire
+    Rapids Xeon), so it is set only where it is needed. The CPU is asked through numpy's own CPUID probe, which sees what
     the processor (or an emulator) reports; other architectures use other kernels.
 
     >>> exact_int8_needed({"AVX2": True, "AVX512VNNI": False}), exact_int8_needed({"AVX512VNNI": True})
