@@ -118,6 +118,7 @@ eval: setup
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-4.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-5.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-6.jsonl:mockint
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout-7.jsonl:mockint
 	$(BIN)/mockint eval --protocol cv --dataset eval/datasets/concise-heldout.jsonl:mockint \
 	  --name concise-heldout-unseen-questions
 	$(BIN)/python -m mockint.judge.card
