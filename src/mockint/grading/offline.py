@@ -51,9 +51,11 @@ from mockint.grading.scoring import (
     features,
     status,
 )
+from mockint.grading.swaps import swapped_points
 from mockint.judge.model import Judge
 from mockint.text import sentences
 
+SWAPPED = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)  # a point stated of the other thing
 QUOTE_SUPPORT = 0.5  # entailed + partly for a sentence to be shown as a point's evidence
 QUOTE_CONTRA = 0.4  # contradicted, for a sentence shown as contradicting a point
 REFERENCE_ID = "ref"
@@ -178,10 +180,24 @@ class OfflineGrader(Grader):
             ps, clean, row = st
             whole = probs[[row[p.text] for p in ps]].reshape(len(ps), -1)
             looks = self.second_look(t, clean)
+            swaps = self.swaps(t, clean)
             for i, p in enumerate(ps):
-                whole[i] = more_credit(whole[i], looks.get(p.text), clean)
+                whole[i] = (
+                    SWAPPED if p.text in swaps else more_credit(whole[i], looks.get(p.text), clean)
+                )
             out.append((ps, whole, clean))
         return out
+
+    def swaps(self, task: GradingTask, clean: str) -> dict[str, str]:
+        """Premise text -> the answer's sentence that states it of the other of two compared things
+        (``swaps.swapped_points``); the model is asked only about the sentences the lexical check
+        found (one call per answer, none for most)."""
+        q = task.question_text
+
+        def states(pairs: list[tuple[str, str]]) -> list[float]:
+            return [credit(p) for p in self.judge.predict([(q, point, s) for point, s in pairs])]
+
+        return swapped_points(clean, q, [p.text for p in premises(task.question)], states)
 
     def second_look(self, task: GradingTask, clean: str) -> dict[str, tuple[str, np.ndarray]]:
         """Premise text -> (the answer's sentence sharing most words with it, the model's judgement
@@ -312,7 +328,11 @@ class OfflineGrader(Grader):
             if j is None:
                 continue
             looks = self.second_look(t, j[2])
+            swaps = self.swaps(t, j[2])
             for k in g.key_points:
+                if k.status == "contradicted" and k.text in swaps:
+                    k.evidence = exact_quote(t.answer, swaps[k.text]) or ""
+                    continue
                 if k.status == "missing" or k.text not in looks:
                     continue
                 s, pr = looks[k.text]

@@ -1,0 +1,110 @@
+"""Does the grader notice two concepts swapped? For questions that compare two things ("What is the
+difference between A and B?", "A vs B"), every answer the human graders scored 7.5 or more is graded
+as written and again with A and B swapped throughout (a correct answer turned into the classic
+confident mistake), by the product's grader and the shipped model. Writes eval/reports/swaps.md:
+
+    .venv/bin/python eval/diagnostics/swaps.py    (under a minute on 2 cores)
+
+A swap can leave a sentence true ("A and B both ...", "unlike B, A ..." read both ways), so the
+report lists every swapped answer's first words for a reader to judge.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from mockint.config import Config
+from mockint.evaluation.datasets import task_for
+from mockint.evaluation.protocol import load_specs
+from mockint.grading.offline import OfflineGrader
+from mockint.grading.swaps import compared
+from mockint.runtime import Runtime
+
+SETS = [
+    "interview-graded",
+    "concise-heldout",
+    "concise-heldout-2",
+    "interview-heldout-3",
+    "interview-heldout-4",
+    "interview-heldout-5",
+    "interview-heldout-6",
+]
+
+
+def swapped(text: str, a: str, b: str) -> tuple[str, int]:
+    """``text`` with every whole-word ``a`` and ``b`` exchanged (case kept), and how many.
+
+    >>> swapped("Bagging averages; boosting reweights. bagging", "bagging", "boosting")
+    ('Boosting averages; bagging reweights. boosting', 3)
+    """
+    pat = re.compile(rf"\b({re.escape(a)}|{re.escape(b)})\b", re.I)
+
+    def other(m: re.Match) -> str:
+        w = m.group(0)
+        t = b if w.lower() == a.lower() else a
+        return t[:1].upper() + t[1:] if w[:1].isupper() and not t[:1].isupper() else t
+
+    return pat.sub(other, text), len(pat.findall(text))
+
+
+def main() -> None:
+    rt = Runtime(Config.load(judge_model="packaged"))
+    grader = rt.make_grader("offline")
+    rows = []
+    for name in SETS:
+        _, items = load_specs([f"eval/datasets/{name}.jsonl:mockint"], rt.by_id)[0]
+        for it in items:
+            q = it.question
+            pair = compared(q.question) if q is not None and not q.problem else None
+            if pair is None or it.human < 7.5:
+                continue
+            a, b = pair
+            text, n = swapped(it.answer, a, b)
+            a_in = re.search(rf"\b{re.escape(a)}\b", it.answer, re.I)
+            b_in = re.search(rf"\b{re.escape(b)}\b", it.answer, re.I)
+            if n < 2 or not (a_in and b_in):
+                continue
+            rows.append((name, it, pair, text))
+    tasks = [task_for(it) for _, it, _, _ in rows]
+    flipped = [type(t)(**{**t.__dict__, "answer": s}) for t, (*_, s) in zip(tasks, rows)]
+    rule = OfflineGrader.swaps
+    OfflineGrader.swaps = lambda self, task, clean: {}
+    try:
+        b0 = np.array([g.score for g in grader.grade_many(tasks)])
+        s0 = np.array([g.score for g in grader.grade_many(flipped)])
+    finally:
+        OfflineGrader.swaps = rule
+    b = np.array([g.score for g in grader.grade_many(tasks)])
+    s = np.array([g.score for g in grader.grade_many(flipped)])
+    human = np.array([it.human for _, it, _, _ in rows])
+    out = [
+        "# Two compared concepts swapped",
+        "",
+        "Answers the human graders scored ≥ 7.5 to questions comparing two things, graded as "
+        "written and with the two terms exchanged throughout (the product's grader, shipped model), "
+        "without and with the swap check (`grading/swaps.py`). A swapped answer states the opposite "
+        "of what the question asks about; an interviewer would give it 1–2. In-sample for the check: "
+        "it was built looking at these. Written by `eval/diagnostics/swaps.py`.",
+        "",
+        f"{len(rows)} answers, human mean {human.mean():.2f}.",
+        "",
+        "| grader | as written: mean | as written ≥ 6 | swapped: mean | swapped ≤ 3 |",
+        "|---|---|---|---|---|",
+        f"| without the swap check | {b0.mean():.2f} | {(b0 >= 6).mean():.0%} | {s0.mean():.2f} | "
+        f"{(s0 <= 3).mean():.0%} |",
+        f"| with it (shipped) | {b.mean():.2f} | {(b >= 6).mean():.0%} | {s.mean():.2f} | "
+        f"{(s <= 3).mean():.0%} |",
+        "",
+        "| set | question | swapped | as written | swapped | swapped answer (start) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (name, it, (x, y), text), g0, g1 in zip(rows, b, s):
+        start = text[:110].replace("|", "/").replace("\n", " ")
+        out.append(f"| {name} | {it.question.id} | {x} ↔ {y} | {g0:.1f} | {g1:.1f} | {start}… |")
+    Path("eval/reports/swaps.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    print("\n".join(out[:13]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Two compared things swapped: "Unsupervised learning trains on labelled input-output pairs."
+
+The judgement model reads an answer as a bag of claims about the topic: with the two things a
+question compares exchanged throughout, 18 correct answers kept their score (7.94 -> 7.97, none
+<= 3, ``eval/reports/swaps.md``), although an interviewer gives that answer 1-2. So the grader looks
+for it lexically, and asks the model only what it is good at, whether a sentence states a point's
+content:
+
+- the pairs: the two things the question compares ("between A and B", "A vs B", "compare A and
+  B"), and the two key points, when exactly two, that open with "A <word>" and "B <word>"
+  (Extractive summarization / Abstractive summarization);
+- a key point about A (it names A, not B) is *swapped* when the answer's clause (sentences are
+  also cut at "while", "whereas", "but") sharing most of its other content words names B, before
+  any of those words, and not A; shares at least three of them and more than anything the answer
+  says of A (its clauses, and its sentences but the one holding that clause); holds no negation
+  ("not", "unlike", "instead": such a clause often says what B lacks); and the model, reading that
+  clause alone, says it states the point (entailed + partly >= 0.5).
+
+A swapped point counts as contradicted (an essential one caps the answer at 3, ``guards.py``), and
+its quote is that sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from mockint.text import STOP, content_words, sentences, stem
+
+MIN_SHARED = 3  # content words a swapped sentence shares with the point (besides the two names)
+STATES = 0.5  # entailed + partly the model must give the sentence for the point
+NEGATION = re.compile(
+    r"\b(not|no|never|without|unlike|instead|rather|neither|nor|lacks?|cannot)\b|n't\b", re.I
+)
+CLAUSE = re.compile(
+    r",?\s+(?:while|whereas|but)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|uses?|"
+    r"makes?|gives?|keeps?|works?|measures?)\b)",
+    re.I,
+)
+_SIDES = (
+    r"between (?:the )?(.+?) and (?:the )?(.+?)(?:[?.,:;]|$)",
+    r"(\S+(?: \S+)?) (?:vs\.?|versus) (\S+(?: \S+)?)",
+    r"compare (?:the )?(.+?) (?:and|with|to) (?:the )?(.+?)(?:[?.,:;]|$)",
+)
+_OPENERS = {"the", "a", "an", "it", "this", "that", "each", "both", "its", "their", "they"}
+
+
+def compared(question: str) -> tuple[str, str] | None:
+    """The two things a question compares, each as the first word of its side that the other side
+    lacks ("Bernoulli and binomial distributions" -> Bernoulli, binomial); None when it compares
+    nothing.
+
+    >>> compared("What is the difference between supervised and unsupervised learning?")
+    ('supervised', 'unsupervised')
+    >>> compared("L1 vs L2 regularization: when would you use each?")
+    ('L1', 'L2')
+    >>> compared("What is overfitting?") is None
+    True
+    """
+    for pattern in _SIDES:
+        m = re.search(pattern, question, re.I)
+        if m:
+            break
+    else:
+        return None
+    a, b = (re.findall(r"[\w\-]+", g) for g in m.groups())
+    la, lb = {w.lower() for w in a}, {w.lower() for w in b}
+    sa = [w for w in a if w.lower() not in STOP | lb]
+    sb = [w for w in b if w.lower() not in STOP | la]
+    if not sa or not sb or stem(sa[0].lower()) == stem(sb[0].lower()):
+        return None
+    return sa[0], sb[0]
+
+
+def contrast_pairs(question: str, points: Sequence[str]) -> list[tuple[str, str]]:
+    """The question's compared pair, and pairs of key points opening "A w" / "B w".
+
+    >>> contrast_pairs("What is text summarization?", ["Extractive summarization selects "
+    ...     "sentences.", "Abstractive summarization writes new text.", "It is evaluated with ROUGE."])
+    [('Extractive', 'Abstractive')]
+    """
+    pairs = [compared(question)] if compared(question) else []
+    by_second: dict[str, list[str]] = {}  # "summarization" -> [Extractive, Abstractive]
+    for p in points:
+        head = re.findall(r"[\w\-]+", p)[:2]
+        if len(head) == 2 and head[0].lower() not in _OPENERS | STOP:
+            firsts = by_second.setdefault(head[1].lower(), [])
+            if head[0].lower() not in {f.lower() for f in firsts}:
+                firsts.append(head[0])
+    # exactly two: with three (batch / stochastic / mini-batch) a point's words fit its neighbours
+    pairs += [(f[0], f[1]) for f in by_second.values() if len(f) == 2]
+    seen, out = set(), []
+    for a, b in pairs:
+        key = frozenset((stem(a.lower()), stem(b.lower())))
+        if key not in seen:
+            seen.add(key)
+            out.append((a, b))
+    return out
+
+
+def _names(text: str, term: str) -> bool:
+    return stem(term.lower()) in content_words(text)
+
+
+def _leads(sentence: str, term: str, shared: set[str]) -> bool:
+    """Whether ``term`` comes before every word the sentence shares with the point: the sentence is
+    about it ("Online learning trains on the whole dataset"), not merely ending on it ("... and
+    eta=1 behaves like DDPM")."""
+    ws = content_words(sentence)
+    first = ws.index(stem(term.lower()))
+    return all(w not in shared for w in ws[:first])
+
+
+def candidates(
+    answer: str, question: str, points: Sequence[str], pairs: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """Point -> the answer's sentence that states it of the other thing (the lexical part; the
+    model still has to agree that the sentence states the point).
+
+    >>> candidates("Unsupervised learning trains on labeled input-output pairs to predict outputs.",
+    ...     "What is the difference between supervised and unsupervised learning?",
+    ...     ["Supervised learning trains on labeled input-output pairs to predict outputs."],
+    ...     [("supervised", "unsupervised")])
+    {'Supervised learning trains on labeled input-output pairs to predict outputs.': 'Unsupervised learning trains on labeled input-output pairs to predict outputs.'}
+    """
+    whole = sentences(answer)
+    units = [c.strip() for s in whole for c in CLAUSE.split(s) if c.strip()]
+    asked = set(content_words(question))
+    out: dict[str, str] = {}
+    for point in points:
+        for a, b in pairs:
+            if _names(point, a) == _names(point, b):
+                continue
+            own, other = (a, b) if _names(point, a) else (b, a)
+            names = {stem(own.lower()), stem(other.lower())}
+            target = set(content_words(point)) - asked - names
+            found, n = "", 0
+            for s in units:
+                if _names(s, other) and not _names(s, own) and not NEGATION.search(s):
+                    shared = target & set(content_words(s))
+                    if len(shared) > n and _leads(s, other, shared):
+                        found, n = s, len(shared)
+            # what the answer says of A: its clauses, and its whole sentences but the one holding B's
+            own_units = units + [s for s in whole if found not in s]
+            best_own = max(
+                (len(target & set(content_words(s))) for s in own_units if _names(s, own)),
+                default=0,
+            )
+            if found and n >= MIN_SHARED and n > best_own:
+                out[point] = found
+                break
+    return out
+
+
+def swapped_points(
+    answer: str,
+    question: str,
+    points: Sequence[str],
+    states: Callable[[list[tuple[str, str]]], list[float]],
+) -> dict[str, str]:
+    """Point -> the sentence that states it of the other compared thing, for every point the lexical
+    check finds (``candidates``) and ``states`` (the model: entailed + partly of (point, sentence)
+    pairs) confirms."""
+    pairs = contrast_pairs(question, points)
+    if not pairs:
+        return {}
+    found = candidates(answer, question, points, pairs)
+    if not found:
+        return {}
+    credit = states(list(found.items()))
+    return {p: s for (p, s), c in zip(found.items(), credit) if c >= STATES}

@@ -1,0 +1,87 @@
+"""Two compared things swapped (``grading/swaps.py``): the lexical check, then the grade."""
+
+import pytest
+
+from mockint.grading.schema import GradingTask
+from mockint.grading.swaps import candidates, compared, contrast_pairs, swapped_points
+
+Q = "What is the difference between supervised and unsupervised learning?"
+POINT = (
+    "Supervised learning trains on labeled input-output pairs to predict a target for new inputs."
+)
+PAIRS = [("supervised", "unsupervised")]
+
+
+def test_the_compared_pair_comes_from_the_question_or_two_parallel_key_points():
+    assert compared(Q) == ("supervised", "unsupervised")
+    assert compared("Compare the Pearson and Spearman correlation coefficients.") == (
+        "Pearson",
+        "Spearman",
+    )
+    assert compared("What is dropout?") is None
+    three = [
+        "Batch gradient descent uses all data.",
+        "Stochastic gradient descent uses one.",
+        "Mini-batch gradient descent uses a few.",
+    ]
+    assert contrast_pairs("Explain the three kinds of gradient descent.", three) == []
+
+
+def test_a_point_stated_of_the_other_thing_is_a_candidate_and_a_contrast_is_not():
+    swapped = "Unsupervised learning trains on labeled input-output pairs to predict new targets."
+    assert candidates(swapped, Q, [POINT], PAIRS) == {POINT: swapped}
+    # within one sentence, cut at "while"
+    both = "Unsupervised learning trains on labeled pairs to predict targets, while supervised finds clusters."
+    assert candidates(both, Q, [POINT], PAIRS) == {
+        POINT: "Unsupervised learning trains on labeled pairs to predict targets"
+    }
+    for fine in (
+        # a contrast: what the other one lacks
+        "Supervised needs labels. Unsupervised learning has no labeled pairs to predict targets from.",
+        # the other name only at the end, after the point's words
+        "Labeled input-output pairs train a model to predict targets, which is what we call not unsupervised.",
+        # the answer says it of the right one as well, as fully
+        "Supervised learning trains on labeled pairs to predict targets. Unsupervised learning trains on "
+        "unlabeled data instead.",
+    ):
+        assert candidates(fine, Q, [POINT], PAIRS) == {}, fine
+
+
+def test_the_model_must_agree_that_the_clause_states_the_point():
+    swapped = "Unsupervised learning trains on labeled input-output pairs to predict new targets."
+    asked = []
+
+    def states(pairs):
+        asked.extend(pairs)
+        return [0.2]
+
+    assert swapped_points(swapped, Q, [POINT], states) == {}
+    assert asked == [(POINT, swapped)]
+    assert swapped_points(swapped, Q, [POINT], lambda pairs: [0.9]) == {POINT: swapped}
+    assert swapped_points("Dropout drops units.", "What is dropout?", [POINT], states) == {}
+
+
+RIGHT = (
+    "Supervised learning trains on labeled input-output pairs so it can predict the label of new inputs, "
+    "as in classification or regression. Unsupervised learning gets no labels and finds structure in "
+    "the data itself, such as clusters or a lower-dimensional representation."
+)
+SWAPPED = (
+    RIGHT.replace("Supervised", "@")
+    .replace("Unsupervised", "Supervised")
+    .replace("@", "Unsupervised")
+)
+
+
+@pytest.mark.slow
+def test_a_swapped_answer_is_graded_as_contradicting_the_point_and_quoted(real_runtime):
+    grader = real_runtime.offline_grader()
+    q = real_runtime.by_id["what-is-the-difference-between-supervised-and-unsupervised"]
+    right, swapped = grader.grade_many(
+        [GradingTask(question_text=q.question, answer=a, question=q) for a in (RIGHT, SWAPPED)]
+    )
+    assert right.score >= 6 and "contradiction" not in right.flags
+    assert swapped.score <= 3 and "contradiction" in swapped.flags
+    first = swapped.key_points[0]
+    assert first.status == "contradicted" and first.evidence == SWAPPED.split(". ")[0] + "."
+    assert "Got wrong" in swapped.feedback_add
