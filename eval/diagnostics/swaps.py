@@ -102,8 +102,47 @@ def main() -> None:
     for (name, it, (x, y), text), g0, g1 in zip(rows, b, s):
         start = text[:110].replace("|", "/").replace("\n", " ")
         out.append(f"| {name} | {it.question.id} | {x} ↔ {y} | {g0:.1f} | {g1:.1f} | {start}… |")
+    out += heldout(rt, grader)
     Path("eval/reports/swaps.md").write_text("\n".join(out) + "\n", encoding="utf-8")
     print("\n".join(out[:13]))
+
+
+def heldout(rt: Runtime, grader) -> list[str]:
+    """The held-out set: written by a helper who saw neither the check nor this diagnostic, graded
+    blind by another, committed before the check first graded it."""
+    _, items = load_specs(["eval/datasets/swaps-heldout.jsonl:mockint"], rt.by_id)[0]
+    kinds = [it.level for it in items]
+    human = np.array([it.human for it in items])
+    rule = OfflineGrader.swaps
+    OfflineGrader.swaps = lambda self, task, clean: {}
+    try:
+        off = np.array([g.score for g in grader.grade_many([task_for(it) for it in items])])
+    finally:
+        OfflineGrader.swaps = rule
+    on = np.array([g.score for g in grader.grade_many([task_for(it) for it in items])])
+    out = [
+        "",
+        "## Held out: `eval/datasets/swaps-heldout.jsonl`",
+        "",
+        f"{len(items)} answers to the 31 comparison questions of the corpus, one correct, one with the "
+        "two things mixed up throughout, one with a single property given to the wrong one; written "
+        "in a candidate's words (not by exchanging terms) by a helper who saw neither the check nor "
+        "this diagnostic, graded blind on the scale by another, committed before the check graded it.",
+        "",
+        "| answers | n | human | without the check: mean / MAE | with it: mean / MAE | ≤ 3 without → with |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind in ("correct", "swapped", "one_swap", None):
+        k = np.array([kind is None or x == kind for x in kinds])
+        name = kind or "**all**"
+        out.append(
+            f"| {name} | {k.sum()} | {human[k].mean():.2f} | {off[k].mean():.2f} / "
+            f"{np.abs(off[k] - human[k]).mean():.2f} | {on[k].mean():.2f} / "
+            f"{np.abs(on[k] - human[k]).mean():.2f} | {(off[k] <= 3).mean():.0%} → {(on[k] <= 3).mean():.0%} |"
+        )
+    r0, r1 = np.corrcoef(human, off)[0, 1], np.corrcoef(human, on)[0, 1]
+    out += ["", f"Pearson with the grader: {r0:.3f} without the check, {r1:.3f} with it."]
+    return out
 
 
 if __name__ == "__main__":
