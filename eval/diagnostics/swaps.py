@@ -19,6 +19,7 @@ from mockint.evaluation.datasets import task_for
 from mockint.evaluation.protocol import load_specs
 from mockint.grading.offline import OfflineGrader
 from mockint.grading.swaps import compared
+from mockint.grading.swaps import exchanged as swapped
 from mockint.runtime import Runtime
 
 SETS = [
@@ -30,22 +31,6 @@ SETS = [
     "interview-heldout-5",
     "interview-heldout-6",
 ]
-
-
-def swapped(text: str, a: str, b: str) -> tuple[str, int]:
-    """``text`` with every whole-word ``a`` and ``b`` exchanged (case kept), and how many.
-
-    >>> swapped("Bagging averages; boosting reweights. bagging", "bagging", "boosting")
-    ('Boosting averages; bagging reweights. boosting', 3)
-    """
-    pat = re.compile(rf"\b({re.escape(a)}|{re.escape(b)})\b", re.I)
-
-    def other(m: re.Match) -> str:
-        w = m.group(0)
-        t = b if w.lower() == a.lower() else a
-        return t[:1].upper() + t[1:] if w[:1].isupper() and not t[:1].isupper() else t
-
-    return pat.sub(other, text), len(pat.findall(text))
 
 
 def main() -> None:

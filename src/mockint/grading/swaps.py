@@ -98,6 +98,22 @@ def contrast_pairs(question: str, points: Sequence[str]) -> list[tuple[str, str]
     return out
 
 
+def exchanged(text: str, a: str, b: str) -> tuple[str, int]:
+    """``text`` with every whole-word ``a`` and ``b`` exchanged (a capital kept), and how many.
+
+    >>> exchanged("Bagging averages; boosting reweights. bagging", "bagging", "boosting")
+    ('Boosting averages; bagging reweights. boosting', 3)
+    """
+    pat = re.compile(rf"\b({re.escape(a)}|{re.escape(b)})\b", re.I)
+
+    def other(m: re.Match) -> str:
+        w = m.group(0)
+        t = b if w.lower() == a.lower() else a
+        return t[:1].upper() + t[1:] if w[:1].isupper() and not t[:1].isupper() else t
+
+    return pat.sub(other, text), len(pat.findall(text))
+
+
 def _names(text: str, term: str) -> bool:
     return stem(term.lower()) in content_words(text)
 
