@@ -1,0 +1,128 @@
+"""A candidate judgement model against the shipped one, through the product's grader (second look and
+swap check on): every human-graded interview slice, the swap sets, the held-out probe sets. Writes
+eval/reports/candidate-judge.md:
+
+    .venv/bin/python eval/diagnostics/candidate_judge.py build/judge-swap   (about 6 minutes)
+
+The rule for shipping the candidate, written down (and committed) before it was first evaluated:
+ship it if, with the product's grader,
+1. the mean MAE over the held-out slices 5, 6 and 7 (all answers) is at most 0.03 worse,
+2. on the held-out swap set the swapped answers' mean falls and the correct answers' mean falls by
+   at most 0.3, and
+3. no held-out probe set's share at or below 2.5 falls by more than 2 points.
+Otherwise the shipped model stays and this report says what the candidate did.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mockint.config import Config
+from mockint.evaluation.datasets import task_for
+from mockint.evaluation.probes import HELD_OUT_SETS, PROBE_LIMIT, held_out_probes
+from mockint.evaluation.protocol import load_specs
+from mockint.runtime import Runtime
+
+SLICES = [
+    "concise-heldout",
+    "concise-heldout-2",
+    "interview-heldout-3",
+    "interview-heldout-4",
+    "interview-graded",
+    "interview-heldout-5",
+    "interview-heldout-6",
+    "concise-heldout-7",
+]
+HELD = ["interview-heldout-5", "interview-heldout-6", "concise-heldout-7"]
+
+
+def measure(folder: str) -> dict:
+    rt = Runtime(Config.load(judge_model=folder))
+    grader = rt.make_grader("offline")
+    grade = grader.grade_many
+    out: dict = {"slices": {}, "probes": {}}
+    for name in SLICES + ["swaps-heldout"]:
+        _, items = load_specs([f"eval/datasets/{name}.jsonl:mockint"], rt.by_id)[0]
+        h = np.array([it.human for it in items])
+        p = np.array([g.score for g in grade([task_for(it) for it in items])])
+        text = np.array([not (it.question and it.question.problem) for it in items])
+        levels = np.array([it.level or "" for it in items])
+        out["slices"][name] = (h, p, text, levels)
+    for key, path, _ in HELD_OUT_SETS:
+        r = held_out_probes(grade, rt.by_id, path=path)
+        out["probes"][key] = r["all"][f"share_le_{PROBE_LIMIT:g}"]
+    return out
+
+
+def _m(h: np.ndarray, p: np.ndarray) -> str:
+    return f"{np.abs(h - p).mean():.2f} / {np.corrcoef(h, p)[0, 1]:.3f}"
+
+
+def main(folder: str) -> None:
+    old, new = measure("packaged"), measure(folder)
+    lines = [
+        f"# Candidate judgement model `{folder}` against the shipped one",
+        "",
+        "The product's grader (second look and swap check on), same code, only the model differs. "
+        "Written by `eval/diagnostics/candidate_judge.py`; the rule for shipping is in its "
+        "docstring, committed before the candidate was first evaluated.",
+        "",
+        "| set | n | MAE / Pearson, shipped | candidate | as text: shipped | candidate |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in SLICES:
+        h, p0, text, _ = old["slices"][name]
+        p1 = new["slices"][name][1]
+        lines.append(
+            f"| {name} | {len(h)} | {_m(h, p0)} | {_m(h, p1)} | "
+            f"{_m(h[text], p0[text])} | {_m(h[text], p1[text])} |"
+        )
+    h, p0, _, lv = old["slices"]["swaps-heldout"]
+    p1 = new["slices"]["swaps-heldout"][1]
+    lines += ["", "| swap set: kind | n | human | shipped | candidate |", "|---|---|---|---|---|"]
+    for kind in ("correct", "swapped", "one_swap"):
+        k = lv == kind
+        lines.append(
+            f"| {kind} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | {p1[k].mean():.2f} |"
+        )
+    lines += ["", "| held-out probe set | ≤ 2.5, shipped | candidate |", "|---|---|---|"]
+    for key in old["probes"]:
+        lines.append(f"| {key} | {old['probes'][key]:.1%} | {new['probes'][key]:.1%} |")
+    mae = lambda run: np.mean(  # noqa: E731
+        [np.abs(run["slices"][n][0] - run["slices"][n][1]).mean() for n in HELD]
+    )
+    swapped = lv == "swapped"
+    correct = lv == "correct"
+    checks = [
+        (
+            "held-out slices' mean MAE at most 0.03 worse",
+            f"{mae(old):.3f} → {mae(new):.3f}",
+            mae(new) <= mae(old) + 0.03,
+        ),
+        (
+            "swapped answers' mean falls",
+            f"{p0[swapped].mean():.2f} → {p1[swapped].mean():.2f}",
+            p1[swapped].mean() < p0[swapped].mean(),
+        ),
+        (
+            "correct answers' mean falls by at most 0.3",
+            f"{p0[correct].mean():.2f} → {p1[correct].mean():.2f}",
+            p1[correct].mean() >= p0[correct].mean() - 0.3,
+        ),
+        (
+            "no held-out probe set's share ≤ 2.5 falls by more than 2 points",
+            ", ".join(f"{old['probes'][k]:.1%} → {new['probes'][k]:.1%}" for k in old["probes"]),
+            all(new["probes"][k] >= old["probes"][k] - 0.02 for k in old["probes"]),
+        ),
+    ]
+    lines += ["", "| rule | measured | met |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {'yes' if c else '**no**'} |" for a, b, c in checks]
+    verdict = all(c for *_, c in checks)
+    lines += ["", f"**Verdict: {'ship the candidate' if verdict else 'keep the shipped model'}.**"]
+    Path("eval/reports/candidate-judge.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "build/judge-swap")
