@@ -85,3 +85,33 @@ def test_a_swapped_answer_is_graded_as_contradicting_the_point_and_quoted(real_r
     first = swapped.key_points[0]
     assert first.status == "contradicted" and first.evidence == SWAPPED.split(". ")[0] + "."
     assert "Got wrong" in swapped.feedback_add
+
+
+@pytest.mark.slow
+def test_mockint_grade_marks_the_swapped_answer(tmp_path, home, monkeypatch):
+    """What a user of ``mockint grade`` sees: the swapped answer capped and flagged, the point it
+    states of the other thing marked contradicted with the clause as its quote."""
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from mockint.cli import app
+
+    monkeypatch.setenv("MOCKINT_EMBEDDING_MODEL", "hash-fake")
+    monkeypatch.setenv("MOCKINT_JUDGE_MODEL", "packaged")
+    qid = "what-is-the-difference-between-supervised-and-unsupervised"
+    src, out = tmp_path / "answers.csv", tmp_path / "graded.jsonl"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(("id", "question", "answer"))
+        w.writerows([("right", qid, RIGHT), ("swapped", qid, SWAPPED)])
+    res = CliRunner().invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows["right"]["score"] >= 6 and "contradiction" not in rows["right"]["flags"]
+    assert rows["swapped"]["score"] <= 3 and "contradiction" in rows["swapped"]["flags"]
+    first = json.loads(rows["swapped"]["key_points"])[0]  # a JSON string: the row is flat for CSV
+    assert first["status"] == "contradicted" and first["evidence"].startswith(
+        "Unsupervised learning"
+    )
