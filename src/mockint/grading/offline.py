@@ -197,7 +197,8 @@ class OfflineGrader(Grader):
         def states(pairs: list[tuple[str, str]]) -> list[float]:
             return [credit(p) for p in self.judge.predict([(q, point, s) for point, s in pairs])]
 
-        return swapped_points(clean, q, [p.text for p in premises(task.question)], states)
+        points = [p.text for p in premises(task.question)]
+        return swapped_points(clean, task.question.question, points, states)
 
     def second_look(self, task: GradingTask, clean: str) -> dict[str, tuple[str, np.ndarray]]:
         """Premise text -> (the answer's sentence sharing most words with it, the model's judgement

@@ -176,7 +176,8 @@ def swapped_points(
 ) -> dict[str, str]:
     """Point -> the sentence that states it of the other compared thing, for every point the lexical
     check finds (``candidates``) and ``states`` (the model: entailed + partly of (point, sentence)
-    pairs) confirms."""
+    pairs) confirms. ``question`` is the corpus question's own wording (a candidate's free-text
+    question may not name the pair)."""
     pairs = contrast_pairs(question, points)
     if not pairs:
         return {}
