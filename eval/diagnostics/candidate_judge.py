@@ -1,5 +1,7 @@
 """A candidate judgement model against the shipped one, through the product's grader (second look and
-swap check on): every human-graded interview slice, the swap sets, the held-out probe sets. Writes
+swap check on): every human-graded interview slice, the swap and flip sets (the flip set, answers
+with a direction reversed, was written and graded while the candidate trained; it is reported, not
+part of the rule), the held-out probe sets. Writes
 eval/reports/candidate-judge.md:
 
     .venv/bin/python eval/diagnostics/candidate_judge.py build/judge-swap   (about 6 minutes)
@@ -42,7 +44,7 @@ def measure(folder: str) -> dict:
     grader = rt.make_grader("offline")
     grade = grader.grade_many
     out: dict = {"slices": {}, "probes": {}}
-    for name in SLICES + ["swaps-heldout"]:
+    for name in SLICES + ["swaps-heldout", "flips-heldout"]:
         _, items = load_specs([f"eval/datasets/{name}.jsonl:mockint"], rt.by_id)[0]
         h = np.array([it.human for it in items])
         p = np.array([g.score for g in grade([task_for(it) for it in items])])
@@ -78,14 +80,21 @@ def main(folder: str) -> None:
             f"| {name} | {len(h)} | {_m(h, p0)} | {_m(h, p1)} | "
             f"{_m(h[text], p0[text])} | {_m(h[text], p1[text])} |"
         )
+    lines += ["", "| set: kind | n | human | shipped | candidate |", "|---|---|---|---|---|"]
+    for name, kinds in (
+        ("swaps-heldout", ("correct", "swapped", "one_swap")),
+        ("flips-heldout", ("correct", "flipped")),
+    ):
+        h, p0, _, lv = old["slices"][name]
+        p1 = new["slices"][name][1]
+        for kind in kinds:
+            k = lv == kind
+            lines.append(
+                f"| {name}: {kind} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | "
+                f"{p1[k].mean():.2f} |"
+            )
     h, p0, _, lv = old["slices"]["swaps-heldout"]
     p1 = new["slices"]["swaps-heldout"][1]
-    lines += ["", "| swap set: kind | n | human | shipped | candidate |", "|---|---|---|---|---|"]
-    for kind in ("correct", "swapped", "one_swap"):
-        k = lv == kind
-        lines.append(
-            f"| {kind} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | {p1[k].mean():.2f} |"
-        )
     lines += ["", "| held-out probe set | ≤ 2.5, shipped | candidate |", "|---|---|---|"]
     for key in old["probes"]:
         lines.append(f"| {key} | {old['probes'][key]:.1%} | {new['probes'][key]:.1%} |")
