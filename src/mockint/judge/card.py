@@ -27,9 +27,6 @@ SOURCES = {
     "written for this, each key point's status marked by the writer)",
     "keypoints-negative": "the same answers against a key point of another question "
     "(not addressed, half weight)",
-    "keypoints-swapped": "the same answers with two things exchanged throughout (the question's "
-    "compared terms, or more/less, bias/variance, ...) against a key point they stated "
-    "(contradicted)",
 }
 
 ATTRIBUTION = """\

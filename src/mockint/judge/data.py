@@ -11,12 +11,11 @@ on the allowed set. Sources (``sources``):
 - Mohler: premise = the reference answer; 0-5 score bands;
 - our key-point pairs (``eval/datasets/judge-train/*.jsonl``): premise = one key point of a
   corpus question, the writer's status for it; plus each of those answers against a key point of
-  another question (``not_addressed``, half weight);
-- the same answers with two things exchanged (``swapped_pairs``): the model trained without them
-  read an answer with its two compared terms swapped as just as right (``eval/reports/swaps.md``).
-  Where a key point the answer states names one of the question's two compared things (or one word
-  of a pair like more/less, bias/variance), the answer with the pair exchanged throughout contradicts
-  that key point.
+  another question (``not_addressed``, half weight).
+
+Tried and not shipped: the same answers with two things exchanged, as contradicted pairs (735 of
+them, commit 421d4ab): the model trained with them scored every held-out slice worse and correct
+answers lower (``eval/reports/candidate-judge.md``).
 
 ``group`` names the question (``family:id``); cross-validation never splits a group, and
 ``fold_of`` assigns groups to folds per family, so each fold holds a share of every source.
@@ -211,94 +210,12 @@ def keypoint_pairs(
     return pairs
 
 
-# word pairs whose exchange turns a stated point into its opposite
-FLIPS = (
-    ("increase", "decrease"),
-    ("increases", "decreases"),
-    ("higher", "lower"),
-    ("more", "less"),
-    ("overfitting", "underfitting"),
-    ("bias", "variance"),
-    ("left", "right"),
-    ("positive", "negative"),
-    ("precision", "recall"),
-    ("larger", "smaller"),
-    ("faster", "slower"),
-    ("before", "after"),
-    ("maximum", "minimum"),
-    ("maximize", "minimize"),
-    ("above", "below"),
-    ("high", "low"),
-    ("large", "small"),
-    ("parallel", "sequential"),
-    ("deterministic", "stochastic"),
-    ("sparse", "dense"),
-)
-
-
-def swapped_pairs(records: list[dict], corpus: dict) -> list[Pair]:
-    """For each answer and key point it states (entailed or partly) that names one side of a pair
-    (the question's compared things, ``grading.swaps.contrast_pairs``, when the answer names both; or
-    a ``FLIPS`` word the answer uses and whose partner it does not): the answer with the pair
-    exchanged throughout, ``contradicted``. One pair per (answer, key point).
-
-    >>> q = type("Q", (), {"id": "q", "question": "What is the difference between L1 and L2?",
-    ...     "problem": None, "key_points": [type("K", (), {"id": "kp1", "text": "L1 gives sparse weights."})]})
-    >>> [p.answer for p in swapped_pairs([{"question_id": "q", "answer": "L1 gives sparse weights, L2 "
-    ...     "small ones.", "statuses": {"kp1": "entailed"}}], {"q": q})]
-    ['L2 gives sparse weights, L1 small ones.']
-    """
-    from mockint.grading.swaps import _names, contrast_pairs, exchanged
-    from mockint.text import words
-
-    out = []
-    for r in records:
-        q = corpus.get(r["question_id"])
-        if q is None or q.problem is not None:
-            continue
-        compared = contrast_pairs(q.question, [k.text for k in q.key_points])
-        said = set(words(r["answer"]))
-        for kp in q.key_points:
-            if r["statuses"].get(kp.id) not in ("entailed", "partly"):
-                continue
-            ways = [
-                (a, b)
-                for a, b in compared
-                if _names(kp.text, a) != _names(kp.text, b)
-                and _names(r["answer"], a)
-                and _names(r["answer"], b)
-            ]
-            point = set(words(kp.text))
-            ways += [
-                (a, b)
-                for a, b in FLIPS
-                if (a in point and a in said and b not in said)
-                or (b in point and b in said and a not in said)
-            ]
-            for a, b in ways[:1]:
-                text, n = exchanged(r["answer"], a, b)
-                if n and text != r["answer"]:
-                    out.append(
-                        Pair(
-                            f"corpus:{q.id}",
-                            "keypoints-swapped",
-                            q.question,
-                            kp.text,
-                            text,
-                            (CONTRADICTED,),
-                        )
-                    )
-    return out
-
-
 def all_pairs(corpus: dict, *, shared: Path = SHARED, pairs_dir: Path = PAIRS_DIR) -> list[Pair]:
-    records = keypoint_records(pairs_dir)
     return (
         semeval_pairs(shared / "semeval2013" / "train.jsonl")
         + saf_pairs(shared / "saf" / "train.jsonl")
         + mohler_pairs(shared / "mohler.jsonl")
-        + keypoint_pairs(records, corpus)
-        + swapped_pairs(records, corpus)
+        + keypoint_pairs(keypoint_records(pairs_dir), corpus)
     )
 
 
