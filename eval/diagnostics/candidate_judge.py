@@ -61,8 +61,8 @@ def _m(h: np.ndarray, p: np.ndarray) -> str:
     return f"{np.abs(h - p).mean():.2f} / {np.corrcoef(h, p)[0, 1]:.3f}"
 
 
-def main(folder: str) -> None:
-    old, new = measure("packaged"), measure(folder)
+def tables(folder: str, old: dict, new: dict) -> list[str]:
+    """The slices, the swap and flip sets by kind, the probe sets: shipped against candidate."""
     lines = [
         f"# Candidate judgement model `{folder}` against the shipped one",
         "",
@@ -93,11 +93,17 @@ def main(folder: str) -> None:
                 f"| {name}: {kind} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | "
                 f"{p1[k].mean():.2f} |"
             )
-    h, p0, _, lv = old["slices"]["swaps-heldout"]
-    p1 = new["slices"]["swaps-heldout"][1]
     lines += ["", "| held-out probe set | ≤ 2.5, shipped | candidate |", "|---|---|---|"]
     for key in old["probes"]:
         lines.append(f"| {key} | {old['probes'][key]:.1%} | {new['probes'][key]:.1%} |")
+    return lines
+
+
+def main(folder: str) -> None:
+    old, new = measure("packaged"), measure(folder)
+    lines = tables(folder, old, new)
+    h, p0, _, lv = old["slices"]["swaps-heldout"]
+    p1 = new["slices"]["swaps-heldout"][1]
     mae = lambda run: np.mean(  # noqa: E731
         [np.abs(run["slices"][n][0] - run["slices"][n][1]).mean() for n in HELD]
     )
