@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sets import INTERVIEW_SETS
 
 from mockint.config import Config
 from mockint.evaluation.datasets import task_for
@@ -26,16 +27,7 @@ from mockint.evaluation.probes import HELD_OUT_SETS, PROBE_LIMIT, held_out_probe
 from mockint.evaluation.protocol import load_specs
 from mockint.runtime import Runtime
 
-SLICES = [
-    "concise-heldout",
-    "concise-heldout-2",
-    "interview-heldout-3",
-    "interview-heldout-4",
-    "interview-graded",
-    "interview-heldout-5",
-    "interview-heldout-6",
-    "concise-heldout-7",
-]
+SLICES = INTERVIEW_SETS
 HELD = ["interview-heldout-5", "interview-heldout-6", "concise-heldout-7"]
 
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+from sets import INTERVIEW_SETS
 
 from mockint.config import Config
 from mockint.evaluation.datasets import task_for
@@ -22,15 +23,7 @@ from mockint.grading.swaps import compared
 from mockint.grading.swaps import exchanged as swapped
 from mockint.runtime import Runtime
 
-SETS = [
-    "interview-graded",
-    "concise-heldout",
-    "concise-heldout-2",
-    "interview-heldout-3",
-    "interview-heldout-4",
-    "interview-heldout-5",
-    "interview-heldout-6",
-]
+SETS = [n for n in INTERVIEW_SETS if n != "concise-heldout-7"]  # seen while building the check
 
 
 def main() -> None:
@@ -53,15 +46,8 @@ def main() -> None:
             rows.append((name, it, pair, text))
     tasks = [task_for(it) for _, it, _, _ in rows]
     flipped = [type(t)(**{**t.__dict__, "answer": s}) for t, (*_, s) in zip(tasks, rows)]
-    rule = OfflineGrader.swaps
-    OfflineGrader.swaps = lambda self, task, clean: {}
-    try:
-        b0 = np.array([g.score for g in grader.grade_many(tasks)])
-        s0 = np.array([g.score for g in grader.grade_many(flipped)])
-    finally:
-        OfflineGrader.swaps = rule
-    b = np.array([g.score for g in grader.grade_many(tasks)])
-    s = np.array([g.score for g in grader.grade_many(flipped)])
+    b0, s0 = _graded(grader, tasks, False), _graded(grader, flipped, False)
+    b, s = _graded(grader, tasks, True), _graded(grader, flipped, True)
     human = np.array([it.human for _, it, _, _ in rows])
     out = [
         "# Two compared concepts swapped",
@@ -93,12 +79,13 @@ def main() -> None:
     print("\n".join(out[:13]))
 
 
-def _graded(grader, items, check: bool) -> np.ndarray:
+def _graded(grader, tasks: list, check: bool) -> np.ndarray:
+    """Scores of ``tasks`` with the swap check on or off (the same code otherwise)."""
     rule = OfflineGrader.swaps
     if not check:
         OfflineGrader.swaps = lambda self, task, clean: {}
     try:
-        return np.array([g.score for g in grader.grade_many([task_for(it) for it in items])])
+        return np.array([g.score for g in grader.grade_many(tasks)])
     finally:
         OfflineGrader.swaps = rule
 
@@ -117,10 +104,11 @@ def every_set(rt: Runtime, grader) -> list[str]:
         "| set | n | answers moved | down / up | MAE without → with | Pearson without → with |",
         "|---|---|---|---|---|---|",
     ]
-    for name in [*SETS, "concise-heldout-7"]:
+    for name in INTERVIEW_SETS:
         _, items = load_specs([f"eval/datasets/{name}.jsonl:mockint"], rt.by_id)[0]
         h = np.array([it.human for it in items])
-        off, on = _graded(grader, items, False), _graded(grader, items, True)
+        tasks = [task_for(it) for it in items]
+        off, on = _graded(grader, tasks, False), _graded(grader, tasks, True)
         moved = np.abs(on - off) > 0.05
         down = [f"{a:.1f}→{b:.1f} (human {c:g})" for a, b, c in zip(off, on, h) if b < a - 0.05]
         out.append(
@@ -137,13 +125,8 @@ def heldout(rt: Runtime, grader) -> list[str]:
     _, items = load_specs(["eval/datasets/swaps-heldout.jsonl:mockint"], rt.by_id)[0]
     kinds = [it.level for it in items]
     human = np.array([it.human for it in items])
-    rule = OfflineGrader.swaps
-    OfflineGrader.swaps = lambda self, task, clean: {}
-    try:
-        off = np.array([g.score for g in grader.grade_many([task_for(it) for it in items])])
-    finally:
-        OfflineGrader.swaps = rule
-    on = np.array([g.score for g in grader.grade_many([task_for(it) for it in items])])
+    tasks = [task_for(it) for it in items]
+    off, on = _graded(grader, tasks, False), _graded(grader, tasks, True)
     out = [
         "",
         "## Held out: `eval/datasets/swaps-heldout.jsonl`",

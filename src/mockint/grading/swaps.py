@@ -79,7 +79,8 @@ def contrast_pairs(question: str, points: Sequence[str]) -> list[tuple[str, str]
     ...     "sentences.", "Abstractive summarization writes new text.", "It is evaluated with ROUGE."])
     [('Extractive', 'Abstractive')]
     """
-    pairs = [compared(question)] if compared(question) else []
+    asked = compared(question)
+    pairs = [asked] if asked else []
     by_second: dict[str, list[str]] = {}  # "summarization" -> [Extractive, Abstractive]
     for p in points:
         head = re.findall(r"[\w\-]+", p)[:2]
