@@ -115,3 +115,54 @@ def test_mockint_grade_marks_the_swapped_answer(tmp_path, home, monkeypatch):
     assert first["status"] == "contradicted" and first["evidence"].startswith(
         "Unsupervised learning"
     )
+
+
+def test_more_question_shapes_give_the_pair_and_brackets_give_abbreviations():
+    from mockint.grading.swaps import compared_all
+
+    assert compared("Are multicollinearity and correlation the same?") == (
+        "multicollinearity",
+        "correlation",
+    )
+    assert compared("Define tuples and lists in Python. What are the differences?") == (
+        "tuples",
+        "lists",
+    )
+    # what kind of thing a side is does not name it
+    assert compared(
+        "What is the difference between a model that minimizes squared error and one that "
+        "minimizes absolute error?"
+    ) == ("squared", "absolute")
+    assert compared_all(
+        "What is the difference between an autoencoder (AE) and a variational autoencoder (VAE)?"
+    ) == [("AE", "variational"), ("AE", "VAE")]
+    # "pros and cons" compares nothing; a long clause is not the name of a thing
+    assert compared("Explain bagging. What are the pros and cons of it?") is None
+    assert compared("How do you handle missing values in a large dataset and outliers?") is None
+
+
+def test_the_model_alone_finds_a_point_stated_of_the_other_thing_in_other_words():
+    """No three shared words: the model reads the point against the clauses about the other thing and
+    against what the answer says of the point's own thing, and the gap decides."""
+    swapped = (
+        "With unsupervised learning you give the algorithm examples along with the right answers. "
+        "Supervised learning is when there are no labels and the model finds groups itself."
+    )
+    assert candidates(swapped, Q, [POINT], PAIRS) == {}  # the lexical check sees nothing
+    other, own = sentences_of(swapped)
+
+    def states(asked):
+        return [0.8 if s == other else 0.1 for _, s in asked]
+
+    assert swapped_points(swapped, Q, [POINT], states) == {POINT: other}
+    # the answer says it of the right thing about as well: no swap
+    assert swapped_points(swapped, Q, [POINT], lambda asked: [0.8 for _ in asked]) == {}
+    # the model does not find the point in the other's clause clearly enough: no swap
+    weak = lambda asked: [0.5 if s == other else 0.1 for _, s in asked]  # noqa: E731
+    assert swapped_points(swapped, Q, [POINT], weak) == {}
+
+
+def sentences_of(text):
+    from mockint.text import sentences
+
+    return sentences(text)

@@ -7,14 +7,20 @@ for it lexically, and asks the model only what it is good at, whether a sentence
 content:
 
 - the pairs: the two things the question compares ("between A and B", "A vs B", "compare A and
-  B"), and the two key points, when exactly two, that open with "A <word>" and "B <word>"
-  (Extractive summarization / Abstractive summarization);
+  B", "are A and B the same", "define A and B", "both A and B", with the abbreviations in
+  brackets: "an autoencoder (AE) and a variational autoencoder (VAE)"), and the two key points,
+  when exactly two, that open with "A <word>" and "B <word>" (Extractive summarization /
+  Abstractive summarization);
 - a key point about A (it names A, not B) is *swapped* when the answer's clause (sentences are
   also cut at "while", "whereas", "but") sharing most of its other content words names B, before
   any of those words, and not A; shares at least three of them and more than anything the answer
   says of A (its clauses, and its sentences but the one holding that clause); holds no negation
   ("not", "unlike", "instead": such a clause often says what B lacks); and the model, reading that
-  clause alone, says it states the point (entailed + partly >= 0.5).
+  clause alone, says it states the point (entailed + partly >= 0.5);
+- or, in other words than the point's ("you give it examples with the right answers" for
+  "trains on labeled pairs"): a clause that names B early, not A, and holds no negation, which
+  the model reading it alone credits with the point (>= 0.6), by at least 0.3 more than anything
+  the answer says naming A (``model_candidates``).
 
 A swapped point counts as contradicted (an essential one caps the answer at 3, ``guards.py``), and
 its quote is that sentence.
@@ -29,6 +35,8 @@ from mockint.text import STOP, content_words, sentences, stem
 
 MIN_SHARED = 3  # content words a swapped sentence shares with the point (besides the two names)
 STATES = 0.5  # entailed + partly the model must give the sentence for the point
+LEAN = 0.6  # ... when the words differ: the model alone must find the point in the other's clause
+MARGIN = 0.3  # ... by this much more than in anything said of the point's own thing
 NEGATION = re.compile(
     r"\b(not|no|never|without|unlike|instead|rather|neither|nor|lacks?|cannot)\b|n't\b", re.I
 )
@@ -41,7 +49,44 @@ _SIDES = (
     r"between (?:the )?(.+?) and (?:the )?(.+?)(?:[?.,:;]|$)",
     r"(\S+(?: \S+)?) (?:vs\.?|versus) (\S+(?: \S+)?)",
     r"compare (?:the )?(.+?) (?:and|with|to) (?:the )?(.+?)(?:[?.,:;]|$)",
+    # "Are A and B the same?", "Define A and B", "What are A and B, ...", "Both A and B ..."
+    r"\b(?:are|define|explain|describe|both|how do) (?:the |a |an )?([^,;:?.]+?) and "
+    r"(?:the |a |an )?([^,;:?.]+?)(?: the same| differ| in | allow|[?.,:;]|$)",
+    r"what is (?:the |a |an )?([^,;:?.]+?),? and how is it different from (?:the |a |an )?([^,;:?.]+)",
 )
+SIDE_WORDS = (
+    4  # a side with more words (but function words) than this is a clause, not the name of a thing
+)
+# words that say what kind of thing a side is, not which one ("a model that minimizes squared error
+# and one that minimizes absolute error": squared / absolute)
+_GENERIC = {
+    "model",
+    "models",
+    "one",
+    "ones",
+    "method",
+    "methods",
+    "approach",
+    "network",
+    "networks",
+    "layer",
+    "layers",
+    "algorithm",
+    "technique",
+    "using",
+    "use",
+    "minimizes",
+    "minimize",
+    "based",
+    "pros",
+    "cons",
+    "advantages",
+    "disadvantages",
+    "similarities",
+    "differences",
+    "strengths",
+    "weaknesses",
+}
 _OPENERS = {"the", "a", "an", "it", "this", "that", "each", "both", "its", "their", "they"}
 
 
@@ -54,22 +99,49 @@ def compared(question: str) -> tuple[str, str] | None:
     ('supervised', 'unsupervised')
     >>> compared("L1 vs L2 regularization: when would you use each?")
     ('L1', 'L2')
+    >>> compared("Are multicollinearity and correlation the same?")
+    ('multicollinearity', 'correlation')
     >>> compared("What is overfitting?") is None
     True
     """
-    for pattern in _SIDES:
+    found = compared_all(question)
+    return found[0] if found else None
+
+
+def _short(side: str) -> bool:
+    return sum(w.lower() not in STOP for w in side.split()) <= SIDE_WORDS
+
+
+def compared_all(question: str) -> list[tuple[str, str]]:
+    """``compared``'s pair, then the pairs its sides' abbreviations in brackets give ("an
+    autoencoder (AE) and a variational autoencoder (VAE)" -> (AE, variational), (AE, VAE)).
+
+    >>> compared_all("What are some differences between a CNN and a fully connected network (FCNN/FFNN)?")
+    [('CNN', 'fully'), ('CNN', 'FCNN'), ('CNN', 'FFNN')]
+    >>> compared_all("What is the difference between a model that minimizes squared error and one that "
+    ...              "minimizes absolute error?")
+    [('squared', 'absolute')]
+    """
+    for i, pattern in enumerate(_SIDES):
         m = re.search(pattern, question, re.I)
-        if m:
+        if m and (i < 3 or all(_short(g) for g in m.groups())):
             break
     else:
-        return None
-    a, b = (re.findall(r"[\w\-]+", g) for g in m.groups())
+        return []
+    sides = [re.sub(r"\(.*?\)", " ", g) for g in m.groups()]
+    a, b = (re.findall(r"[\w\-]+", g) for g in sides)
     la, lb = {w.lower() for w in a}, {w.lower() for w in b}
-    sa = [w for w in a if w.lower() not in STOP | lb]
-    sb = [w for w in b if w.lower() not in STOP | la]
-    if not sa or not sb or stem(sa[0].lower()) == stem(sb[0].lower()):
-        return None
-    return sa[0], sb[0]
+    sa = [w for w in a if w.lower() not in STOP | lb | _GENERIC]
+    sb = [w for w in b if w.lower() not in STOP | la | _GENERIC]
+    alias_a, alias_b = (re.findall(r"\(([^)]*)\)", g) for g in m.groups())
+    names_a = sa[:1] + [x for al in alias_a for x in re.findall(r"[\w\-]+", al)]
+    names_b = sb[:1] + [x for al in alias_b for x in re.findall(r"[\w\-]+", al)]
+    out = []
+    for x in names_a:
+        for y in names_b:
+            if _key(x) != _key(y) and (x, y) not in out:
+                out.append((x, y))
+    return out
 
 
 def contrast_pairs(question: str, points: Sequence[str]) -> list[tuple[str, str]]:
@@ -79,8 +151,7 @@ def contrast_pairs(question: str, points: Sequence[str]) -> list[tuple[str, str]
     ...     "sentences.", "Abstractive summarization writes new text.", "It is evaluated with ROUGE."])
     [('Extractive', 'Abstractive')]
     """
-    asked = compared(question)
-    pairs = [asked] if asked else []
+    pairs = compared_all(question)
     by_second: dict[str, list[str]] = {}  # "summarization" -> [Extractive, Abstractive]
     for p in points:
         head = re.findall(r"[\w\-]+", p)[:2]
@@ -92,7 +163,7 @@ def contrast_pairs(question: str, points: Sequence[str]) -> list[tuple[str, str]
     pairs += [(f[0], f[1]) for f in by_second.values() if len(f) == 2]
     seen, out = set(), []
     for a, b in pairs:
-        key = frozenset((stem(a.lower()), stem(b.lower())))
+        key = frozenset((_key(a), _key(b)))
         if key not in seen:
             seen.add(key)
             out.append((a, b))
@@ -115,8 +186,16 @@ def exchanged(text: str, a: str, b: str) -> tuple[str, int]:
     return pat.sub(other, text), len(pat.findall(text))
 
 
+def _key(term: str) -> str:
+    """What a name is matched by: the stem of its first word ("fully-connected" -> "ful")."""
+    ws = re.findall(r"[A-Za-z0-9]+", term.lower())
+    return stem(ws[0]) if ws else ""
+
+
 def _names(text: str, term: str) -> bool:
-    return stem(term.lower()) in content_words(text)
+    k = _key(term)
+    said = set(content_words(text))
+    return k in said or k + "s" in said  # "CNNs" (a stem keeps four-letter plurals)
 
 
 def _leads(sentence: str, term: str, shared: set[str]) -> bool:
@@ -124,7 +203,8 @@ def _leads(sentence: str, term: str, shared: set[str]) -> bool:
     about it ("Online learning trains on the whole dataset"), not merely ending on it ("... and
     eta=1 behaves like DDPM")."""
     ws = content_words(sentence)
-    first = ws.index(stem(term.lower()))
+    k = _key(term)
+    first = ws.index(k) if k in ws else ws.index(k + "s")
     return all(w not in shared for w in ws[:first])
 
 
@@ -140,8 +220,7 @@ def candidates(
     ...     [("supervised", "unsupervised")])
     {'Supervised learning trains on labeled input-output pairs to predict outputs.': 'Unsupervised learning trains on labeled input-output pairs to predict outputs.'}
     """
-    whole = sentences(answer)
-    units = [c.strip() for s in whole for c in CLAUSE.split(s) if c.strip()]
+    whole, units = _units(answer)
     asked = set(content_words(question))
     out: dict[str, str] = {}
     for point in points:
@@ -149,7 +228,7 @@ def candidates(
             if _names(point, a) == _names(point, b):
                 continue
             own, other = (a, b) if _names(point, a) else (b, a)
-            names = {stem(own.lower()), stem(other.lower())}
+            names = {_key(own), _key(other)}
             target = set(content_words(point)) - asked - names
             found, n = "", 0
             for s in units:
@@ -169,21 +248,74 @@ def candidates(
     return out
 
 
+def _opens(sentence: str, term: str) -> bool:
+    """Whether ``term`` is among the first third of the sentence's content words (at least the
+    first two): the sentence is about it."""
+    ws = content_words(sentence)
+    k = _key(term)
+    at = [i for i, w in enumerate(ws) if w in (k, k + "s")]
+    return bool(at) and at[0] < max(2, len(ws) // 3)
+
+
+def _units(answer: str) -> tuple[list[str], list[str]]:
+    whole = sentences(answer)
+    return whole, [c.strip() for s in whole for c in CLAUSE.split(s) if c.strip()]
+
+
+def model_candidates(
+    answer: str, points: Sequence[str], pairs: Sequence[tuple[str, str]]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Point about one of two compared things -> (the answer's clauses about the other one: naming
+    it early and not the point's own, no negation; everything the answer says naming the point's
+    own thing). The model then judges the point against both (``swapped_points``): the words may
+    differ ("you give it examples with the right answers" for "trains on labeled pairs")."""
+    whole, units = _units(answer)
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for point in points:
+        for a, b in pairs:
+            if _names(point, a) == _names(point, b):
+                continue
+            own, other = (a, b) if _names(point, a) else (b, a)
+            others = [
+                s
+                for s in units
+                if _names(s, other)
+                and not _names(s, own)
+                and not NEGATION.search(s)
+                and _opens(s, other)
+            ]
+            if others:
+                owns = [s for s in dict.fromkeys(units + whole) if _names(s, own)]
+                out[point] = (others, owns)
+                break
+    return out
+
+
 def swapped_points(
     answer: str,
     question: str,
     points: Sequence[str],
     states: Callable[[list[tuple[str, str]]], list[float]],
 ) -> dict[str, str]:
-    """Point -> the sentence that states it of the other compared thing, for every point the lexical
-    check finds (``candidates``) and ``states`` (the model: entailed + partly of (point, sentence)
-    pairs) confirms. ``question`` is the corpus question's own wording (a candidate's free-text
-    question may not name the pair)."""
+    """Point -> the sentence that states it of the other compared thing. Two ways in, one model
+    call: the lexical check (``candidates``) and the model agreeing (``STATES``); or, for the other
+    points, the model alone (``model_candidates``): a clause about the other thing states the point
+    (``LEAN``) by a clear margin (``MARGIN``) more than anything the answer says of the point's own.
+    ``states`` gives the model's entailed + partly for (point, sentence) pairs. ``question`` is the
+    corpus question's own wording (a candidate's free-text question may not name the pair)."""
     pairs = contrast_pairs(question, points)
     if not pairs:
         return {}
     found = candidates(answer, question, points, pairs)
-    if not found:
+    rest = {p: v for p, v in model_candidates(answer, points, pairs).items() if p not in found}
+    asks = list(found.items()) + [(p, s) for p, (o, w) in rest.items() for s in o + w]
+    if not asks:
         return {}
-    credit = states(list(found.items()))
-    return {p: s for (p, s), c in zip(found.items(), credit) if c >= STATES}
+    credit = dict(zip(asks, states(asks)))
+    out = {p: s for p, s in found.items() if credit[(p, s)] >= STATES}
+    for p, (others, owns) in rest.items():
+        best = max(others, key=lambda s: credit[(p, s)])
+        own = max((credit[(p, s)] for s in owns), default=0.0)
+        if credit[(p, best)] >= LEAN and credit[(p, best)] - own >= MARGIN:
+            out[p] = best
+    return out
