@@ -136,6 +136,7 @@ def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name):
             ("held_out", "probes-heldout.jsonl", "## Held-out probes\n"),
             ("held_out_2", "probes-heldout-2.jsonl", "## Held-out probes, set 2\n"),
             ("held_out_3", "probes-heldout-3.jsonl", "## Held-out probes, set 3\n"),
+            ("held_out_4", "probes-heldout-4.jsonl", "## Held-out probes, set 4\n"),
         ):
             held = data["probes"][key]
             n = 60 if key == "held_out_3" else 180

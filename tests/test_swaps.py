@@ -166,3 +166,31 @@ def sentences_of(text):
     from mockint.text import sentences
 
     return sentences(text)
+
+
+def test_a_clause_that_may_name_the_points_own_thing_is_not_a_swap():
+    """Key points "Multi-head attention ..." and "Dot-product attention ...": a list naming dot-product
+    attention and "several heads" states multi-head attention of itself, not of dot-product."""
+    points = [
+        "Multi-head attention runs several attentions in parallel on different learned projections.",
+        "Dot-product attention scores queries against keys with a scaled dot product.",
+    ]
+    pairs = contrast_pairs("Explain attention.", points)
+    assert pairs == [("Multi-head", "Dot-product")]
+    answer = "The dot-product kind is used in Transformers, running several heads in parallel on projections."
+    assert candidates(answer, "Explain attention.", points, pairs) == {}
+    assert (
+        swapped_points(answer, "Explain attention.", points, lambda asked: [0.9] * len(asked)) == {}
+    )
+
+
+def test_a_key_point_that_sets_one_thing_against_the_other_is_not_checked():
+    """ "Self-attention handles any length, whereas a dense layer needs a fixed input size": a clause
+    about the fully connected layer's fixed size states that point rightly."""
+    q = "Both a fully-connected layer and a self-attention layer allow all-to-all interactions. Why attention?"
+    point = (
+        "Self-attention handles variable-length inputs naturally, whereas a dense layer needs a "
+        "fixed input size with padding or truncation."
+    )
+    answer = "A fully connected layer has a fixed input size, so you pad or truncate the inputs."
+    assert swapped_points(answer, q, [point], lambda asked: [0.9] * len(asked)) == {}

@@ -136,6 +136,14 @@ HELD_OUT_SETS = (
         "a helper who saw neither the rules nor any probe, while the instruction detector was being "
         "rewritten; first graded after the rewrite was committed (e4b54fd): held out for it",
     ),
+    (
+        "held_out_4",
+        REPO_ROOT / "eval" / "datasets" / "probes-heldout-4.jsonl",
+        "Written on 2026-12-01 on 30 corpus questions no earlier probe set used, by a helper who read "
+        "only their questions, references and key points (every kind, injections in 30 different "
+        "techniques, 8 in other languages); committed unread (0893b5e) and first graded on the rules "
+        "of ca7a0d9: held out for every guard, the detector and the swap check",
+    ),
 )
 
 

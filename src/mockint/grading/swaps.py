@@ -11,7 +11,8 @@ content:
   brackets: "an autoencoder (AE) and a variational autoencoder (VAE)"), and the two key points,
   when exactly two, that open with "A <word>" and "B <word>" (Extractive summarization /
   Abstractive summarization);
-- a key point about A (it names A, not B) is *swapped* when the answer's clause (sentences are
+- a key point about A (it names A, not B, and does not itself set A against something: no
+  "whereas", "unlike", "but") is *swapped* when the answer's clause (sentences are
   also cut at "while", "whereas", "but") sharing most of its other content words names B, before
   any of those words, and not A; shares at least three of them and more than anything the answer
   says of A (its clauses, and its sentences but the one holding that clause); holds no negation
@@ -44,6 +45,11 @@ CLAUSE = re.compile(
     r",?\s+(?:while|whereas|but)\s+|,\s+(?:and\s+)?(?=\w+\s+(?:is|are|uses?|"
     r"makes?|gives?|keeps?|works?|measures?)\b)",
     re.I,
+)
+# a key point that itself sets the one thing against the other ("..., whereas a dense layer needs a
+# fixed input size") is about both: a clause about the other can state it rightly
+TWO_SIDED = re.compile(
+    r"\b(?:whereas|while|unlike|but|rather than|instead of|compared (?:to|with))\b", re.I
 )
 _SIDES = (
     r"between (?:the )?(.+?) and (?:the )?(.+?)(?:[?.,:;]|$)",
@@ -192,10 +198,18 @@ def _key(term: str) -> str:
     return stem(ws[0]) if ws else ""
 
 
-def _names(text: str, term: str) -> bool:
-    k = _key(term)
+def _names(text: str, term: str, *, loose: bool = False) -> bool:
+    """Whether ``text`` names ``term``: by its first word, or (``loose``) by any part of a hyphenated
+    name ("several heads" names "Multi-head"); the check is loose about the point's own thing, so
+    a clause that may name it is never read as stating the point of the other.
+
+    >>> _names("running several heads in parallel", "Multi-head"), _names("several heads", "Multi-head", loose=True)
+    (False, True)
+    """
     said = set(content_words(text))
-    return k in said or k + "s" in said  # "CNNs" (a stem keeps four-letter plurals)
+    parts = re.findall(r"[A-Za-z0-9]+", term.lower()) if loose else [term]
+    keys = {_key(p) for p in parts if p}
+    return any(k in said or k + "s" in said for k in keys)  # "CNNs": a stem keeps 4-letter plurals
 
 
 def _leads(sentence: str, term: str, shared: set[str]) -> bool:
@@ -225,14 +239,14 @@ def candidates(
     out: dict[str, str] = {}
     for point in points:
         for a, b in pairs:
-            if _names(point, a) == _names(point, b):
+            if _names(point, a) == _names(point, b) or TWO_SIDED.search(point):
                 continue
             own, other = (a, b) if _names(point, a) else (b, a)
             names = {_key(own), _key(other)}
             target = set(content_words(point)) - asked - names
             found, n = "", 0
             for s in units:
-                if _names(s, other) and not _names(s, own) and not NEGATION.search(s):
+                if _names(s, other) and not _names(s, own, loose=True) and not NEGATION.search(s):
                     shared = target & set(content_words(s))
                     if len(shared) > n and _leads(s, other, shared):
                         found, n = s, len(shared)
@@ -273,19 +287,19 @@ def model_candidates(
     out: dict[str, tuple[list[str], list[str]]] = {}
     for point in points:
         for a, b in pairs:
-            if _names(point, a) == _names(point, b):
+            if _names(point, a) == _names(point, b) or TWO_SIDED.search(point):
                 continue
             own, other = (a, b) if _names(point, a) else (b, a)
             others = [
                 s
                 for s in units
                 if _names(s, other)
-                and not _names(s, own)
+                and not _names(s, own, loose=True)
                 and not NEGATION.search(s)
                 and _opens(s, other)
             ]
             if others:
-                owns = [s for s in dict.fromkeys(units + whole) if _names(s, own)]
+                owns = [s for s in dict.fromkeys(units + whole) if _names(s, own, loose=True)]
                 out[point] = (others, owns)
                 break
     return out
