@@ -137,9 +137,10 @@ def test_eval_writes_reports_for_each_format(tmp_path, home, fmt, name):
             ("held_out_2", "probes-heldout-2.jsonl", "## Held-out probes, set 2\n"),
             ("held_out_3", "probes-heldout-3.jsonl", "## Held-out probes, set 3\n"),
             ("held_out_4", "probes-heldout-4.jsonl", "## Held-out probes, set 4\n"),
+            ("held_out_5", "probes-heldout-5.jsonl", "## Held-out probes, set 5\n"),
         ):
             held = data["probes"][key]
-            n = 60 if key == "held_out_3" else 180
+            n = 60 if key in ("held_out_3", "held_out_5") else 180
             assert held["file"] == file and held["n"] == n and len(held["by_kind"]) in (1, 6)
             assert title in md and f"`eval/datasets/{file}`, {n} probes" in md
         assert "held-out probes, set 2 (probes-heldout-2.jsonl)" in res.output

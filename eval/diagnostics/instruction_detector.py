@@ -1,6 +1,6 @@
-"""The instruction detector (``grading.hygiene``) against the one before e4b54fd, on what it should
-flag (the held-out injection probes) and what it should not (real answers; honest answers that use
-grading words). Writes eval/reports/instruction-detector.md. Run from the repository root:
+"""The instruction detector (``grading.hygiene``) against the one before e4b54fd and the one before
+look-alike letters and Korean were added (fafab88), on what it should flag (the injection probes)
+and what it should not (real answers; honest answers that use grading words). Writes eval/reports/instruction-detector.md. Run from the repository root:
 
     .venv/bin/python eval/diagnostics/instruction_detector.py
 """
@@ -15,13 +15,14 @@ from pathlib import Path
 from mockint.grading import hygiene
 
 OLD = "8bc2545"  # the commit before the detector was rewritten
+LOOKALIKE = "fafab88"  # the commit before look-alike letters, Korean and "…10点" were read
 DATA = Path("eval/datasets")
 SHARED = Path("../shared/data/asag")
 
 
-def old_detector():
+def old_detector(commit: str = OLD):
     src = subprocess.run(
-        ["git", "show", f"{OLD}:src/mockint/grading/hygiene.py"],
+        ["git", "show", f"{commit}:src/mockint/grading/hygiene.py"],
         capture_output=True,
         text=True,
         check=True,
@@ -59,7 +60,11 @@ def real_answers() -> list[str]:
 
 
 def main() -> None:
-    detectors = {"before (8bc2545)": old_detector(), "now": hygiene.instruction_spans}
+    detectors = {
+        f"before ({OLD})": old_detector(),
+        f"before ({LOOKALIKE})": old_detector(LOOKALIKE),
+        "now": hygiene.instruction_spans,
+    }
     sets = {
         "real answers and references (SemEval, SAF, Mohler, our graded sets and pairs, the corpus) — "
         "**in-sample**: the new rules were adjusted while looking at what they flagged here": (
@@ -81,6 +86,20 @@ def main() -> None:
         ),
         "injections of probe set 3 (60, written during the rewrite, graded after) — **held out**": (
             [r["answer"] for r in lines(DATA / "probes-heldout-3.jsonl")],
+            True,
+        ),
+        f"injections of probe set 4 (30; graded on {LOOKALIKE}, its misses then read to add look-alike "
+        "letters and Korean) — **in-sample** for that change": (
+            [
+                r["answer"]
+                for r in lines(DATA / "probes-heldout-4.jsonl")
+                if r["kind"] == "injection"
+            ],
+            True,
+        ),
+        "injections of probe set 5 (60, 15 in other languages, look-alike letters; written by a helper who saw "
+        "no rule and no probe, committed unread, graded after the change) — **held out**": (
+            [r["answer"] for r in lines(DATA / "probes-heldout-5.jsonl")],
             True,
         ),
     }

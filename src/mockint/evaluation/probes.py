@@ -142,7 +142,16 @@ HELD_OUT_SETS = (
         "Written on 2026-12-01 on 30 corpus questions no earlier probe set used, by a helper who read "
         "only their questions, references and key points (every kind, injections in 30 different "
         "techniques, 8 in other languages); committed unread (0893b5e) and first graded on the rules "
-        "of ca7a0d9: held out for every guard, the detector and the swap check",
+        "of ca7a0d9: held out for every guard, the detector and the swap check. Its three unflagged "
+        "injections were then read to make the detector read look-alike letters and Korean (ca9ce58): "
+        "in-sample for that change",
+    ),
+    (
+        "held_out_5",
+        REPO_ROOT / "eval" / "datasets" / "probes-heldout-5.jsonl",
+        "Injections only, 60 on 30 further questions (60 techniques, 15 in other languages, look-alike "
+        "letters, encodings), written on 2026-12-01 by a helper who saw no rule and no probe, committed "
+        "unread after the detector change of ca9ce58 froze: held out for every rule",
     ),
 )
 
