@@ -299,7 +299,7 @@ def model_candidates(
                 and _opens(s, other)
             ]
             if others:
-                owns = [s for s in dict.fromkeys(units + whole) if _names(s, own, loose=True)]
+                owns = [s for s in units if _names(s, own, loose=True)]
                 out[point] = (others, owns)
                 break
     return out
@@ -310,18 +310,23 @@ def swapped_points(
     question: str,
     points: Sequence[str],
     states: Callable[[list[tuple[str, str]]], list[float]],
+    *,
+    alone: Sequence[str] | None = None,
 ) -> dict[str, str]:
     """Point -> the sentence that states it of the other compared thing. Two ways in, one model
     call: the lexical check (``candidates``) and the model agreeing (``STATES``); or, for the other
     points, the model alone (``model_candidates``): a clause about the other thing states the point
     (``LEAN``) by a clear margin (``MARGIN``) more than anything the answer says of the point's own.
-    ``states`` gives the model's entailed + partly for (point, sentence) pairs. ``question`` is the
-    corpus question's own wording (a candidate's free-text question may not name the pair)."""
+    ``states`` gives the model's entailed + partly for (point, sentence) pairs; ``alone`` limits the
+    model-only path to some points (the grader: the essential ones, whose swap caps the score; each
+    point costs a pair per clause). ``question`` is the corpus question's own wording (a candidate's
+    free-text question may not name the pair)."""
     pairs = contrast_pairs(question, points)
     if not pairs:
         return {}
     found = candidates(answer, question, points, pairs)
-    rest = {p: v for p, v in model_candidates(answer, points, pairs).items() if p not in found}
+    asked = [p for p in (points if alone is None else alone) if p not in found]
+    rest = model_candidates(answer, asked, pairs)
     asks = list(found.items()) + [(p, s) for p, (o, w) in rest.items() for s in o + w]
     if not asks:
         return {}
