@@ -31,6 +31,7 @@ from mockint.corpus.schema import Question
 from mockint.grading.detectors import content_words
 from mockint.grading.guards import GuardContext, apply_guards
 from mockint.grading.hygiene import (
+    drop_asides,
     drop_repeats,
     exact_quote,
     feedback_for,
@@ -160,7 +161,7 @@ class OfflineGrader(Grader):
         of our set; README, "How answers are graded"), so a red flag neither costs nor shows."""
         staged, triples = [], []
         for t in tasks:
-            clean = drop_repeats(strip_instructions(t.answer))
+            clean = drop_repeats(drop_asides(strip_instructions(t.answer)))
             if t.question is None or is_non_answer(clean):
                 staged.append(None)
                 continue
