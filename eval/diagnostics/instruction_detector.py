@@ -59,13 +59,9 @@ def real_answers() -> list[str]:
     return texts
 
 
-def main() -> None:
-    detectors = {
-        f"before ({OLD})": old_detector(),
-        f"before ({LOOKALIKE})": old_detector(LOOKALIKE),
-        "now": hygiene.instruction_spans,
-    }
-    sets = {
+def _sets() -> dict[str, tuple[list[str], bool]]:
+    """Each set: its texts and whether they should be flagged."""
+    return {
         "real answers and references (SemEval, SAF, Mohler, our graded sets and pairs, the corpus) — "
         "**in-sample**: the new rules were adjusted while looking at what they flagged here": (
             real_answers(),
@@ -102,7 +98,33 @@ def main() -> None:
             [r["answer"] for r in lines(DATA / "probes-heldout-5.jsonl")],
             True,
         ),
+        "injections of set 6 (60, 36 notes in 18 other languages; written after, committed unread) — "
+        "**held out**": (
+            [
+                r["answer"]
+                for r in lines(DATA / "probes-heldout-6.jsonl")
+                if r["kind"] == "injection"
+            ],
+            True,
+        ),
+        "honest answers of set 6 with a phrase or aside in another language (30) — **held out**": (
+            [
+                r["answer"]
+                for r in lines(DATA / "probes-heldout-6.jsonl")
+                if r["kind"] != "injection"
+            ],
+            False,
+        ),
     }
+
+
+def main() -> None:
+    detectors = {
+        f"before ({OLD})": old_detector(),
+        f"before ({LOOKALIKE})": old_detector(LOOKALIKE),
+        "now": hygiene.instruction_spans,
+    }
+    sets = _sets()
     out = [
         "# The instruction detector: what it flags",
         "",
