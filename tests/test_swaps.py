@@ -141,33 +141,6 @@ def test_more_question_shapes_give_the_pair_and_brackets_give_abbreviations():
     assert compared("How do you handle missing values in a large dataset and outliers?") is None
 
 
-def test_the_model_alone_finds_a_point_stated_of_the_other_thing_in_other_words():
-    """No three shared words: the model reads the point against the clauses about the other thing and
-    against what the answer says of the point's own thing, and the gap decides."""
-    swapped = (
-        "With unsupervised learning you give the algorithm examples along with the right answers. "
-        "Supervised learning is when there are no labels and the model finds groups itself."
-    )
-    assert candidates(swapped, Q, [POINT], PAIRS) == {}  # the lexical check sees nothing
-    other, own = sentences_of(swapped)
-
-    def states(asked):
-        return [0.8 if s == other else 0.1 for _, s in asked]
-
-    assert swapped_points(swapped, Q, [POINT], states) == {POINT: other}
-    # the answer says it of the right thing about as well: no swap
-    assert swapped_points(swapped, Q, [POINT], lambda asked: [0.8 for _ in asked]) == {}
-    # the model does not find the point in the other's clause clearly enough: no swap
-    weak = lambda asked: [0.5 if s == other else 0.1 for _, s in asked]  # noqa: E731
-    assert swapped_points(swapped, Q, [POINT], weak) == {}
-
-
-def sentences_of(text):
-    from mockint.text import sentences
-
-    return sentences(text)
-
-
 def test_a_clause_that_may_name_the_points_own_thing_is_not_a_swap():
     """Key points "Multi-head attention ..." and "Dot-product attention ...": a list naming dot-product
     attention and "several heads" states multi-head attention of itself, not of dot-product."""

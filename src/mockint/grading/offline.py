@@ -191,19 +191,15 @@ class OfflineGrader(Grader):
 
     def swaps(self, task: GradingTask, clean: str) -> dict[str, str]:
         """Premise text -> the answer's sentence that states it of the other of two compared things
-        (``swaps.swapped_points``); the model is asked only about comparison questions' clauses that
-        name one of the two things, and in other words than a point's only for the essential points
-        (none for most answers)."""
+        (``swaps.swapped_points``); the model is asked only about the sentences the lexical check
+        found (one call per answer, none for most)."""
         q = task.question_text
 
         def states(pairs: list[tuple[str, str]]) -> list[float]:
             return [credit(p) for p in self.judge.predict([(q, point, s) for point, s in pairs])]
 
-        ps = premises(task.question)
-        essential = [p.text for p in ps if p.weight == "essential"]
-        return swapped_points(
-            clean, task.question.question, [p.text for p in ps], states, alone=essential
-        )
+        points = [p.text for p in premises(task.question)]
+        return swapped_points(clean, task.question.question, points, states)
 
     def second_look(self, task: GradingTask, clean: str) -> dict[str, tuple[str, np.ndarray]]:
         """Premise text -> (the answer's sentence sharing most words with it, the model's judgement
