@@ -221,6 +221,12 @@ def _leads(sentence: str, term: str, shared: set[str]) -> bool:
     return all(w not in shared for w in ws[:first])
 
 
+def _units(answer: str) -> tuple[list[str], list[str]]:
+    """The answer's sentences, and its clauses (sentences cut at "while", "whereas", "but")."""
+    whole = sentences(answer)
+    return whole, [c.strip() for s in whole for c in CLAUSE.split(s) if c.strip()]
+
+
 def candidates(
     answer: str, question: str, points: Sequence[str], pairs: Sequence[tuple[str, str]]
 ) -> dict[str, str]:
@@ -259,11 +265,6 @@ def candidates(
                 out[point] = found
                 break
     return out
-
-
-def _units(answer: str) -> tuple[list[str], list[str]]:
-    whole = sentences(answer)
-    return whole, [c.strip() for s in whole for c in CLAUSE.split(s) if c.strip()]
 
 
 def swapped_points(
