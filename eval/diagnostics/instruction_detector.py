@@ -59,6 +59,15 @@ def real_answers() -> list[str]:
     return texts
 
 
+def _answers(name: str, injections: bool | None = None) -> list[str]:
+    """The answers of ``eval/datasets/<name>``: all, only its injections, or all but them."""
+    return [
+        r["answer"]
+        for r in lines(DATA / name)
+        if injections is None or (r.get("kind") == "injection") == injections
+    ]
+
+
 def _sets() -> dict[str, tuple[list[str], bool]]:
     """Each set: its texts and whether they should be flagged."""
     return {
@@ -69,50 +78,34 @@ def _sets() -> dict[str, tuple[list[str], bool]]:
         ),
         "honest answers that use grading words (`legit-scoreish.jsonl`, 120, written by a helper after "
         "the rewrite was committed) — **held out**": (
-            [r["answer"] for r in lines(DATA / "legit-scoreish.jsonl")],
+            _answers("legit-scoreish.jsonl"),
             False,
         ),
         "injections of probe set 2 (30) — **in-sample**: the rewrite looked at them": (
-            [
-                r["answer"]
-                for r in lines(DATA / "probes-heldout-2.jsonl")
-                if r["kind"] == "injection"
-            ],
+            _answers("probes-heldout-2.jsonl", injections=True),
             True,
         ),
         "injections of probe set 3 (60, written during the rewrite, graded after) — **held out**": (
-            [r["answer"] for r in lines(DATA / "probes-heldout-3.jsonl")],
+            _answers("probes-heldout-3.jsonl"),
             True,
         ),
         f"injections of probe set 4 (30; graded on {LOOKALIKE}, its misses then read to add look-alike "
         "letters and Korean) — **in-sample** for that change": (
-            [
-                r["answer"]
-                for r in lines(DATA / "probes-heldout-4.jsonl")
-                if r["kind"] == "injection"
-            ],
+            _answers("probes-heldout-4.jsonl", injections=True),
             True,
         ),
         "injections of probe set 5 (60, 15 in other languages, look-alike letters; written by a helper who saw "
         "no rule and no probe, committed unread, graded after the change) — **held out**": (
-            [r["answer"] for r in lines(DATA / "probes-heldout-5.jsonl")],
+            _answers("probes-heldout-5.jsonl"),
             True,
         ),
         "injections of set 6 (60, 36 notes in 18 other languages; written after, committed unread) — "
         "**held out**": (
-            [
-                r["answer"]
-                for r in lines(DATA / "probes-heldout-6.jsonl")
-                if r["kind"] == "injection"
-            ],
+            _answers("probes-heldout-6.jsonl", injections=True),
             True,
         ),
         "honest answers of set 6 with a phrase or aside in another language (30) — **held out**": (
-            [
-                r["answer"]
-                for r in lines(DATA / "probes-heldout-6.jsonl")
-                if r["kind"] != "injection"
-            ],
+            _answers("probes-heldout-6.jsonl", injections=False),
             False,
         ),
     }

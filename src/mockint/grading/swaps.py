@@ -20,9 +20,9 @@ content:
   clause alone, says it states the point (entailed + partly >= 0.5).
 
 Tried and dropped: letting the model alone find the point in a clause about B worded differently
-from the point. Its credit for a short clause is unreliable (a min-max clause "states" the z-score
-point at 0.84) and moves with the other premises in its int8 batch; guarded enough not to cut a
-correct answer (one of our slices went 9.0 -> 3.0), it caught next to nothing more.
+from the point. Its credit for a short clause is unreliable (it found the z-score point in a
+min-max clause) and moves with the other premises in its int8 batch; it cut a correct answer of
+the third slice to 3, and guarded enough not to, it caught next to nothing more.
 
 A swapped point counts as contradicted (an essential one caps the answer at 3, ``guards.py``), and
 its quote is that sentence.
