@@ -31,12 +31,15 @@ SLICES = INTERVIEW_SETS
 HELD = ["interview-heldout-5", "interview-heldout-6", "concise-heldout-7"]
 
 
-def measure(folder: str) -> dict:
+def measure(folder: str, names: list[str] | None = None) -> dict:
+    """Per set of ``names`` (default: the slices, the swap and flip sets): human scores, the
+    grader's, whether each answer is text (not code), the answer's level; per held-out probe set
+    the share at or below the limit."""
     rt = Runtime(Config.load(judge_model=folder))
     grader = rt.make_grader("offline")
     grade = grader.grade_many
     out: dict = {"slices": {}, "probes": {}}
-    for name in SLICES + ["swaps-heldout", "flips-heldout"]:
+    for name in names or SLICES + ["swaps-heldout", "flips-heldout"]:
         _, items = load_specs([f"eval/datasets/{name}.jsonl:mockint"], rt.by_id)[0]
         h = np.array([it.human for it in items])
         p = np.array([g.score for g in grade([task_for(it) for it in items])])
