@@ -44,7 +44,10 @@ OTHER = ["swaps-heldout", "swaps-heldout-2", "flips-heldout"]
 
 
 def _questions(names: list[str]) -> list[np.ndarray]:
-    rows = [[json.loads(x) for x in Path(f"eval/datasets/{n}.jsonl").open()] for n in names]
+    rows = [
+        [json.loads(x) for x in Path(f"eval/datasets/{n}.jsonl").read_text().splitlines()]
+        for n in names
+    ]
     return [np.array([r["question_id"] for r in rs]) for rs in rows]
 
 
@@ -62,17 +65,35 @@ def slice_rows(old: dict, new: dict) -> list[str]:
         )
     seen = set(np.concatenate(_questions(TUNED)))
     qs = np.concatenate(_questions(HELD))
-    h, p0, p1 = (np.concatenate([run["slices"][n][i] for n in HELD]) for run, i in ((old, 0), (old, 1), (new, 1)))
-    lines += ["", "Held-out slices pooled, by whether the answer's question has answers in a tuning set:", "",
-              "| questions | n | MAE / Pearson, shipped | tuned |", "|---|---|---|---|"]
-    for label, k in (("asked in a tuning set", np.isin(qs, list(seen))), ("never in a tuning set", ~np.isin(qs, list(seen)))):
+    h, p0, p1 = (
+        np.concatenate([run["slices"][n][i] for n in HELD])
+        for run, i in ((old, 0), (old, 1), (new, 1))
+    )
+    lines += [
+        "",
+        "Held-out slices pooled, by whether the answer's question has answers in a tuning set:",
+        "",
+        "| questions | n | MAE / Pearson, shipped | tuned |",
+        "|---|---|---|---|",
+    ]
+    for label, k in (
+        ("asked in a tuning set", np.isin(qs, list(seen))),
+        ("never in a tuning set", ~np.isin(qs, list(seen))),
+    ):
         lines.append(f"| {label} | {k.sum()} | {_m(h[k], p0[k])} | {_m(h[k], p1[k])} |")
     lv = np.concatenate([old["slices"][n][3] for n in HELD])
-    lines += ["", "Held-out slices pooled, by the writer's level:", "",
-              "| level | n | human | shipped | tuned |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Held-out slices pooled, by the writer's level:",
+        "",
+        "| level | n | human | shipped | tuned |",
+        "|---|---|---|---|---|",
+    ]
     for level in sorted(set(lv)):
         k = lv == level
-        lines.append(f"| {level} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | {p1[k].mean():.2f} |")
+        lines.append(
+            f"| {level} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | {p1[k].mean():.2f} |"
+        )
     return lines
 
 
@@ -83,45 +104,70 @@ def other_rows(old: dict, new: dict) -> list[str]:
         p1 = new["slices"][name][1]
         for kind in sorted(set(lv)):
             k = lv == kind
-            lines.append(f"| {name}: {kind} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | {p1[k].mean():.2f} |")
+            lines.append(
+                f"| {name}: {kind} | {k.sum()} | {h[k].mean():.2f} | {p0[k].mean():.2f} | {p1[k].mean():.2f} |"
+            )
     lines += ["", "| held-out probe set | ≤ 2.5, shipped | tuned |", "|---|---|---|"]
     lines += [f"| {k} | {old['probes'][k]:.1%} | {new['probes'][k]:.1%} |" for k in old["probes"]]
     return lines
 
 
 def checks(old: dict, new: dict) -> list[tuple[str, str, bool]]:
-    mae = {r: [np.abs(run["slices"][n][0] - run["slices"][n][1]).mean() for n in HELD] for r, run in (("o", old), ("n", new))}
-    r = {k: [np.corrcoef(*run["slices"][n][:2])[0, 1] for n in HELD] for k, run in (("o", old), ("n", new))}
+    mae = {
+        r: [np.abs(run["slices"][n][0] - run["slices"][n][1]).mean() for n in HELD]
+        for r, run in (("o", old), ("n", new))
+    }
+    r = {
+        k: [np.corrcoef(*run["slices"][n][:2])[0, 1] for n in HELD]
+        for k, run in (("o", old), ("n", new))
+    }
     h, p0, _, lv = old["slices"]["swaps-heldout-2"]
     p1 = new["slices"]["swaps-heldout-2"][1]
     sw, ok = lv == "swapped", lv == "correct"
     return [
-        ("held-out slices' mean MAE falls by at least 0.10; none rises by more than 0.05",
-         f"{np.mean(mae['o']):.3f} → {np.mean(mae['n']):.3f}; largest rise {max(b - a for a, b in zip(mae['o'], mae['n'])):+.3f}",
-         np.mean(mae["n"]) <= np.mean(mae["o"]) - 0.10 and all(b <= a + 0.05 for a, b in zip(mae["o"], mae["n"]))),
-        ("held-out slices' mean Pearson falls by at most 0.01", f"{np.mean(r['o']):.3f} → {np.mean(r['n']):.3f}",
-         np.mean(r["n"]) >= np.mean(r["o"]) - 0.01),
-        ("swap set 2: mixed-up mean rises by at most 0.3, correct mean falls by at most 0.3",
-         f"mixed up {p0[sw].mean():.2f} → {p1[sw].mean():.2f}; correct {p0[ok].mean():.2f} → {p1[ok].mean():.2f}",
-         p1[sw].mean() <= p0[sw].mean() + 0.3 and p1[ok].mean() >= p0[ok].mean() - 0.3),
-        ("no held-out probe set's share ≤ 2.5 falls by more than 2 points",
-         ", ".join(f"{old['probes'][k]:.1%} → {new['probes'][k]:.1%}" for k in old["probes"]),
-         all(new["probes"][k] >= old["probes"][k] - 0.02 for k in old["probes"])),
+        (
+            "held-out slices' mean MAE falls by at least 0.10; none rises by more than 0.05",
+            f"{np.mean(mae['o']):.3f} → {np.mean(mae['n']):.3f}; largest rise {max(b - a for a, b in zip(mae['o'], mae['n'])):+.3f}",
+            np.mean(mae["n"]) <= np.mean(mae["o"]) - 0.10
+            and all(b <= a + 0.05 for a, b in zip(mae["o"], mae["n"])),
+        ),
+        (
+            "held-out slices' mean Pearson falls by at most 0.01",
+            f"{np.mean(r['o']):.3f} → {np.mean(r['n']):.3f}",
+            np.mean(r["n"]) >= np.mean(r["o"]) - 0.01,
+        ),
+        (
+            "swap set 2: mixed-up mean rises by at most 0.3, correct mean falls by at most 0.3",
+            f"mixed up {p0[sw].mean():.2f} → {p1[sw].mean():.2f}; correct {p0[ok].mean():.2f} → {p1[ok].mean():.2f}",
+            p1[sw].mean() <= p0[sw].mean() + 0.3 and p1[ok].mean() >= p0[ok].mean() - 0.3,
+        ),
+        (
+            "no held-out probe set's share ≤ 2.5 falls by more than 2 points",
+            ", ".join(f"{old['probes'][k]:.1%} → {new['probes'][k]:.1%}" for k in old["probes"]),
+            all(new["probes"][k] >= old["probes"][k] - 0.02 for k in old["probes"]),
+        ),
     ]
 
 
 def main(folder: str) -> None:
     names = INTERVIEW_SETS + HELD[-2:] + OTHER
     old, new = measure("packaged", names), measure(folder, names)
-    lines = [f"# The judgement model tuned on whole answers (`{folder}`) against the shipped one", "",
-             "The product's grader, same code, only the model differs. Written by `eval/diagnostics/tuned_judge.py`; "
-             "the rule for shipping is in its docstring, committed before the tuned model was first evaluated.", ""]
+    lines = [
+        f"# The judgement model tuned on whole answers (`{folder}`) against the shipped one",
+        "",
+        "The product's grader, same code, only the model differs. Written by `eval/diagnostics/tuned_judge.py`; "
+        "the rule for shipping is in its docstring, committed before the tuned model was first evaluated.",
+        "",
+    ]
     lines += slice_rows(old, new) + other_rows(old, new)
     rule = checks(old, new)
     lines += ["", "| rule | measured | met |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {'yes' if c else '**no**'} |" for a, b, c in rule]
     verdict = all(c for *_, c in rule)
-    lines += ["", f"**Verdict: {'ship the tuned model' if verdict else 'keep the shipped model'}.**"]
+    lines += [
+        "",
+        f"**Verdict: {'ship the tuned model' if verdict else 'keep the shipped model'}.**",
+    ]
     Path("eval/reports/tuned-judge.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
