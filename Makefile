@@ -36,7 +36,7 @@ UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test test-fast lint bench bench-install eval eval-llm setup lock clean train-judge train-judge-cv
+.PHONY: run test test-fast lint bench bench-install eval eval-llm setup lock clean train-judge train-judge-cv tune-judge
 
 setup: $(STAMP)
 
@@ -119,6 +119,8 @@ eval: setup
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-5.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-6.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout-7.jsonl:mockint
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/concise-heldout-8.jsonl:mockint
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-9.jsonl:mockint
 	$(BIN)/mockint eval --protocol cv --dataset eval/datasets/concise-heldout.jsonl:mockint \
 	  --name concise-heldout-unseen-questions
 	$(BIN)/python -m mockint.judge.card
@@ -143,6 +145,16 @@ JUDGE_FOLDS ?= 5
 train-judge: setup
 	nice $(BIN)/python -m mockint.judge.train --out src/mockint/params/judge
 	$(BIN)/python -m mockint.judge.card
+
+# A second stage, tried and not shipped (eval/reports/tuned-judge.md): the shipped model tuned so
+# that the rubric's arithmetic over its judgements of whole graded answers lands on the human
+# grade, then measured against the shipped one on the held-out slices by the rule in
+# eval/diagnostics/tuned_judge.py. Writes build/judge-tuned (about 30 minutes on 2 cores).
+TUNE_SETS := interview-graded,concise-heldout,concise-heldout-2,interview-heldout-3,interview-heldout-4
+TUNE_ARGS ?= --score-weight 25 --lr 3e-5
+tune-judge: setup
+	nice $(BIN)/python -m mockint.judge.tune --out build/judge-tuned --sets $(TUNE_SETS) $(TUNE_ARGS)
+	$(BIN)/python eval/diagnostics/tuned_judge.py build/judge-tuned
 
 train-judge-cv: setup
 	for k in $$(seq 0 $$(($(JUDGE_FOLDS) - 1))); do \
