@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from mockint.errors import InputFileError
 from mockint.judge.model import SHIPPED, OnnxJudge
 
 pytestmark = pytest.mark.slow
@@ -127,3 +128,19 @@ def test_a_missing_or_foreign_start_model_is_refused_with_the_fix(tmp_path):
     onnx.save(helper.make_model(graph), str(tmp_path / "other.onnx"))
     said = _refused(tmp_path / "t", tmp_path / "other.onnx")
     assert "not an int8 judgement model" in said and "make train-judge" in said
+
+
+def test_a_broken_graded_set_is_refused_with_where_and_the_fix(tmp_path, monkeypatch, fake_runtime):
+    import mockint.judge.tune as tune
+
+    (tmp_path / "bad.jsonl").write_text(
+        '{"id": "a", "question_id": "q", "answer": "x", "score": 5}\n{"id": "b", "answer": "y"}\n'
+    )
+    monkeypatch.setattr(tune, "DATASETS", tmp_path)
+    with pytest.raises(InputFileError) as e:
+        tune.graded_answers(["bad"], fake_runtime.by_id)
+    assert "bad.jsonl:2" in str(e.value) and "score" in str(e.value)
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    with pytest.raises(SystemExit) as e:
+        tune.main(["--out", str(tmp_path / "t"), "--sets", "bad"])
+    assert "bad.jsonl:1" in str(e.value) and "invalid JSON" in str(e.value)

@@ -12,9 +12,12 @@ with ``train``'s loss), so a status keeps meaning what it says.
 It starts from an int8 ``judge.onnx`` (by default the shipped one) whose weights it dequantises
 into the PyTorch model ``train.build_model`` builds, trains on the answers of the human-graded
 interview sets named by ``--sets`` (the sets not named stay held out), and exports int8 as
-``train`` does. Seeds are fixed; the run is deterministic on one machine.
+``train`` does. Seeds are fixed (whether a re-run gives the same file was not checked).
 
     python -m mockint.judge.tune --out build/judge-tuned --sets interview-graded,concise-heldout
+
+Tried and not shipped: the sets it was tuned on improved, the held-out slices hardly moved
+(``eval/reports/tuned-judge.md``, by the rule in ``eval/diagnostics/tuned_judge.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mockint.judge.data import REPO, Pair, all_pairs
+from mockint.errors import InputFileError, MockintError
+from mockint.judge.data import REPO, Pair, _lines, all_pairs
 from mockint.judge.encoding import PairEncoder, batch_arrays
 from mockint.judge.model import SHIPPED, model_card
 from mockint.judge.train import (
@@ -137,8 +141,15 @@ def graded_answers(names: list[str], corpus: dict) -> list[Graded]:
 
     out = []
     for name in names:
-        for line in (DATASETS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
+        path = DATASETS / f"{name}.jsonl"
+        for n, r in _lines(path):
+            missing = [k for k in ("id", "answer", "score") if k not in r]
+            if missing:
+                raise InputFileError(
+                    f"a graded answer without {', '.join(missing)}",
+                    where=f"{path}:{n}",
+                    fix="give every line id, question_id, answer and score (0-10)",
+                )
             q = corpus.get(r.get("question_id"))
             clean = drop_repeats(drop_asides(strip_instructions(r["answer"])))
             if q is None or q.problem or is_non_answer(clean):
@@ -328,7 +339,10 @@ def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
     names = _names(args)
     corpus = {q.id: q for q in load_questions(REPO / "corpus" / "questions.jsonl")}
-    graded = graded_answers(names, corpus)
+    try:
+        graded = graded_answers(names, corpus)
+    except MockintError as e:
+        sys.exit(f"error: {e}")
     if args.limit:
         graded = random.Random(args.seed).sample(graded, min(args.limit, len(graded)))
     pairs = all_pairs(corpus)
