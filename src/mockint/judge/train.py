@@ -114,6 +114,15 @@ def _optimizer(model, hp: dict):
     )
 
 
+def _schedule(opt, total: int, warm: int):
+    """Linear warm-up over ``warm`` steps, then linear decay to 0 at ``total``."""
+    import torch
+
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+
+
 def _loss(model, arrays: dict, allowed, weights, autocast: bool):
     """Minus the log of the probability put on the allowed statuses, weighted per pair."""
     import torch
@@ -146,9 +155,7 @@ def train(pairs: list[Pair], *, seed: int = 0, log=print, **overrides):
     ]
     total = sum(len(p) for p in plan)
     warm = max(1, int(hp["warmup"] * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    sched = _schedule(opt, total, warm)
     model.train()
     step, t0, running = 0, time.time(), 0.0
     for epoch in range(hp["epochs"]):

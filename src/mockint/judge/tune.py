@@ -39,6 +39,7 @@ from mockint.judge.model import SHIPPED, model_card
 from mockint.judge.train import (
     _loss,
     _optimizer,
+    _schedule,
     allowed_mask,
     build_model,
     encode_pairs,
@@ -222,9 +223,7 @@ def tune(model, graded: list[Graded], pairs: list[Pair], *, seed: int = 0, log=p
     extra = [rng.sample(range(len(pairs)), n_p) for _ in plan]
     opt = _optimizer(model, hp)
     total, warm = len(plan), max(1, int(hp["warmup"] * len(plan)))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    sched = _schedule(opt, total, warm)
     autocast = hp["autocast"] == "bf16"
     model.train()
     t0, run_a, run_p = time.time(), 0.0, 0.0
