@@ -31,13 +31,11 @@ from mockint.corpus.schema import Question
 from mockint.grading.detectors import content_words
 from mockint.grading.guards import GuardContext, apply_guards
 from mockint.grading.hygiene import (
-    drop_asides,
-    drop_repeats,
     exact_quote,
     feedback_for,
     instruction_spans,
     is_non_answer,
-    strip_instructions,
+    judged_text,
 )
 from mockint.grading.rubric import verdict_for
 from mockint.grading.schema import Grade, Grader, GradingTask, KeyPointResult
@@ -161,7 +159,7 @@ class OfflineGrader(Grader):
         of our set; README, "How answers are graded"), so a red flag neither costs nor shows."""
         staged, triples = [], []
         for t in tasks:
-            clean = drop_repeats(drop_asides(strip_instructions(t.answer)))
+            clean = judged_text(t.answer)
             if t.question is None or is_non_answer(clean):
                 staged.append(None)
                 continue

@@ -11,7 +11,8 @@ on the allowed set. Sources (``sources``):
 - Mohler: premise = the reference answer; 0-5 score bands;
 - our key-point pairs (``eval/datasets/judge-train/*.jsonl``): premise = one key point of a
   corpus question, the writer's status for it; plus each of those answers against a key point of
-  another question (``not_addressed``, half weight).
+  another question (``not_addressed``, half weight). For a coding-round problem only the
+  explanation points (not the tests, which are run) make pairs: answers in words (``part6``).
 
 Tried and not shipped: the same answers with two things exchanged, as contradicted pairs (735 of
 them, commit 421d4ab): the model trained with them scored every held-out slice worse and correct
@@ -29,6 +30,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockint.coding.problems import is_test_point
 from mockint.errors import InputFileError
 from mockint.judge import LABELS
 
@@ -172,11 +174,15 @@ def keypoint_pairs(
                 where=r["where"],
                 fix="use an id of corpus/questions.jsonl",
             )
+        points = q.key_points
         if q.problem is not None:
-            # a page coding question the coding round took over: the record's statuses name the page
-            # rubric's points, and its answers are now graded by running their code (42 records)
-            continue
-        for kp in q.key_points:
+            # a coding-round problem: its test points are judged by running code, so only the
+            # explanation points make pairs; a record naming none of them was written for the page
+            # rubric the coding round replaced (42 records) and is skipped
+            points = [k for k in q.key_points if not is_test_point(k.id)]
+            if not any(k.id in r["statuses"] for k in points):
+                continue
+        for kp in points:
             status = r["statuses"].get(kp.id)
             if status is None:
                 raise InputFileError(

@@ -137,7 +137,7 @@ def load_model(onnx_path: Path, dropout: float):
 def graded_answers(names: list[str], corpus: dict) -> list[Graded]:
     """The answers of the named ``eval/datasets`` sets (the mockint format: question_id, answer,
     score 0-10), each with its question's premises as the offline grader asks them."""
-    from mockint.grading.hygiene import drop_asides, drop_repeats, is_non_answer, strip_instructions
+    from mockint.grading.hygiene import is_non_answer, judged_text
     from mockint.grading.offline import premises
 
     out = []
@@ -152,7 +152,7 @@ def graded_answers(names: list[str], corpus: dict) -> list[Graded]:
                     fix="give every line id, question_id, answer and score (0-10)",
                 )
             q = corpus.get(r.get("question_id"))
-            clean = drop_repeats(drop_asides(strip_instructions(r["answer"])))
+            clean = judged_text(r["answer"])
             if q is None or q.problem or is_non_answer(clean):
                 continue  # coding answers and non-answers are not judged by the model
             ps = premises(q)
