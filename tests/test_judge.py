@@ -46,15 +46,56 @@ def test_coarse_labels_allow_several_statuses():
     assert mohler_allowed(5.0) == (0,) and mohler_allowed(1.0) == (2, 3)
 
 
+def _judged_points(q, record) -> list:
+    """The key points a record makes pairs for: all of them; a coding-round problem's explanation
+    points only, and none when the record names none of them (written for an older rubric)."""
+    if q.problem is None:
+        return list(q.key_points)
+    points = [k for k in q.key_points if not k.id.startswith("tests-")]
+    return points if any(k.id in record["statuses"] for k in points) else []
+
+
 def test_our_key_point_labels_cover_every_point_of_every_record(fake_runtime):
     records = keypoint_records()
     assert len(records) >= 1400
-    pairs = keypoint_pairs(records, fake_runtime.by_id)
+    by_id = fake_runtime.by_id
+    pairs = keypoint_pairs(records, by_id)
     real = [p for p in pairs if p.source == "keypoints"]
-    graded = [r for r in records if fake_runtime.by_id[r["question_id"]].problem is None]
-    assert 1300 < len(graded) < len(records)  # the coding round's questions are graded by tests
-    assert len(real) == sum(len(fake_runtime.by_id[r["question_id"]].key_points) for r in graded)
+    assert len(real) == sum(len(_judged_points(by_id[r["question_id"]], r)) for r in records)
     assert {p.allowed for p in real} == {(0,), (1,), (2,), (3,)}
+    tests = {
+        k.text
+        for q in by_id.values()
+        if q.problem
+        for k in q.key_points
+        if k.id.startswith("tests-")
+    }
+    assert tests and not {p.premise for p in real} & tests  # a test point is run, never judged
+    old = [
+        r
+        for r in records
+        if by_id[r["question_id"]].problem and not _judged_points(by_id[r["question_id"]], r)
+    ]
+    assert len(old) == 42  # written for the page rubric the coding round replaced: skipped
+
+
+def test_a_problem_record_must_label_every_explanation_point(fake_runtime, tmp_path):
+    from mockint.errors import InputFileError
+
+    q = next(q for q in fake_runtime.by_id.values() if q.problem)
+    explain = [k.id for k in q.key_points if not k.id.startswith("tests-")]
+    row = {"question_id": q.id, "answer": "I'd glue the table to itself.", "score": 6}
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({**row, "statuses": {k: "entailed" for k in explain}}) + "\n"
+    )
+    pairs = keypoint_pairs(keypoint_records(tmp_path), fake_runtime.by_id, negatives=0)
+    assert [p.premise for p in pairs] == [k.text for k in q.key_points if k.id in explain]
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({**row, "statuses": {explain[0]: "entailed"}}) + "\n"
+    )
+    with pytest.raises(InputFileError) as e:
+        keypoint_pairs(keypoint_records(tmp_path), fake_runtime.by_id)
+    assert "a.jsonl:1" in str(e.value) and explain[1] in str(e.value)
 
 
 @pytest.mark.slow
