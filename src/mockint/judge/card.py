@@ -133,9 +133,12 @@ def _training(meta: dict) -> list[str]:
         f"{h['batch_size']}, AdamW lr {h['lr']}, weight decay {h['weight_decay']}, warm-up "
         f"{h['warmup']:.0%}, dropout {h['dropout']}, {h['autocast']} autocast on the CPU, seed "
         f"{tr['seed']}: {tr['steps']} steps in {tr['seconds'] / 60:.0f} min on 2 CPU cores. The "
-        "run is deterministic: the same data and seed give the same file (same sha256). `make "
-        "train-judge-cv` trains the 5 cross-validation models, each without one fold of questions "
-        "of every source, which the reports use for held-out numbers.",
+        "run is deterministic: the same data and seed give the same file (same sha256). The data "
+        "in the repository has changed since this file was trained (the table above is what it "
+        'was trained on; README, Known limits, "Training data drifted"), so `make train-judge` '
+        "now trains a different model. `make train-judge-cv` trains the 5 cross-validation "
+        "models, each without one fold of questions of every source, which the reports use for "
+        "held-out numbers.",
         "",
     ]
 
