@@ -56,6 +56,43 @@ def _m(h: np.ndarray, p: np.ndarray) -> str:
     return f"{np.abs(h - p).mean():.2f} / {np.corrcoef(h, p)[0, 1]:.3f}"
 
 
+def slice_stats(run: dict, names: list[str]) -> tuple[list[float], list[float]]:
+    """Per named slice of a ``measure`` run: (MAE, Pearson) of the grader against the humans."""
+    hp = [run["slices"][n][:2] for n in names]
+    return [float(np.abs(h - p).mean()) for h, p in hp], [np.corrcoef(h, p)[0, 1] for h, p in hp]
+
+
+def swap_and_probe_checks(old: dict, new: dict) -> list[tuple[str, str, bool]]:
+    """The two checks every rule for a new model shares: swap set 2 (mixed-up answers' mean up by
+    at most 0.3, correct answers' down by at most 0.3) and the held-out probe sets (none's share at
+    or below 2.5 down by more than 2 points)."""
+    h, p0, _, lv = old["slices"]["swaps-heldout-2"]
+    p1 = new["slices"]["swaps-heldout-2"][1]
+    sw, ok = lv == "swapped", lv == "correct"
+    return [
+        (
+            "swap set 2: mixed-up mean rises by at most 0.3, correct mean falls by at most 0.3",
+            f"mixed up {p0[sw].mean():.2f} → {p1[sw].mean():.2f}; correct {p0[ok].mean():.2f} → {p1[ok].mean():.2f}",
+            p1[sw].mean() <= p0[sw].mean() + 0.3 and p1[ok].mean() >= p0[ok].mean() - 0.3,
+        ),
+        (
+            "no held-out probe set's share ≤ 2.5 falls by more than 2 points",
+            ", ".join(f"{old['probes'][k]:.1%} → {new['probes'][k]:.1%}" for k in old["probes"]),
+            all(new["probes"][k] >= old["probes"][k] - 0.02 for k in old["probes"]),
+        ),
+    ]
+
+
+def verdict(lines: list[str], rule: list[tuple[str, str, bool]], ship: str, report: str) -> None:
+    """The rule's table and the verdict appended to ``lines``, written to ``report`` and printed."""
+    lines += ["", "| rule | measured | met |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {'yes' if c else '**no**'} |" for a, b, c in rule]
+    met = all(c for *_, c in rule)
+    lines += ["", f"**Verdict: {ship if met else 'keep the shipped model'}.**"]
+    Path(report).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
 def tables(folder: str, old: dict, new: dict) -> list[str]:
     """The slices, the swap and flip sets by kind, the probe sets: shipped against candidate."""
     lines = [

@@ -37,7 +37,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from candidate_judge import _m, measure
+from candidate_judge import _m, measure, slice_stats, swap_and_probe_checks, verdict
 
 from mockint.config import Config
 from mockint.evaluation.datasets import task_for
@@ -161,18 +161,8 @@ def other_rows(old: dict, new: dict) -> list[str]:
 
 def checks(wo: dict, wn: dict, old: dict, new: dict) -> list[tuple[str, str, bool]]:
     d0, d1 = (np.abs(w["model"] - w["human"]).mean() for w in (wo, wn))
-    mae = {
-        r: [np.abs(run["slices"][n][0] - run["slices"][n][1]).mean() for n in HELD]
-        for r, run in (("o", old), ("n", new))
-    }
-    r = {
-        k: [np.corrcoef(*run["slices"][n][:2])[0, 1] for n in HELD]
-        for k, run in (("o", old), ("n", new))
-    }
-    h, p0, _, lv = old["slices"]["swaps-heldout-2"]
-    p1 = new["slices"]["swaps-heldout-2"][1]
-    sw, ok = lv == "swapped", lv == "correct"
-    rise = max(b - a for a, b in zip(mae["o"], mae["n"]))
+    (m0, r0), (m1, r1) = slice_stats(old, HELD), slice_stats(new, HELD)
+    rise = max(b - a for a, b in zip(m0, m1))
     return [
         (
             "words set: explanation points' credit difference from the graders falls by ≥ 0.05",
@@ -181,22 +171,13 @@ def checks(wo: dict, wn: dict, old: dict, new: dict) -> list[tuple[str, str, boo
         ),
         (
             "slices 5-9: mean MAE rises by ≤ 0.03, none by > 0.08; mean Pearson falls by ≤ 0.01",
-            f"MAE {np.mean(mae['o']):.3f} → {np.mean(mae['n']):.3f} (largest rise {rise:+.3f}); "
-            f"Pearson {np.mean(r['o']):.3f} → {np.mean(r['n']):.3f}",
-            np.mean(mae["n"]) <= np.mean(mae["o"]) + 0.03
+            f"MAE {np.mean(m0):.3f} → {np.mean(m1):.3f} (largest rise {rise:+.3f}); "
+            f"Pearson {np.mean(r0):.3f} → {np.mean(r1):.3f}",
+            np.mean(m1) <= np.mean(m0) + 0.03
             and rise <= 0.08
-            and np.mean(r["n"]) >= np.mean(r["o"]) - 0.01,
+            and np.mean(r1) >= np.mean(r0) - 0.01,
         ),
-        (
-            "swap set 2: mixed-up mean rises by ≤ 0.3, correct mean falls by ≤ 0.3",
-            f"mixed up {p0[sw].mean():.2f} → {p1[sw].mean():.2f}; correct {p0[ok].mean():.2f} → {p1[ok].mean():.2f}",
-            p1[sw].mean() <= p0[sw].mean() + 0.3 and p1[ok].mean() >= p0[ok].mean() - 0.3,
-        ),
-        (
-            "no held-out probe set's share ≤ 2.5 falls by more than 2 points",
-            ", ".join(f"{old['probes'][k]:.1%} → {new['probes'][k]:.1%}" for k in old["probes"]),
-            all(new["probes"][k] >= old["probes"][k] - 0.02 for k in old["probes"]),
-        ),
+        *swap_and_probe_checks(old, new),
     ]
 
 
@@ -214,13 +195,7 @@ def main(folder: str) -> None:
         "",
     ]
     lines += words_rows(wo, wn) + other_rows(old, new)
-    rule = checks(wo, wn, old, new)
-    lines += ["", "| rule | measured | met |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {'yes' if c else '**no**'} |" for a, b, c in rule]
-    verdict = all(c for *_, c in rule)
-    lines += ["", f"**Verdict: {'ship the candidate' if verdict else 'keep the shipped model'}.**"]
-    Path("eval/reports/coding-judge.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    verdict(lines, checks(wo, wn, old, new), "ship the candidate", "eval/reports/coding-judge.md")
 
 
 if __name__ == "__main__":
