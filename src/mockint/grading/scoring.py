@@ -102,9 +102,17 @@ def features(points: Sequence[Point]) -> np.ndarray:
     return np.array([row[f] for f in FEATURES], dtype=np.float64)
 
 
-FORMS = ("arithmetic", "trees")
+FORMS = ("arithmetic", "core_floor", "trees")
+FIXED_FORMS = ("arithmetic", "core_floor")  # nothing fitted on human grades
 DEFAULT_FORM = "arithmetic"
 ARITHMETIC = "10 × (2 × essential credit + supporting credit) / 3; nothing fitted"
+# The scale's "5-6: the core idea right but thin": an answer that states an essential point outright
+# (credit >= CORE_CREDIT) and contradicts none (p < CORE_CONTRA) scores at least CORE_FLOOR.
+CORE_CREDIT, CORE_CONTRA, CORE_FLOOR = 0.9, 0.2, 5.5
+CORE = (
+    f"the arithmetic, but at least {CORE_FLOOR:g} when an essential point's credit is at least "
+    f"{CORE_CREDIT:g} and no essential point is contradicted with p >= {CORE_CONTRA:g}"
+)
 
 
 def arithmetic(X: np.ndarray) -> np.ndarray:
@@ -118,6 +126,27 @@ def arithmetic(X: np.ndarray) -> np.ndarray:
     return np.clip(10.0 * (2.0 * ess + sup) / 3.0, 0.0, 10.0)
 
 
+def core_floor(
+    X: np.ndarray,
+    credit: float = CORE_CREDIT,
+    contra: float = CORE_CONTRA,
+    floor: float = CORE_FLOOR,
+) -> np.ndarray:
+    """The arithmetic, raised to ``floor`` where an essential point is stated outright and none is
+    contradicted: a correct answer that stops after the core idea is a 5-6 on the scale, not the
+    2-4 the arithmetic gives it for the points it did not reach.
+
+    >>> [round(float(v), 2) for v in core_floor(np.array([[0.5, 0.95, 0.05, 0, 0, 0.1, 0.1],
+    ...                                                  [0.5, 0.95, 0.05, 0, 0, 0.3, 0.3],
+    ...                                                  [0.5, 0.8, 0.2, 0, 0, 0.0, 0.0]]))]
+    [5.5, 3.33, 3.33]
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    a = arithmetic(X)
+    core = (X[:, FEATURES.index("ess_max")] >= credit) & (X[:, FEATURES.index("con_ess")] < contra)
+    return np.where(core, np.maximum(a, floor), a)
+
+
 @dataclass
 class ScoreMap:
     version: str
@@ -125,12 +154,14 @@ class ScoreMap:
     baseline: float
     trees: list[dict[str, list]]
     fitted_on: dict = field(default_factory=dict)
-    form: str = "trees"  # arithmetic | trees (files written before forms existed hold trees)
+    form: str = "trees"  # arithmetic | core_floor | trees (files before forms existed hold trees)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         if self.form == "arithmetic":
             return arithmetic(X)
+        if self.form == "core_floor":
+            return core_floor(X)
         out = np.full(len(X), self.baseline)
         rows = np.arange(len(X))
         for t in self._arrays():
@@ -218,13 +249,14 @@ def fit(
     fitted_on: dict | None = None,
     form: str = DEFAULT_FORM,
 ) -> ScoreMap:
-    """The mapping of ``form``: ``arithmetic`` (nothing to fit: ``X`` and ``y`` only counted), or
-    monotone gradient boosting on features -> human score (0-10), exported as plain trees."""
+    """The mapping of ``form``: ``arithmetic`` or ``core_floor`` (nothing to fit: ``X`` and ``y``
+    only counted), or monotone gradient boosting on features -> human score (0-10), exported as
+    plain trees."""
     if form not in FORMS:
         raise ValueError(f"unknown score-mapping form {form!r} (known: {', '.join(FORMS)})")
-    if form == "arithmetic":
-        about = {"form": ARITHMETIC, **(fitted_on or {})}
-        return ScoreMap(version, list(FEATURES), 0.0, [], fitted_on=about, form="arithmetic")
+    if form in FIXED_FORMS:
+        about = {"form": ARITHMETIC if form == "arithmetic" else CORE, **(fitted_on or {})}
+        return ScoreMap(version, list(FEATURES), 0.0, [], fitted_on=about, form=form)
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     cst = [MONOTONE.get(f, 0) for f in FEATURES]
