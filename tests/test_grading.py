@@ -211,11 +211,15 @@ def test_an_llm_talked_up_by_an_injection_is_held_to_the_model_plus_a_margin():
 # ------------------------------------------------------------------ the score mapping
 
 
-def _points(*credits, weights=None):
+def _points(*credits, weights=None, contra=0.0):
+    """Points of the given credits; ``contra``: the second point contradicted with that probability."""
     weights = weights or ["essential"] * len(credits)
-    return [
+    pts = [
         Point(f"kp{i}", w, (c, 0.0, 0.0, 1 - c)) for i, (c, w) in enumerate(zip(credits, weights))
     ]
+    if contra:
+        pts[1] = Point("kp1", weights[1], (0.0, 0.0, contra, 1 - contra))
+    return pts
 
 
 def test_features_summarise_essential_and_supporting_points():
@@ -256,7 +260,9 @@ def test_the_arithmetic_form_is_the_rubric_arithmetic_and_round_trips(tmp_path):
     X = np.zeros((3, len(FEATURES)))
     X[:, FEATURES.index("ess_mean")] = [1.0, 0.5, 0.0]
     X[:, FEATURES.index("sup_mean")] = [1.0, 1.0, 0.0]
-    smap = fit(X, np.array([0.0, 0.0, 10.0]), fitted_on={"datasets": ["synthetic"]})
+    smap = fit(
+        X, np.array([0.0, 0.0, 10.0]), fitted_on={"datasets": ["synthetic"]}, form="arithmetic"
+    )
     assert smap.form == "arithmetic" and not smap.trees
     assert np.allclose(smap.predict(X), [10.0, 20 / 3, 0.0])
     path = tmp_path / "m.json"
@@ -266,6 +272,36 @@ def test_the_arithmetic_form_is_the_rubric_arithmetic_and_round_trips(tmp_path):
     with pytest.raises(ConfigError, match="unknown score-mapping form") as err:
         ScoreMap.load(path)
     assert "calibrate" in err.value.render()
+
+
+def test_a_stated_core_idea_scores_at_least_the_floor_unless_a_point_is_contradicted(tmp_path):
+    """The scale's "5-6: the core idea right but thin": an essential point stated outright and none
+    contradicted is at least 5.5; a contradiction, a point only half stated, or an answer the
+    arithmetic already scores higher keep the arithmetic; the form round-trips through its file."""
+    from mockint.grading.scoring import CORE_FLOOR, arithmetic, core_floor
+
+    weights = ["essential", "essential", "essential", "supporting"]
+    rows = np.vstack(
+        [
+            features(_points(1.0, 0.0, 0.0, 0.0, weights=weights)),  # the core, then stops
+            features(_points(0.9, 0.0, 0.0, 0.0, weights=weights, contra=0.25)),
+            features(_points(0.85, 0.0, 0.0, 0.0, weights=weights)),  # half-stated at best
+            features(_points(1.0, 1.0, 1.0, 1.0, weights=weights)),  # complete
+        ]
+    )
+    got, plain = core_floor(rows), arithmetic(rows)
+    assert plain[0] < 3 and got[0] == CORE_FLOOR
+    assert got[1] == plain[1] and got[2] == plain[2] and got[3] == plain[3] == 10.0
+    smap = fit(rows, np.zeros(4), form="core_floor")
+    assert smap.form == "core_floor" and not smap.trees
+    path = tmp_path / "m.json"
+    smap.save(path)
+    assert np.allclose(ScoreMap.load(path).predict(rows), got)
+
+
+def test_shipped_mapping_is_the_core_floor_and_says_how_it_was_chosen():
+    smap = ScoreMap.load()
+    assert smap.form == "core_floor" and "score-forms.md" in smap.fitted_on["chosen"]
 
 
 def test_shipped_mapping_loads_and_says_what_it_was_fitted_on():

@@ -67,12 +67,12 @@ def test_evaluate_and_calibrate_with_the_cross_validation(fake_runtime, folds):
         and "Cross-validation" in run.protocol
     )
     smap, cv = calibrate(proto)
-    assert set(cv) == {"arithmetic", "trees"}  # both forms measured, the choice on record
+    assert set(cv) == {"arithmetic", "core_floor", "trees"}  # every form measured, the choice on record
     for sets in cv.values():
         assert set(sets) == {"judge-train", "interview-graded"}
         assert all(-1 <= m["pearson"] <= 1 for m in sets.values())
     assert cv["arithmetic"] != cv["trees"]
-    assert smap.form == "arithmetic" and not smap.trees
+    assert smap.form == "core_floor" and not smap.trees
     assert smap.fitted_on["datasets"] == ["judge-train", "interview-graded"]
     assert smap.fitted_on["cross_validation"]["folds"] == 2
     assert smap.fitted_on["cross_validation"]["forms"] == cv

@@ -98,10 +98,12 @@ def _judge(rt: Runtime) -> Check:
 def _score_map(rt: Runtime) -> Check:
     smap = rt.score_map
     fitted = ", ".join(smap.fitted_on.get("datasets", []))
-    how = "rubric arithmetic, measured on" if smap.form == "arithmetic" else "trees fitted on"
+    how = (
+        "trees fitted on" if smap.form == "trees" else f"{smap.form} (nothing fitted), measured on"
+    )
     return Check(
         "score mapping",
-        smap.form == "arithmetic" or bool(smap.trees),
+        smap.form != "trees" or bool(smap.trees),
         f"{smap.version}, {how} {fitted}",
         "reinstall mockint, or refit it with 'mockint calibrate'",
     )

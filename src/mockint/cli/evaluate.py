@@ -67,14 +67,15 @@ def calibrate_cmd(
         None, "-o", "--output", help="Parameter file (default: the shipped score-map.json)."
     ),
     form: str = typer.Option(
-        "arithmetic",
+        "core_floor",
         "--form",
-        help="arithmetic (the rubric's arithmetic, nothing fitted; shipped) | trees (monotone "
-        "boosted trees fitted on the fit sets).",
+        help="core_floor (the rubric's arithmetic, at least 5.5 when an essential point is stated "
+        "outright and none contradicted; nothing fitted; shipped) | arithmetic (the rubric's "
+        "arithmetic alone) | trees (monotone boosted trees fitted on the fit sets).",
     ),
     home: Path | None = HomeOpt,
 ) -> None:
-    """Measure both forms of the score mapping (judgements -> 0-10) against human grades, and save
+    """Measure every form of the score mapping (judgements -> 0-10) against human grades, and save
     the one chosen with --form and how it was measured.
 
     The judgements come from the cross-validation's models, each on answers to questions it never

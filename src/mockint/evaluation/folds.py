@@ -17,7 +17,7 @@ import numpy as np
 from mockint.errors import ConfigError
 from mockint.evaluation.datasets import EvalItem, task_for
 from mockint.grading.schema import Grade
-from mockint.grading.scoring import DEFAULT_FORM, ScoreMap, fit
+from mockint.grading.scoring import DEFAULT_FORM, VERSIONS, ScoreMap, fit
 from mockint.grading.scoring import FEATURES as SCORE_FEATURES
 
 
@@ -200,13 +200,14 @@ def fit_score_map(
     fit_sets: Sequence[Judged], *, datasets: list[str], judge: str, form: str = DEFAULT_FORM
 ) -> ScoreMap:
     """The shipped mapping: fitted on every answer of the fit sets, with their out-of-fold judgements
-    (what the shipped model gives on answers it never saw); the arithmetic form fits nothing."""
+    (what the shipped model gives on answers it never saw); the arithmetic and the core floor fit
+    nothing."""
     X, y = fit_rows(fit_sets)
     return fit(
         X,
         y,
         form=form,
-        version="score-map-v2" if form == "arithmetic" else "score-map-v1",
+        version=VERSIONS[form],
         fitted_on={
             "datasets": datasets,
             "answers": int(len(y)),

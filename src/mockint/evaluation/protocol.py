@@ -75,6 +75,12 @@ def load_specs(specs: Sequence[str], questions: dict) -> list[tuple[str, list[Ev
     return out
 
 
+FORM_SAYS = {  # how a report describes a score form that fits nothing
+    "arithmetic": "the rubric's arithmetic, nothing fitted",
+    "core_floor": "the rubric's arithmetic with a floor of 5.5 for a stated core idea, nothing fitted",
+}
+
+
 class Protocol:
     """What every report of one run shares: the fit sets' judgements (cross-validation), the
     fold models, the shipped grader. Judgements are computed once per set and reused."""
@@ -129,8 +135,8 @@ class Protocol:
         if not self.cv:
             fitted = ", ".join(smap.fitted_on.get("datasets", []))
             score = (
-                "the score is the rubric's arithmetic, nothing fitted"
-                if smap.form == "arithmetic"
+                f"the score is {FORM_SAYS[smap.form]}"
+                if smap.form in FORM_SAYS
                 else f"the score mapping fitted on: {fitted or '?'}"
             )
             return (
@@ -140,8 +146,8 @@ class Protocol:
         k = len(self.folds.judges)
         fits = ", ".join(n for n, _ in self.fit_sets)
         scored = (
-            "scored by the rubric's arithmetic (nothing fitted)"
-            if smap.form == "arithmetic"
+            f"scored by {FORM_SAYS[smap.form]}"
+            if smap.form in FORM_SAYS
             else f"scored by a mapping fitted on the human grades of {fits} outside that fold"
         )
         text = (

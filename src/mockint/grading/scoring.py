@@ -1,18 +1,20 @@
 """From per-key-point judgements to a 0-10 score that means what an interviewer means.
 
 Every grader (offline, LLM, hybrid) ends in the same place: for each key point of the rubric a
-probability of each status (entailed / partly / contradicted / not addressed), and for each red
-flag is not judged (see ``offline.OfflineGrader.judgements``). ``features`` condenses
-them into a fixed vector: how well the essential points are covered (mean, best, worst), the
-supporting points, the strongest contradiction, the strongest red flag, the length.
-``ScoreMap`` maps that vector to 0-10 in one of two forms, stored as JSON
-(``params/score-map.json``) with how it was chosen: ``arithmetic`` (shipped): the rubric's own
-arithmetic, 10 × (2 × essential credit + supporting credit) / 3, nothing fitted; or ``trees``:
+probability of each status (entailed / partly / contradicted / not addressed); red flags are not
+judged (see ``offline.OfflineGrader.judgements``). ``features`` condenses them into a fixed
+vector: how well the essential points are covered (mean, best, worst), the supporting points, the
+strongest contradiction. ``ScoreMap`` maps that vector to 0-10 in one of three forms, stored as
+JSON (``params/score-map.json``) with how it was chosen: ``arithmetic``: the rubric's own
+arithmetic, 10 × (2 × essential credit + supporting credit) / 3, nothing fitted; ``core_floor``
+(shipped): the arithmetic, but at least 5.5 when an essential point is stated outright and none is
+contradicted (the scale's "core idea right but thin"; chosen on held-out slices 1-9, adopted by a
+rule committed before slice 10 measured it: ``eval/reports/score-forms.md``); or ``trees``:
 gradient-boosted depth-3 trees, monotone (more coverage never lowers a score, a contradiction
 never raises one), fitted on human grades on the scale of ``eval/SCALE.md``. The trees agree
 better with the answers they are fitted on and worse with every other kind of answer (see
-``mockint calibrate``, which measures both, and the README). The guards (``guards.py``) run after
-it. Prediction is numpy only; fitting trees needs scikit-learn.
+``mockint calibrate``, which measures every form, and the README). The guards (``guards.py``) run
+after it. Prediction is numpy only; fitting trees needs scikit-learn.
 
 >>> pts = [Point("kp1", "essential", (0.9, 0.1, 0.0, 0.0)), Point("kp2", "supporting", (0.0, 0.0, 0.0, 1.0))]
 >>> [round(float(x), 2) for x in features(pts)[:4]]
@@ -104,7 +106,8 @@ def features(points: Sequence[Point]) -> np.ndarray:
 
 FORMS = ("arithmetic", "core_floor", "trees")
 FIXED_FORMS = ("arithmetic", "core_floor")  # nothing fitted on human grades
-DEFAULT_FORM = "arithmetic"
+VERSIONS = {"trees": "score-map-v1", "arithmetic": "score-map-v2", "core_floor": "score-map-v3"}
+DEFAULT_FORM = "core_floor"
 ARITHMETIC = "10 × (2 × essential credit + supporting credit) / 3; nothing fitted"
 # The scale's "5-6: the core idea right but thin": an answer that states an essential point outright
 # (credit >= CORE_CREDIT) and contradicts none (p < CORE_CONTRA) scores at least CORE_FLOOR.
