@@ -220,3 +220,18 @@ def test_faults_end_in_a_flagged_offline_grade(fake_runtime, question, server, s
     g = make(fake_runtime, client(server, retries=2), hybrid=False).grade(task(question))
     assert flag in g.flags and "llm_failed_fallback" in g.flags
     assert len(server.requests) <= 3
+
+
+def test_a_question_outside_the_corpus_is_graded_by_the_llm_alone(fake_runtime):
+    """No corpus question and no reference: one generic point the LLM judges; its status goes
+    through the same mapping and guards, and the grade says no reference was found."""
+    model = ScriptedModel([reply({"kp1": "covered"}, {"kp1": "Bagging averages many trees"})])
+    t = GradingTask(
+        question_text="What does bagging do to variance?",
+        answer="Bagging averages many trees trained on bootstrap samples, so variance falls.",
+        question=None,
+    )
+    g = make(fake_runtime, model, hybrid=False).grade(t)
+    assert "reference_not_found" in g.flags and "llm_failed_fallback" not in g.flags
+    assert [k.status for k in g.key_points] == ["covered"] and g.score >= 7.5
+    assert g.key_points[0].evidence == "Bagging averages many trees"

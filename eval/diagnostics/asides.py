@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mockint.config import Config
-from mockint.grading import offline
+from mockint.grading import hygiene
 from mockint.grading.schema import GradingTask
 from mockint.runtime import Runtime
 
@@ -24,9 +24,9 @@ SETS = (
 
 
 def _graded(grader, rt, rows: list[dict], field: str, drop: bool) -> np.ndarray:
-    rule = offline.drop_asides
+    rule = hygiene.drop_asides  # judged_text looks it up here at each call
     if not drop:
-        offline.drop_asides = lambda answer: answer
+        hygiene.drop_asides = lambda answer: answer
     try:
         tasks = [
             GradingTask(rt.by_id[r["question_id"]].question, r[field], rt.by_id[r["question_id"]])
@@ -34,7 +34,7 @@ def _graded(grader, rt, rows: list[dict], field: str, drop: bool) -> np.ndarray:
         ]
         return np.array([g.score for g in grader.grade_many(tasks)])
     finally:
-        offline.drop_asides = rule
+        hygiene.drop_asides = rule
 
 
 def _script(note_language: str) -> str:

@@ -266,7 +266,7 @@ class LLMGrader(Grader):
             )
         said = reply.key_points[0].status
         clean = strip_instructions(task.answer)
-        row = features([Point("kp1", "essential", ONE_HOT[said])], [])
+        row = features([Point("kp1", "essential", ONE_HOT[said])])
         ctx = GuardContext(
             answer=task.answer,
             body=clean,
