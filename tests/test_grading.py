@@ -689,3 +689,39 @@ def test_a_note_in_another_script_does_not_raise_the_grade(real_runtime):
         [GradingTask(question_text=q.question, answer=x, question=q) for x in (wrong, noted)]
     )
     assert b.score == a.score
+
+
+def test_a_list_of_bare_terms_is_not_lifted_by_the_core_floor():
+    """The floor is for a stated core idea; three or more bare terms state none, so such a list
+    keeps the rubric's arithmetic (graded on its merits, as before the floor); two terms ("push,
+    pop") and sentences are untouched, and the flag shows only when the cap bit."""
+    listed = _ctx(
+        answer="sparsity, absolute, weights", body="sparsity, absolute, weights", arithmetic=3.3
+    )
+    score, flags, changed = apply_guards(5.5, listed)
+    assert score == 3.3 and changed == ["term_list"] and "term_list" in flags
+    assert apply_guards(3.0, listed)[0] == 3.0 and "term_list" not in apply_guards(3.0, listed)[1]
+    two = _ctx(answer="push, pop", body="push, pop", arithmetic=3.3)
+    prose = _ctx(arithmetic=3.3)
+    assert apply_guards(5.5, two)[0] == 5.5 and apply_guards(5.5, prose)[0] == 5.5
+    assert (
+        apply_guards(5.5, _ctx(answer="a, b, c", body="a, b, c"))[0] == 5.5
+    )  # no arithmetic known
+
+
+def test_the_offline_grade_of_a_term_list_is_the_arithmetic(fake_runtime):
+    """Through the grader: a comma list of an essential point's own words, which the (lexical fake)
+    judge reads as stating it, would get the floor; it gets the rubric's arithmetic instead."""
+    from mockint.grading.detectors import content_words
+    from mockint.grading.scoring import arithmetic
+
+    q = fake_runtime.by_id[QID]
+    point = next(k for k in q.key_points if k.weight == "essential")
+    terms = ", ".join(dict.fromkeys(content_words(point.text)))
+    grader = fake_runtime.offline_grader()
+    task = _task(fake_runtime, terms)
+    row = grader.row(task, grader.judgements([task])[0])
+    floored, plain = float(grader.score_map.predict(row)[0]), float(arithmetic(row)[0])
+    assert floored > plain + 1  # the floor would lift it
+    g = grader.grade(task)
+    assert g.score == round(plain, 1) and "term_list" in g.flags

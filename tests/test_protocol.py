@@ -67,7 +67,8 @@ def test_evaluate_and_calibrate_with_the_cross_validation(fake_runtime, folds):
         and "Cross-validation" in run.protocol
     )
     smap, cv = calibrate(proto)
-    assert set(cv) == {"arithmetic", "core_floor", "trees"}  # every form measured, the choice on record
+    # every form measured, the choice on record
+    assert set(cv) == {"arithmetic", "core_floor", "trees"}
     for sets in cv.values():
         assert set(sets) == {"judge-train", "interview-graded"}
         assert all(-1 <= m["pearson"] <= 1 for m in sets.values())

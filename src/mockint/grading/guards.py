@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mockint.grading.detectors import (
+    bare_list,
     copied_keywords,
     echoes,
     looks_stuffed,
@@ -30,6 +31,7 @@ from mockint.grading.rubric import hint_cap
 
 CONTRADICTION_P = 0.5  # the judgement model's probability that an essential point is contradicted
 OFF_TOPIC_P = 0.9  # ... that no key point is addressed
+TERM_LIST_MIN = 3  # bare terms for an answer to be a list ("push, pop" is an answer in two words)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class GuardContext:
     not_addressed_min: float = 0.0  # the lowest not-addressed probability over the key points
     hints_used: int = 0
     model_score: float | None = None  # the judgement model's own score, when an LLM also judged
+    arithmetic: float | None = None  # the rubric's arithmetic (the score without the core floor)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,15 @@ GUARDS: tuple[Guard, ...] = (
         "states nothing: at most 2.",
     ),
     Guard(
+        "term_list",
+        lambda c: c.arithmetic is not None and len(bare_list(c.body)) >= TERM_LIST_MIN,
+        "cap",
+        None,
+        "term_list",
+        "A list of bare terms states no core idea, so the floor for a stated core idea does not lift "
+        "it: at most the rubric's arithmetic (a list of the reference's own terms is graded on its merits).",
+    ),
+    Guard(
         "question_echo",
         lambda c: echoes(c.body, c.question, c.topical),
         "cap",
@@ -148,6 +160,8 @@ def _value(g: Guard, c: GuardContext) -> float:
         return hint_cap(c.hints_used)
     if g.name == "llm_raised_by_injection":
         return (c.model_score or 0.0) - GUARDS[0].value
+    if g.name == "term_list":
+        return float(c.arithmetic)
     return float(g.value)
 
 
@@ -175,7 +189,7 @@ def apply_guards(score: float, ctx: GuardContext) -> tuple[float, list[str], lis
                 score = cap
                 changed.append(g.name)
     for g in hits:
-        if g.name in ("hints", "llm_raised_by_injection") and g.name not in changed:
+        if g.name in ("hints", "llm_raised_by_injection", "term_list") and g.name not in changed:
             continue  # a cap that did not bite is not news
         flags.append(g.flag)
     return round(min(10.0, max(0.0, score)), 1), sorted(set(flags)), changed

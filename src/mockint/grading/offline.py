@@ -46,6 +46,7 @@ from mockint.grading.scoring import (
     PARTLY,
     Point,
     ScoreMap,
+    arithmetic,
     credit,
     features,
     status,
@@ -118,6 +119,7 @@ def guard_context(
     q = task.question
     essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
     rubric = " ".join(k.text for k in q.key_points)
+    row = features([Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)])
     return GuardContext(
         answer=task.answer,
         body=clean,
@@ -128,6 +130,7 @@ def guard_context(
         not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
         hints_used=task.hints_used,
         model_score=model_score,
+        arithmetic=float(arithmetic(row)[0]),
     )
 
 

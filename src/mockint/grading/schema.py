@@ -29,6 +29,7 @@ Flag = Literal[
     "llm_failed_fallback",
     "keyword_stuffing",
     "question_echo",
+    "term_list",
     "hint_capped",
     "filler",
     "contradiction",
