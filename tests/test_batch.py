@@ -189,3 +189,28 @@ def test_eval_with_an_llm_grader_through_the_server(tmp_path, fast_env, monkeypa
         assert data["grader"] == "llm judge-x" and data["metrics"]["n"] == 4
     finally:
         server.close()
+
+
+def test_grade_gives_a_stated_core_idea_the_floor_and_a_term_list_none(
+    tmp_path, fast_env, fake_runtime
+):
+    """`mockint grade`: an answer that states one essential point and stops scores at least the
+    floor (5.5, the scale's "core idea right but thin"); the same point's words as a bare comma list
+    get the rubric's arithmetic, flagged ``term_list``."""
+    from mockint.grading.detectors import content_words
+
+    point = next(k for k in fake_runtime.by_id[QID].key_points if k.weight == "essential")
+    src = tmp_path / "answers.csv"
+    write_csv(
+        src,
+        [
+            ("said", QID, f"In short: {point.text}", ""),
+            ("list", QID, ", ".join(dict.fromkeys(content_words(point.text))), ""),
+        ],
+    )
+    out = tmp_path / "graded.jsonl"
+    res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows["said"]["score"] >= 5.5 and "term_list" not in rows["said"]["flags"]
+    assert rows["list"]["score"] < 5.5 and "term_list" in rows["list"]["flags"]
