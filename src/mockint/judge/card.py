@@ -89,7 +89,8 @@ def _about(meta: dict) -> list[str]:
         "one key point of a rubric or a reference answer — and gives four "
         f"probabilities: {', '.join(f'*{x}*' for x in meta['labels'])}. mockint's offline grader "
         "asks it about every key point of a question; the rubric's arithmetic (essential points "
-        "twice, supporting once; nothing fitted) turns the statuses into the 0–10 score "
+        "twice, supporting once; nothing fitted), with a floor of 5.5 for an essential point stated "
+        "outright and none contradicted, turns the statuses into the 0–10 score "
         "(`params/score-map.json`, `eval/SCALE.md`).",
         "",
         f"- base: {meta['base']}, fine-tuned whole (6 layers, 384 wide) with a 4-way head;",
@@ -152,7 +153,9 @@ def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
             "Through mockint's offline grader (this model + the shipped score form). Protocol "
             "`cv`: each answer judged by the fold model that never saw its question (held-out); "
             "`shipped`: this model on a set it was not trained on. The score's form (the rubric's "
-            "arithmetic) was chosen after seeing these sets' numbers (README).",
+            "arithmetic) was chosen after seeing these sets' numbers, and its floor for a stated "
+            "core idea on slices 1-9 (held out: slices 10 and 11; README). The cross-validated rows "
+            "were scored before the floor.",
             "",
             "| set | protocol | n | measures |",
             "|---|---|---|---|",
