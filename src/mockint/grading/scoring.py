@@ -131,7 +131,7 @@ def arithmetic(X: np.ndarray) -> np.ndarray:
 
 def core_floor(
     X: np.ndarray,
-    credit: float = CORE_CREDIT,
+    min_credit: float = CORE_CREDIT,
     contra: float = CORE_CONTRA,
     floor: float = CORE_FLOOR,
 ) -> np.ndarray:
@@ -146,7 +146,9 @@ def core_floor(
     """
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
     a = arithmetic(X)
-    core = (X[:, FEATURES.index("ess_max")] >= credit) & (X[:, FEATURES.index("con_ess")] < contra)
+    core = (X[:, FEATURES.index("ess_max")] >= min_credit) & (
+        X[:, FEATURES.index("con_ess")] < contra
+    )
     return np.where(core, np.maximum(a, floor), a)
 
 
