@@ -111,6 +111,12 @@ def more_credit(whole: np.ndarray, look: tuple[str, np.ndarray] | None, answer: 
     return look[1]
 
 
+def feature_row(judged: tuple) -> np.ndarray:
+    """The score mapping's feature row of one judged answer (premises, their probabilities, text)."""
+    ps, probs, _ = judged
+    return features([Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)])
+
+
 def guard_context(
     task: GradingTask, judged: tuple, model_score: float | None = None
 ) -> GuardContext:
@@ -119,7 +125,6 @@ def guard_context(
     q = task.question
     essentials = [pr for p, pr in zip(ps, probs) if p.weight == "essential"] or list(probs)
     rubric = " ".join(k.text for k in q.key_points)
-    row = features([Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)])
     return GuardContext(
         answer=task.answer,
         body=clean,
@@ -130,7 +135,7 @@ def guard_context(
         not_addressed_min=min((float(pr[NOT_ADDRESSED]) for pr in probs), default=1.0),
         hints_used=task.hints_used,
         model_score=model_score,
-        arithmetic=float(arithmetic(row)[0]),
+        arithmetic=float(arithmetic(feature_row(judged))[0]),
     )
 
 
@@ -237,9 +242,7 @@ class OfflineGrader(Grader):
 
     @staticmethod
     def row(task: GradingTask, judged: tuple) -> np.ndarray:
-        ps, probs, _ = judged
-        points = [Point(p.id, p.weight, tuple(map(float, pr))) for p, pr in zip(ps, probs)]
-        return features(points)
+        return feature_row(judged)
 
     def _base(self, task: GradingTask) -> dict:
         return dict(
