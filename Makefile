@@ -124,6 +124,7 @@ eval: setup
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-10.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-11.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-12.jsonl:mockint
+	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/interview-heldout-13.jsonl:mockint
 	$(BIN)/mockint eval --protocol shipped --dataset eval/datasets/words-coding-heldout.jsonl:mockint
 	$(BIN)/mockint eval --protocol cv --dataset eval/datasets/concise-heldout.jsonl:mockint \
 	  --name concise-heldout-unseen-questions

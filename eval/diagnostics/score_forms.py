@@ -29,7 +29,8 @@ Otherwise the arithmetic stays, and this report says what the floor did.
 
 After the floor shipped, an eleventh slice (interview-heldout-11, on 72 questions slice 10 did not
 use) was written and graded blind the same way and committed unread (the report's last section;
-not part of the rule, which it came after); so was a twelfth (interview-heldout-12, 2026-12-02).
+not part of the rule, which it came after); so were a twelfth and a thirteenth
+(interview-heldout-12 and -13, 2026-12-02).
 """
 
 import itertools
@@ -51,7 +52,7 @@ from mockint.runtime import Runtime
 
 NEW = "interview-heldout-10"
 NEWER = "interview-heldout-11"
-NEWEST = "interview-heldout-12"
+NEWEST = ["interview-heldout-12", "interview-heldout-13"]
 GRID = list(itertools.product((0.7, 0.8, 0.9, 0.95), (0.1, 0.2, 1.01), (5.0, 5.5, 6.0)))
 REPORT = "eval/reports/score-forms.md"
 
@@ -183,7 +184,7 @@ def held_out(
 
 def main() -> None:
     have = pickle.loads(OUT.read_bytes()) if OUT.exists() else {}
-    missing = [n for n in HELD_OUT_SLICES + [NEW, NEWER, NEWEST] if n not in have]
+    missing = [n for n in HELD_OUT_SLICES + [NEW, NEWER, *NEWEST] if n not in have]
     if missing:
         compute_rows(missing)
     data = pickle.loads(OUT.read_bytes())
@@ -216,9 +217,11 @@ def main() -> None:
     lines += held_out(
         data, NEWER, "Slice 11 (written and graded after the floor shipped; not in the rule)"
     )[0]
-    lines += held_out(
-        data, NEWEST, "Slice 12 (written and graded after slice 11; not in the rule)"
-    )[0]
+    for name in NEWEST:
+        n = name.rsplit("-", 1)[1]
+        lines += held_out(
+            data, name, f"Slice {n} (written and graded after slice 11; not in the rule)"
+        )[0]
     verdict(
         lines, rule + swap_and_probe_checks(old, new), "ship the floor (form core_floor)", REPORT
     )

@@ -154,7 +154,7 @@ def render(model: Path = MODEL, reports: Path = REPORTS) -> str:
             "`cv`: each answer judged by the fold model that never saw its question (held-out); "
             "`shipped`: this model on a set it was not trained on. The score's form (the rubric's "
             "arithmetic) was chosen after seeing these sets' numbers, and its floor for a stated "
-            "core idea on slices 1-9 (held out: slices 10-12; README). The cross-validated rows "
+            "core idea on slices 1-9 (held out: slices 10-13; README). The cross-validated rows "
             "were scored before the floor.",
             "",
             "| set | protocol | n | measures |",
