@@ -214,3 +214,43 @@ def test_grade_gives_a_stated_core_idea_the_floor_and_a_term_list_none(
     rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert rows["said"]["score"] >= 5.5 and "term_list" not in rows["said"]["flags"]
     assert rows["list"]["score"] < 5.5 and "term_list" in rows["list"]["flags"]
+
+
+def test_a_free_text_row_is_judged_in_the_corpus_wording(tmp_path, fast_env, monkeypatch):
+    """A row whose question is free text matched to a corpus question is judged by the model in the
+    corpus question's wording (the one its key points were written for and the model was trained
+    on); the output keeps the row's own text. A row with its own reference keeps its own question."""
+    from mockint.config import Config
+    from mockint.corpus.schema import load_questions
+    from mockint.judge.model import OverlapJudge
+
+    corpus = load_questions(Config.load(home=fast_env).corpus)
+    corpus_text = next(q.question for q in corpus if q.id == QID)
+    asked = "L1 and L2 regularization: what are they, and what are the differences between the two?"
+    seen: list[str] = []
+    real = OverlapJudge.predict
+
+    def spy(self, triples):
+        seen.extend(t[0] for t in triples)
+        return real(self, triples)
+
+    monkeypatch.setattr(OverlapJudge, "predict", spy)
+    src = tmp_path / "answers.csv"
+    write_csv(
+        src,
+        [
+            (
+                "free",
+                asked,
+                "L1 adds absolute weights and gives sparsity; L2 adds squared ones.",
+                "",
+            ),
+            ("own", "Name a sorting algorithm", "Merge sort", "Merge sort and quicksort."),
+        ],
+    )
+    out = tmp_path / "graded.jsonl"
+    res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows["free"]["question_id"] == QID and rows["free"]["question"] == asked
+    assert set(seen) == {corpus_text, "Name a sorting algorithm"}

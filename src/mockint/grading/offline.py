@@ -59,6 +59,11 @@ SWAPPED = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)  # a point stated of 
 QUOTE_SUPPORT = 0.5  # entailed + partly for a sentence to be shown as a point's evidence
 QUOTE_CONTRA = 0.4  # contradicted, for a sentence shown as contradicting a point
 REFERENCE_ID = "ref"
+# The grader's own rules around the model and the mapping (the second look, the swap check, the
+# guards, the question wording the model reads): part of ``version``, bumped when a change can move
+# a stored grade, so a re-run of ``mockint grade`` re-grades the rows an earlier one stored.
+# 2: a batch row matched from free text is judged in the corpus question's wording.
+RULES = "rules-2"
 
 
 @dataclass(frozen=True)
@@ -155,8 +160,9 @@ class OfflineGrader(Grader):
 
     @property
     def version(self) -> str:
-        """What a stored grade depends on: the judgement model's file and the mapping's version."""
-        return f"{self.judge.name}@{self.judge.version}+{self.score_map.version}"
+        """What a stored grade depends on: the judgement model's file, the mapping's version and
+        the grader's rules."""
+        return f"{self.judge.name}@{self.judge.version}+{self.score_map.version}+{RULES}"
 
     def judgements(self, tasks: list[GradingTask]) -> list[tuple | None]:
         """Per task: (premises, their probabilities, cleaned answer), or None when there is nothing
@@ -176,7 +182,7 @@ class OfflineGrader(Grader):
             # model batches an answer's pairs together, so the same set gives the same judgement
             asked = list(dict.fromkeys(p.text for p in premises(t.question) + ps))
             start = len(triples)
-            triples += [(t.question_text, text, clean) for text in asked]
+            triples += [(t.judged_question, text, clean) for text in asked]
             staged.append((ps, clean, {text: start + i for i, text in enumerate(asked)}))
         probs = self.judge.predict(triples) if triples else np.zeros((0, 4))
         out = []
@@ -199,7 +205,7 @@ class OfflineGrader(Grader):
         """Premise text -> the answer's sentence that states it of the other of two compared things
         (``swaps.swapped_points``); the model is asked only about the sentences the lexical check
         found (one call per answer, none for most)."""
-        q = task.question_text
+        q = task.judged_question
 
         def states(pairs: list[tuple[str, str]]) -> list[float]:
             return [credit(p) for p in self.judge.predict([(q, point, s) for point, s in pairs])]
@@ -213,16 +219,16 @@ class OfflineGrader(Grader):
         call per answer (its batches are per (question, sentence)), so an answer's looks never
         depend on what else is graded with it; asked again for the quotes, it is the judge's cache."""
         asked = list(dict.fromkeys(p.text for p in premises(task.question)))
-        found = [(text, best_sentence(clean, text, task.question_text)) for text in asked]
+        found = [(text, best_sentence(clean, text, task.judged_question)) for text in asked]
         found = [(text, s) for text, s in found if s]
         if not found:
             return {}
         if all(s == clean.strip() for _, s in found):
             # one sentence: the answer is its own sentence, and the whole answer's judgement (the
             # very call ``judgements`` made: the judge's cache) is the sentence's
-            whole = self.judge.predict([(task.question_text, text, clean) for text in asked])
+            whole = self.judge.predict([(task.judged_question, text, clean) for text in asked])
             return {text: (s, whole[asked.index(text)]) for text, s in found}
-        probs = self.judge.predict([(task.question_text, text, s) for text, s in found])
+        probs = self.judge.predict([(task.judged_question, text, s) for text, s in found])
         return {text: (s, pr) for (text, s), pr in zip(found, probs)}
 
     def grade_many(self, tasks: list[GradingTask]) -> list[Grade]:

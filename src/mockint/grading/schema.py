@@ -125,6 +125,17 @@ class GradingTask:
     hints_used: int = 0
     only_key_points: tuple[str, ...] = ()  # follow-up: grade against these points only
 
+    @property
+    def judged_question(self) -> str:
+        """The question the judgement model reads with the key points: a corpus question matched
+        from free text (a batch row's own wording, ``match_similarity`` set) in the corpus wording
+        its key points were written for and the model was trained on; otherwise the text as given
+        (the interview and the evaluation already give the corpus wording; a row's own reference
+        is its own question). The guards and the output keep the text as asked."""
+        if self.question is not None and self.match_similarity is not None:
+            return self.question.question
+        return self.question_text
+
 
 class Grader:
     """What every grader is (offline, LLM, hybrid): tasks in, ``Grade`` out, with what the grade
