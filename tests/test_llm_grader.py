@@ -235,3 +235,23 @@ def test_a_question_outside_the_corpus_is_graded_by_the_llm_alone(fake_runtime):
     assert "reference_not_found" in g.flags and "llm_failed_fallback" not in g.flags
     assert [k.status for k in g.key_points] == ["covered"] and g.score >= 7.5
     assert g.key_points[0].evidence == "Bagging averages many trees"
+
+
+def test_the_compact_local_model_does_not_grade_alone_in_the_hybrid(fake_runtime):
+    """No reference: the hybrid with the packaged 1.5B model gives the offline ``ungradable`` and
+    says how to get a grade, without asking the model; ``--grader llm`` still asks it."""
+
+    class Small(ScriptedModel):
+        compact = True
+
+    t = GradingTask(
+        question_text="Qu'est-ce que le surapprentissage ?",
+        answer="Le modele apprend le bruit des donnees et generalise mal.",
+        question=None,
+    )
+    model = Small([json.dumps({"kp1": "covered"})])
+    g = make(fake_runtime, model, hybrid=True).grade(t)
+    assert (g.verdict, g.score, g.grader) == ("ungradable", 0, "hybrid") and not model.calls
+    assert "reference_not_found" in g.flags and "reference column" in g.feedback_add
+    alone = make(fake_runtime, model, hybrid=False).grade(t)
+    assert alone.verdict != "ungradable" and len(model.calls) == 1

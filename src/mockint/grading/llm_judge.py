@@ -333,6 +333,24 @@ class CompactLLMGrader(LLMGrader):
     def _feedback(self, reply: JudgeReply, results: list[KeyPointResult]) -> tuple[str, str]:
         return feedback_for(results, [])
 
+    def _without_reference(self, task: GradingTask, meta: dict, t0: float) -> Grade:
+        """In the hybrid the compact model's verdict counts ``LLM_WEIGHT["compact"]`` beside the
+        judgement model's; with no reference there is nothing to stand beside, and a 1.5B model
+        alone is not trusted with a grade (it gave a one-line answer in French 10/10): the grade is
+        the offline grader's ``ungradable``, saying how to get one, and the model is not asked.
+        ``--grader llm`` asks for the model alone and gets it."""
+        if not self.hybrid:
+            return super()._without_reference(task, meta, t0)
+        g = self.offline.empty(task)
+        return g.model_copy(
+            update={
+                **meta,
+                "feedback_add": f"{g.feedback_add} The local model does not grade alone without "
+                "one: add a reference column, or grade with a capable endpoint (--llm openai).",
+                "latency_ms": _ms(t0),
+            }
+        )
+
     def prepare(self, task: GradingTask) -> None:
         """Before the answer exists: let the model read the prompt up to the answer, in the
         background (llama.cpp then reads only the answer when grading)."""
