@@ -30,6 +30,7 @@ from mockint.corpus.markdown import plain_text
 from mockint.corpus.schema import TOPICS, Question
 from mockint.errors import SearchIndexError
 from mockint.search.embedding import Embedder, make_embedder
+from mockint.search.shorthand import expand
 
 log = logging.getLogger(__name__)
 COLLECTION = "mockint_corpus"
@@ -330,7 +331,7 @@ class CorpusIndex:
         if exclude:
             clauses.append({"qid": {"$nin": list(exclude)}})
         where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-        vec = self.embedder.encode([text])[0]
+        vec = self.embedder.encode([expand(text)])[0]  # shorthand spelled out
         res = col.query(
             query_embeddings=[vec.tolist()],
             n_results=max(k * 8, 24),
