@@ -254,3 +254,16 @@ def test_a_free_text_row_is_judged_in_the_corpus_wording(tmp_path, fast_env, mon
     rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert rows["free"]["question_id"] == QID and rows["free"]["question"] == asked
     assert set(seen) == {corpus_text, "Name a sorting algorithm"}
+
+
+def test_a_question_in_shorthand_is_matched(tmp_path, fast_env):
+    """`mockint grade` on a row typed in practitioners' shorthand: it is spelled out before the
+    question is matched, so the row is graded against the corpus question, not `ungradable`."""
+    src = tmp_path / "answers.csv"
+    write_csv(src, [("bp", "How does backprop work in a NN?", "The chain rule, layer by layer.", "")])
+    out = tmp_path / "graded.jsonl"
+    res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
+    assert res.exit_code == 0, res.output
+    row = json.loads(out.read_text().splitlines()[0])
+    assert row["question_id"] == "how-does-backpropagation-work-in-a-neural-network", row
+    assert row["question"] == "How does backprop work in a NN?" and row["verdict"] != "ungradable"
