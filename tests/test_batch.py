@@ -260,7 +260,9 @@ def test_a_question_in_shorthand_is_matched(tmp_path, fast_env):
     """`mockint grade` on a row typed in practitioners' shorthand: it is spelled out before the
     question is matched, so the row is graded against the corpus question, not `ungradable`."""
     src = tmp_path / "answers.csv"
-    write_csv(src, [("bp", "How does backprop work in a NN?", "The chain rule, layer by layer.", "")])
+    write_csv(
+        src, [("bp", "How does backprop work in a NN?", "The chain rule, layer by layer.", "")]
+    )
     out = tmp_path / "graded.jsonl"
     res = runner.invoke(app, ["grade", str(src), "-o", str(out), "--grader", "offline"])
     assert res.exit_code == 0, res.output
