@@ -55,9 +55,10 @@ class Guard:
     name: str
     detect: Callable[[GuardContext], bool]
     action: Literal["cap", "deduct", "flag"]
-    value: float | None  # cap or deduction; None: computed (see ``why``)
+    value: float | None  # cap or deduction; None: computed by ``compute`` (see ``why``)
     flag: str
     why: str
+    compute: Callable[[GuardContext], float] | None = None  # a cap that depends on the answer
 
 
 def _keyword_list(c: GuardContext) -> bool:
@@ -85,6 +86,7 @@ GUARDS: tuple[Guard, ...] = (
         "injection_suspected",
         "With instructions in the answer, an LLM may have been talked into a grade: the score may not exceed "
         "the judgement model's own, less the instructions' point.",
+        lambda c: (c.model_score or 0.0) - GUARDS[0].value,
     ),
     Guard(
         "contradiction",
@@ -111,6 +113,7 @@ GUARDS: tuple[Guard, ...] = (
         "term_list",
         "A list of bare terms states no core idea, so the floor for a stated core idea does not lift "
         "it: at most the rubric's arithmetic (a list of the reference's own terms is graded on its merits).",
+        lambda c: float(c.arithmetic),
     ),
     Guard(
         "question_echo",
@@ -127,6 +130,7 @@ GUARDS: tuple[Guard, ...] = (
         None,
         "hint_capped",
         "Each hint used lowers the attainable maximum by 1.5 points.",
+        lambda c: hint_cap(c.hints_used),
     ),
     Guard(
         "off_topic",
@@ -156,13 +160,7 @@ GUARDS: tuple[Guard, ...] = (
 
 
 def _value(g: Guard, c: GuardContext) -> float:
-    if g.name == "hints":
-        return hint_cap(c.hints_used)
-    if g.name == "llm_raised_by_injection":
-        return (c.model_score or 0.0) - GUARDS[0].value
-    if g.name == "term_list":
-        return float(c.arithmetic)
-    return float(g.value)
+    return g.compute(c) if g.compute is not None else float(g.value)
 
 
 def apply_guards(score: float, ctx: GuardContext) -> tuple[float, list[str], list[str]]:
@@ -189,8 +187,8 @@ def apply_guards(score: float, ctx: GuardContext) -> tuple[float, list[str], lis
                 score = cap
                 changed.append(g.name)
     for g in hits:
-        if g.name in ("hints", "llm_raised_by_injection", "term_list") and g.name not in changed:
-            continue  # a cap that did not bite is not news
+        if g.compute is not None and g.name not in changed:
+            continue  # a computed cap that did not bite is not news
         flags.append(g.flag)
     return round(min(10.0, max(0.0, score)), 1), sorted(set(flags)), changed
 

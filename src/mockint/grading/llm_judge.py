@@ -43,6 +43,7 @@ from mockint.text import content_words
 # chosen by design, not yet measured on the judgement model: ``make eval-llm`` writes
 # eval/reports/hybrid-rule.md, which picks the compact weight on a development set.
 LLM_WEIGHT = {"strong": 0.7, "compact": 0.15}
+LEADS = 0.5  # an LLM whose verdict counts at least this much may lead, and grade alone
 GENERIC_POINT = {
     "id": "kp1",
     "text": "a correct and complete answer to the question",
@@ -252,7 +253,22 @@ class LLMGrader(Grader):
         return out
 
     def _without_reference(self, task: GradingTask, meta: dict, t0: float) -> Grade:
-        """No corpus question matched: one generic key point judged by the LLM alone."""
+        """No corpus question matched: one generic key point judged by the LLM alone — if its
+        verdict may lead (``weight`` ≥ ``LEADS``: ``--grader llm``, or a capable endpoint in the
+        hybrid). The packaged 1.5B model counts ``LLM_WEIGHT["compact"]`` beside the judgement
+        model; with no reference there is nothing to stand beside, and alone it is not trusted with
+        a grade (it gave a one-line answer in French 10/10 in an ad-hoc try): the grade is the
+        offline grader's ``ungradable``, saying how to get one, and the model is not asked."""
+        if self.weight < LEADS:
+            g = self.offline.empty(task)
+            return g.model_copy(
+                update={
+                    **meta,
+                    "feedback_add": f"{g.feedback_add} This LLM does not grade alone without one: "
+                    "add a reference column, or grade with a capable endpoint (--llm openai).",
+                    "latency_ms": _ms(t0),
+                }
+            )
         reply, flags, error = self.judge(task)
         if reply is None:
             g = self.offline.empty(task)
@@ -332,24 +348,6 @@ class CompactLLMGrader(LLMGrader):
 
     def _feedback(self, reply: JudgeReply, results: list[KeyPointResult]) -> tuple[str, str]:
         return feedback_for(results, [])
-
-    def _without_reference(self, task: GradingTask, meta: dict, t0: float) -> Grade:
-        """In the hybrid the compact model's verdict counts ``LLM_WEIGHT["compact"]`` beside the
-        judgement model's; with no reference there is nothing to stand beside, and a 1.5B model
-        alone is not trusted with a grade (it gave a one-line answer in French 10/10): the grade is
-        the offline grader's ``ungradable``, saying how to get one, and the model is not asked.
-        ``--grader llm`` asks for the model alone and gets it."""
-        if not self.hybrid:
-            return super()._without_reference(task, meta, t0)
-        g = self.offline.empty(task)
-        return g.model_copy(
-            update={
-                **meta,
-                "feedback_add": f"{g.feedback_add} The local model does not grade alone without "
-                "one: add a reference column, or grade with a capable endpoint (--llm openai).",
-                "latency_ms": _ms(t0),
-            }
-        )
 
     def prepare(self, task: GradingTask) -> None:
         """Before the answer exists: let the model read the prompt up to the answer, in the
