@@ -260,25 +260,21 @@ class LLMGrader(Grader):
         a grade (it gave a one-line answer in French 10/10 in an ad-hoc try): the grade is the
         offline grader's ``ungradable``, saying how to get one, and the model is not asked."""
         if self.weight < LEADS:
-            g = self.offline.empty(task)
-            return g.model_copy(
-                update={
-                    **meta,
-                    "feedback_add": f"{g.feedback_add} This LLM does not grade alone without one: "
-                    "add a reference column, or grade with a capable endpoint (--llm openai).",
-                    "latency_ms": _ms(t0),
-                }
+            return self._ungradable(
+                task,
+                meta,
+                t0,
+                "This LLM does not grade alone without one: add a reference column, or grade "
+                "with a capable endpoint (--llm openai).",
             )
         reply, flags, error = self.judge(task)
         if reply is None:
-            g = self.offline.empty(task)
-            return g.model_copy(
-                update={
-                    **meta,
-                    "flags": sorted(set(g.flags) | set(flags) | {"llm_failed_fallback"}),
-                    "feedback_add": f"{g.feedback_add} (LLM judge failed: {error[:160]})",
-                    "latency_ms": _ms(t0),
-                }
+            return self._ungradable(
+                task,
+                meta,
+                t0,
+                f"(LLM judge failed: {error[:160]})",
+                {*flags, "llm_failed_fallback"},
             )
         said = reply.key_points[0].status
         clean = strip_instructions(task.answer)
@@ -312,6 +308,20 @@ class LLMGrader(Grader):
             match_similarity=task.match_similarity,
             latency_ms=_ms(t0),
             **meta,
+        )
+
+    def _ungradable(
+        self, task: GradingTask, meta: dict, t0: float, note: str, flags: set[str] = frozenset()
+    ) -> Grade:
+        """The offline grader's grade for a question without a reference, with ``note`` added."""
+        g = self.offline.empty(task)
+        return g.model_copy(
+            update={
+                **meta,
+                "flags": sorted(set(g.flags) | set(flags)),
+                "feedback_add": f"{g.feedback_add} {note}",
+                "latency_ms": _ms(t0),
+            }
         )
 
     def _feedback(self, reply: JudgeReply, results: list[KeyPointResult]) -> tuple[str, str]:
